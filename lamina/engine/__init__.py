@@ -1,0 +1,1 @@
+"""The autodiff engine: tensors, variables, the recorded graph and GradientTape."""

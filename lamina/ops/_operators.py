@@ -1,0 +1,69 @@
+"""Python operators and NumPy ufuncs on Tensors, bound to lamina ops (differentiable)."""
+import numpy as np
+
+from lamina.engine.tensor import Tensor
+from lamina.ops import core, linalg, logic, math, nn, reduce, shape
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _eq(self, other):
+    return False if other is None else logic.equal(self, other)
+
+
+def _ne(self, other):
+    return True if other is None else logic.not_equal(self, other)
+
+
+def _matmul_r(self, other):
+    return linalg.matmul(other, self)
+
+
+_BINDINGS = {
+    "__add__": math.add, "__radd__": _swap(math.add),
+    "__sub__": math.subtract, "__rsub__": _swap(math.subtract),
+    "__mul__": math.multiply, "__rmul__": _swap(math.multiply),
+    "__truediv__": math.divide, "__rtruediv__": _swap(math.divide),
+    "__floordiv__": math.floor_divide, "__rfloordiv__": _swap(math.floor_divide),
+    "__mod__": math.mod, "__rmod__": _swap(math.mod),
+    "__pow__": math.power, "__rpow__": _swap(math.power),
+    "__matmul__": linalg.matmul, "__rmatmul__": _matmul_r,
+    "__neg__": math.negative, "__pos__": lambda self: self, "__abs__": math.abs,
+    "__lt__": logic.less, "__le__": logic.less_equal,
+    "__gt__": logic.greater, "__ge__": logic.greater_equal,
+    "__eq__": _eq, "__ne__": _ne,
+    "__and__": logic.logical_and, "__or__": logic.logical_or, "__xor__": logic.logical_xor,
+    "__invert__": logic.logical_not,
+    "__getitem__": shape.getitem,
+}  # fmt: skip
+
+for _name, _fn in _BINDINGS.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(lambda self: shape.transpose(self))
+Tensor.reshape = lambda self, *s: shape.reshape(self, s[0] if len(s) == 1 else s)
+Tensor.astype = core.cast
+Tensor.sum = reduce.sum
+Tensor.mean = reduce.mean
+
+# NumPy ufuncs applied to Tensors (np.exp(t), ndarray + t, ...) go through lamina ops.
+_UFUNCS = {
+    np.add: math.add, np.subtract: math.subtract, np.multiply: math.multiply,
+    np.true_divide: math.divide, np.power: math.power, np.negative: math.negative,
+    np.maximum: math.maximum, np.minimum: math.minimum, np.matmul: linalg.matmul,
+    np.exp: math.exp, np.log: math.log, np.log1p: math.log1p, np.expm1: math.expm1,
+    np.sqrt: math.sqrt, np.square: math.square, np.abs: math.abs, np.absolute: math.abs,
+    np.sin: math.sin, np.cos: math.cos, np.tanh: nn.tanh, np.sign: math.sign,
+    np.equal: logic.equal, np.not_equal: logic.not_equal, np.less: logic.less,
+    np.less_equal: logic.less_equal, np.greater: logic.greater,
+    np.greater_equal: logic.greater_equal,
+}  # fmt: skip
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    op = _UFUNCS.get(ufunc)
+    if op is not None and method == "__call__" and not kwargs:
+        return op(*inputs)
+    raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    return getattr(ufunc, method)(*raw, **kwargs)  # no gradient: a plain NumPy result

@@ -1,0 +1,191 @@
+"""Matrix products: matmul (incl. a scipy.sparse left operand), dot, tensordot, einsum, norm."""
+import string
+
+import numpy as np
+
+from lamina.ops._base import data_of, record
+
+
+def is_sparse(x):
+    """True for scipy.sparse matrices/arrays (checked without importing scipy)."""
+    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+
+
+def _sparse_matmul(s, x2):
+    b = data_of(x2)
+    if b.ndim != 2 or s.shape[1] != b.shape[0]:
+        raise ValueError(
+            f"matmul: a sparse {s.shape} matrix times a tensor of shape {b.shape}: the inner "
+            "dimensions must match"
+        )
+    if s.dtype != b.dtype:
+        s = s.astype(b.dtype)
+    out = np.asarray(s @ b)
+    # d(S b) = S db: the gradient S^T g is computed sparsely (S is a constant)
+    return record(out, (None, x2), lambda g, need: (None, np.asarray(s.T @ g)))
+
+
+def _matmul_error(a, b):
+    return ValueError(
+        f"matmul: shapes {a.shape} and {b.shape} are incompatible: the last dimension of the "
+        f"first ({a.shape[-1] if a.ndim else '-'}) must equal the "
+        f"{'first' if b.ndim == 1 else 'second-to-last'} dimension of the second "
+        f"({b.shape[0] if b.ndim == 1 else b.shape[-2] if b.ndim else '-'})"
+    )
+
+
+def matmul(x1, x2):
+    """Matrix product with NumPy's broadcasting rules; `x1` may be a scipy.sparse matrix."""
+    if is_sparse(x1):
+        return _sparse_matmul(x1, x2)
+    if is_sparse(x2):
+        raise TypeError("matmul: a sparse matrix is accepted only as the left operand")
+    a, b = data_of(x1), data_of(x2)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise ValueError("matmul: operands must have at least one dimension (use multiply for scalars)")
+    try:
+        out = np.matmul(a, b)
+    except ValueError:
+        raise _matmul_error(a, b) from None
+    return record(out, (x1, x2), lambda g, need: _matmul_grads(a, b, g, need))
+
+
+def _matmul_grads(a, b, g, need):
+    # d(AB) = dA B + A dB  =>  gA = g B^T, gB = A^T g (batch axes are summed by the engine)
+    if a.ndim == 1 and b.ndim == 1:
+        return (g * b if need[0] else None, g * a if need[1] else None)
+    if a.ndim == 1:  # (n) @ (..., n, m) -> (..., m)
+        ga = np.matmul(g[..., None, :], np.swapaxes(b, -1, -2))[..., 0, :] if need[0] else None
+        gb = a[:, None] * g[..., None, :] if need[1] else None
+        return ga, gb
+    if b.ndim == 1:  # (..., k, n) @ (n) -> (..., k)
+        ga = g[..., None] * b if need[0] else None
+        gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0] if need[1] else None
+        return ga, gb
+    ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need[0] else None
+    gb = np.matmul(np.swapaxes(a, -1, -2), g) if need[1] else None
+    return ga, gb
+
+
+def dot(x1, x2):
+    """NumPy's dot: matmul for rank <= 2, else a sum over a's last and b's second-to-last axis."""
+    if is_sparse(x1):
+        return _sparse_matmul(x1, x2)
+    a, b = data_of(x1), data_of(x2)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        from lamina.ops.math import multiply  # noqa: PLC0415
+
+        return multiply(x1, x2)
+    if a.ndim <= 2 and b.ndim <= 2:
+        return matmul(x1, x2)
+    return tensordot(x1, x2, axes=([a.ndim - 1], [b.ndim - 2 if b.ndim >= 2 else 0]))
+
+
+def tensordot(x1, x2, axes=2):
+    a, b = data_of(x1), data_of(x2)
+    if isinstance(axes, (int, np.integer)):
+        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(a.ndim)]
+    sb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(ax_a, ax_b):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(
+                f"tensordot: axis {i} of the first operand (shape {a.shape}) and axis {j} of the "
+                f"second (shape {b.shape}) must have the same size"
+            )
+        sb[j] = sa[i]
+    summed = {sa[i] for i in ax_a}
+    out = "".join(c for c in sa if c not in summed) + "".join(c for c in sb if c not in summed)
+    return einsum(f"{''.join(sa)},{''.join(sb)}->{out}", x1, x2)
+
+
+def outer(x1, x2):
+    from lamina.ops.shape import reshape  # noqa: PLC0415
+
+    return matmul(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
+
+
+def _parse_einsum(subscripts, shapes):
+    """Explicit subscripts with `...` replaced by letters: (input specs, output spec)."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, rhs = subscripts.split("->")
+    else:
+        lhs, rhs = subscripts, None
+    specs = lhs.split(",")
+    if len(specs) != len(shapes):
+        raise ValueError(f"einsum: {subscripts!r} names {len(specs)} operands, got {len(shapes)}")
+    free = [c for c in string.ascii_letters if c not in subscripts]
+    n_ell = max((len(s) - (len(spec) - 3) for spec, s in zip(specs, shapes) if "..." in spec), default=0)
+    ell = "".join(free[:n_ell])
+    out_specs = []
+    for spec, s in zip(specs, shapes):
+        if "..." in spec:
+            k = len(s) - (len(spec) - 3)
+            spec = spec.replace("...", ell[n_ell - k:] if k else "")
+        if len(spec) != len(s):
+            raise ValueError(f"einsum: subscript {spec!r} does not match an operand of shape {s}")
+        out_specs.append(spec)
+    if rhs is None:
+        counts = {}
+        for c in "".join(out_specs):
+            counts[c] = counts.get(c, 0) + 1
+        rhs = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        rhs = rhs.replace("...", ell)
+    return out_specs, rhs
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation; the gradient of each operand is another einsum."""
+    arrays = [data_of(x) for x in operands]
+    specs, rhs = _parse_einsum(subscripts, [a.shape for a in arrays])
+    for spec in specs:
+        if len(set(spec)) != len(spec):
+            raise NotImplementedError(
+                f"einsum: a repeated index within one operand ({spec!r}: a diagonal or trace) is "
+                "not supported; use ops.diagonal/ops.trace"
+            )
+    explicit = ",".join(specs) + "->" + rhs
+    big = sum(a.size for a in arrays) > 4096
+    out = np.einsum(explicit, *arrays, optimize=big)
+
+    def backward(g, need):
+        grads = []
+        for i, (spec, a) in enumerate(zip(specs, arrays)):
+            if not need[i]:
+                grads.append(None)
+                continue
+            others = [s for j, s in enumerate(specs) if j != i]
+            present = set(rhs).union(*others) if others else set(rhs)
+            kept = "".join(c for c in spec if c in present)  # indices the others can supply
+            expr = ",".join([rhs, *others]) + "->" + kept
+            gi = np.einsum(expr, g, *[x for j, x in enumerate(arrays) if j != i], optimize=big)
+            if kept != spec:  # an index summed away in this operand alone: broadcast back
+                gi = np.expand_dims(gi, [k for k, c in enumerate(spec) if c not in present])
+                gi = np.broadcast_to(gi, a.shape)
+            grads.append(gi)
+        return tuple(grads)
+
+    return record(out, tuple(operands), backward)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (keras.ops name)
+    """Vector norms of order 1, 2 (default) and inf, and the Frobenius norm, with gradients."""
+    from lamina.ops import math, reduce  # noqa: PLC0415
+
+    if ord in (None, 2, "fro", "euclidean") and not (ord == 2 and isinstance(axis, tuple)):
+        return math.sqrt(reduce.sum(math.square(x), axis=axis, keepdims=keepdims))
+    if ord == 1 and not isinstance(axis, tuple):
+        return reduce.sum(math.abs(x), axis=axis, keepdims=keepdims)
+    if ord == np.inf and not isinstance(axis, tuple):
+        return reduce.max(math.abs(x), axis=axis, keepdims=keepdims)
+    raise NotImplementedError(
+        f"norm: ord={ord!r} with axis={axis!r} is not implemented; lamina supports vector norms "
+        "of order 1, 2 and inf, and the Frobenius norm"
+    )

@@ -1,0 +1,92 @@
+"""Random draws (`keras.random` names) from one seedable generator.
+
+Everything lamina draws (initial weights, dropout masks, shuffling) comes from here, so
+`lamina.utils.set_random_seed(n)` makes a run repeatable.
+"""
+import random as _pyrandom
+
+import numpy as np
+
+from lamina.engine import dtypes
+from lamina.engine.tensor import Tensor, data_of, record
+
+
+class _Global:
+    rng = np.random.default_rng()
+
+
+def set_seed(seed):
+    """Reseed lamina's generator, Python's `random` and NumPy's legacy global generator."""
+    seed = int(seed)
+    _Global.rng = np.random.default_rng(seed)
+    _pyrandom.seed(seed)
+    np.random.seed(seed % 2**32)
+
+
+class SeedGenerator:
+    """An independent, seedable stream of draws (pass as `seed=` to the functions here)."""
+
+    def __init__(self, seed=None, **kwargs):
+        self.rng = np.random.default_rng(seed if seed is not None else _Global.rng.integers(2**63))
+
+
+def generator(seed=None):
+    """The generator to draw from: the global one, a SeedGenerator's, or a fresh seeded one."""
+    if seed is None:
+        return _Global.rng
+    if isinstance(seed, SeedGenerator):
+        return seed.rng
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(int(seed))
+
+
+def _dt(dtype):
+    return np.dtype(dtypes.standardize(dtype))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    out = generator(seed).standard_normal(tuple(shape), dtype=np.float64) * stddev + mean
+    return Tensor(out.astype(_dt(dtype)))
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    dt = _dt(dtype)
+    if dt.kind in "iu":
+        return Tensor(generator(seed).integers(minval, maxval, tuple(shape)).astype(dt))
+    out = generator(seed).random(tuple(shape), dtype=np.float64) * (maxval - minval) + minval
+    return Tensor(out.astype(dt))
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    return Tensor(generator(seed).integers(minval, maxval, tuple(shape)).astype(_dt(dtype)))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal draws, redrawn until within two standard deviations of the mean."""
+    rng = generator(seed)
+    out = rng.standard_normal(tuple(shape))
+    bad = np.abs(out) > 2
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2
+    return Tensor((out * stddev + mean).astype(_dt(dtype)))
+
+
+def shuffle(x, axis=0, seed=None):
+    a = np.array(data_of(x))
+    generator(seed).shuffle(a, axis=axis)
+    return Tensor(a)
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zero each element with probability `rate`, scale the rest by 1/(1 - rate)."""
+    a = data_of(inputs)
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout rate must be in [0, 1), got {rate}")
+    shape = a.shape if noise_shape is None else tuple(
+        a.shape[i] if n is None else n for i, n in enumerate(noise_shape)
+    )
+    keep = generator(seed).random(shape, dtype=np.float32) >= rate
+    scale = keep * np.asarray(1.0 / (1.0 - rate), dtype=a.dtype)
+    return record(a * scale, (inputs,), lambda g, need: (g * scale,))

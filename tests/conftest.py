@@ -1,0 +1,35 @@
+"""Shared fixtures: the real-data folder, seeding, and float64 gradient checks."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lamina
+
+
+def datasets_dir():
+    """The folder named by LAMINA_DATASETS; tests needing it skip only when it is unset."""
+    root = os.environ.get("LAMINA_DATASETS")
+    if not root:
+        pytest.skip("LAMINA_DATASETS is not set (CI sets it to ../shared/datasets)")
+    path = Path(root)
+    if not path.is_dir():
+        pytest.fail(f"LAMINA_DATASETS={root} is not a folder")
+    return path
+
+
+@pytest.fixture
+def data_dir():
+    return datasets_dir()
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    lamina.utils.set_random_seed(1234)
+    yield
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
