@@ -1,10 +1,28 @@
 """lamina: a NumPy deep-learning library with Keras 3's API and its own autodiff engine.
 
 `import lamina as keras` runs textbook Keras code: `keras.Sequential`, `keras.layers`,
-`keras.ops`, `keras.datasets`, `keras.GradientTape` (TensorFlow's name, kept here too).
+`keras.ops`, `keras.datasets`, and `keras.GradientTape` (TensorFlow's name, kept here).
 """
 __version__ = "0.1.0"
 
-from lamina import ops, random, utils  # noqa: E402,F401
+import importlib as _importlib
+
+from lamina import (  # noqa: E402,F401
+    activations, backend, callbacks, constraints, initializers, layers, losses, metrics, models,
+    ops, optimizers, random, regularizers, utils,
+)
 from lamina.engine.tape import GradientTape  # noqa: E402,F401
 from lamina.engine.tensor import Tensor, Variable  # noqa: E402,F401
+from lamina.layers import Input, InputLayer, Layer  # noqa: E402,F401
+from lamina.models import Model, Sequential  # noqa: E402,F401
+
+# submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
+_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = _importlib.import_module(f"lamina.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'lamina' has no attribute {name!r}")

@@ -53,10 +53,12 @@ def _second_order(g, need):
 def barrier(depends_on, shape, dtype):
     """A node whose gradient cannot be taken: marks gradients computed while a tape records.
 
-    It keeps the real dependency (`depends_on`, the inner target's node) so that an outer
-    tape walking through it raises instead of silently returning a zero derivative.
+    It keeps the real dependency (`depends_on`: the inner target's node, or a tuple of the
+    nodes of several targets) so that an outer tape walking through it raises instead of
+    silently returning a zero derivative.
     """
-    return Node((depends_on,), _second_order, shape, dtype, STATE.tapes)
+    parents = depends_on if type(depends_on) is tuple else (depends_on,)
+    return Node(parents, _second_order, shape, dtype, STATE.tapes)
 
 
 def unbroadcast(g, shape):
@@ -66,14 +68,12 @@ def unbroadcast(g, shape):
     extra = g.ndim - len(shape)
     if extra < 0:  # a gradient of lower rank than its input (scalar seed): expand
         return np.broadcast_to(g, shape)
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1
-    )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if extra:
-        g = g.reshape(shape)
-    return g
+    gshape = g.shape
+    stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and gshape[i + extra] != 1)
+    if not stretched:  # only leading axes were added: one sum, no reshape
+        return g.sum(axis=tuple(range(extra)))
+    g = g.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
+    return g.reshape(shape) if extra else g
 
 
 def _recorded_by(node, tape):
@@ -86,21 +86,57 @@ def topological_order(target, tape):
 
     Nodes that `tape` did not record are treated as constants (not expanded).
     """
-    order, seen, stack = [], set(), [(target, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
+    order, seen = [], {target}
+    stack = [(target, iter(target.parents))]
+    if not _recorded_by(target, tape):
+        return [target]
+    while stack:  # depth-first post-order: a node is emitted once all its parents are
+        node, parents = stack[-1]
+        for p in parents:
+            if p is not None and p not in seen:
+                seen.add(p)
+                tapes = p.tapes
+                if tapes is None or (tape is not None and tape not in tapes):
+                    order.append(p)  # a leaf or a constant to this tape: not expanded
+                else:
+                    stack.append((p, iter(p.parents)))
+                    break
+        else:
+            stack.pop()
             order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        if _recorded_by(node, tape):
-            for parent in node.parents:
-                if parent is not None and parent not in seen:
-                    stack.append((parent, False))
     return order
+
+
+def _leading_nodes(target, tape, wanted):
+    """(recorded nodes on a path from a `wanted` node to `target`, parents first; all nodes
+    on such paths, leaves included). One iterative depth-first walk: no recursion limit."""
+    order, leads, seen = [], set(), {target}
+    stack = [(target, iter(target.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p is None or p in seen:
+                continue
+            seen.add(p)
+            tapes = p.tapes
+            if tapes is None or (tape is not None and tape not in tapes):
+                if p in wanted:  # a leaf, or a value this tape did not record
+                    leads.add(p)
+            else:
+                stack.append((p, iter(p.parents)))
+                break
+        else:  # every parent of `node` is done: it leads to a source if one of them does
+            stack.pop()
+            if node in wanted:
+                leads.add(node)
+                order.append(node)
+                continue
+            for q in node.parents:
+                if q in leads:
+                    leads.add(node)
+                    order.append(node)
+                    break
+    return order, leads
 
 
 def backprop(target, seed, sources, tape=None):
@@ -110,30 +146,25 @@ def backprop(target, seed, sources, tape=None):
     Only nodes on a path to a source run their backward, and each asks only for the
     input gradients that lead to a source (so a first layer computes no input gradient).
     """
-    order = topological_order(target, tape)
-    wanted = set(sources)
-    leads = set()
-    for node in order:  # parents first: a node leads to a source if a parent does
-        if node in wanted or (
-            _recorded_by(node, tape) and any(p in leads for p in node.parents if p is not None)
-        ):
-            leads.add(node)
+    wanted = sources if type(sources) is set else set(sources)
+    if not _recorded_by(target, tape):  # a leaf target: d target / d target = seed
+        return {target: seed} if target in wanted else {}
+    order, leads = _leading_nodes(target, tape, wanted)
     if target not in leads:
         return {}
     grads = {target: seed}
-    for node in reversed(order):
-        if node not in leads or not _recorded_by(node, tape):
-            continue
+    ndarray = np.ndarray
+    for node in reversed(order):  # children before parents
         g = grads.get(node) if node in wanted else grads.pop(node, None)
         if g is None:
             continue
         parents = node.parents
-        need = tuple(p is not None and p in leads for p in parents)
+        need = tuple([p in leads for p in parents])  # None is never in `leads`
         parent_grads = node.backward(g, need)
         for parent, pg, needed in zip(parents, parent_grads, need):
             if not needed or pg is None:
                 continue
-            if type(pg) is not np.ndarray:
+            if type(pg) is not ndarray:
                 pg = np.asarray(pg)
             if pg.shape != parent.shape:
                 pg = unbroadcast(pg, parent.shape)

@@ -123,8 +123,9 @@ class GradientTape:
         self._check_usable()
         flat_sources = tree.flatten(sources)
         nodes = [self._source_node(s) for s in flat_sources]
-        grads = self._raw_gradients(target, [n for n in nodes if n is not None], output_gradients)
-        target_node = _target_nodes(target, self)[0][0] if grads else None
+        targets = _target_nodes(target, self)
+        grads = self._backprop_all(targets, [n for n in nodes if n is not None], output_gradients)
+        barrier_parents = tuple(n for n, _ in targets if n is not None) if STATE.recording else ()
         out = []
         for s, n in zip(flat_sources, nodes):
             g = grads.get(n) if n is not None else None
@@ -136,17 +137,23 @@ class GradientTape:
                 continue
             if g.base is not None or not g.flags.writeable:
                 g = np.array(g)  # never hand out a view of the graph's buffers
-            node = barrier(target_node, g.shape, g.dtype) if STATE.recording else None
+            node = barrier(barrier_parents, g.shape, g.dtype) if barrier_parents else None
             out.append(Tensor(g, node))
         if not self.persistent:
             self._watched = {}
+        if type(sources) is list and len(out) == len(sources) and not any(isinstance(s, (list, tuple, dict)) for s in sources):
+            return out
         return tree.pack_as(sources, out)
 
     def _raw_gradients(self, target, source_nodes, output_gradients=None):
         """{source node: gradient array} summed over every target in `target`."""
+        return self._backprop_all(_target_nodes(target, self), source_nodes, output_gradients)
+
+    def _backprop_all(self, targets, source_nodes, output_gradients):
         total = {}
         seeds = tree.flatten(output_gradients) if output_gradients is not None else None
-        for i, (node, value) in enumerate(_target_nodes(target, self)):
+        wanted = set(source_nodes)
+        for i, (node, value) in enumerate(targets):
             if node is None:
                 continue
             if seeds is not None:
@@ -154,7 +161,7 @@ class GradientTape:
                 seed = np.broadcast_to(seed, value.shape)
             else:
                 seed = np.ones(value.shape, dtype=value.dtype)
-            for src, g in backprop(node, seed, source_nodes, tape=self).items():
+            for src, g in backprop(node, seed, wanted, tape=self).items():
                 total[src] = g if src not in total else total[src] + g
         return total
 

@@ -131,7 +131,7 @@ class Variable(Tensor):
             raise ValueError(
                 f"Variable {name!r}: initial value has shape {value.shape}, expected {tuple(shape)}"
             )
-        Tensor.__init__(self, np.ascontiguousarray(value))
+        Tensor.__init__(self, value)
         self.name = name or "variable"
         self.path = self.name
         self.trainable = bool(trainable)
@@ -186,7 +186,7 @@ def _initial_value(initializer, shape, dtype):
         initializer = initializer(tuple(shape), dtype=dtype)
         if isinstance(initializer, Tensor):
             initializer = initializer.data
-    return np.array(initializer, dtype=dtype)  # always a private copy
+    return np.array(initializer, dtype=dtype, order="C")  # a private C-contiguous copy (0-d stays 0-d)
 
 
 def node_of(x):
@@ -231,6 +231,8 @@ def data_of(x):
         return x.data
     if t is float or t is int or t is bool:
         return x  # weak Python scalars: NumPy keeps the array's dtype (no float64 upcast)
+    if t is np.float64 or (isinstance(x, np.generic) and x.dtype.kind in "iub"):
+        return x.item()  # NumPy's default scalars (np.sqrt(2.0), np.int64(3)) are weak too
     return as_array(x)
 
 

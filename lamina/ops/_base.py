@@ -40,12 +40,21 @@ def norm_axis(axis, ndim):
 
 
 def expand_reduced(g, shape, axis, keepdims):
-    """Broadcast the gradient of a reduction back over the reduced axes of `shape`."""
-    if not keepdims and axis is not None:
-        g = np.expand_dims(g, norm_axis(axis, len(shape)))
-    elif not keepdims:
-        g = np.reshape(g, (1,) * len(shape))
-    return np.broadcast_to(g, shape)
+    """Broadcast the gradient of a reduction back over the reduced axes of `shape`.
+
+    Returns a read-only zero-stride view (no copy): backward functions never write to g.
+    """
+    ndim = len(shape)
+    if g.size == 1 and g.ndim <= ndim:  # a full reduction: one value everywhere
+        if not g.flags.c_contiguous:
+            g = np.ascontiguousarray(g)
+        out = np.ndarray(shape, g.dtype, g, 0, (0,) * ndim)
+    else:
+        if not keepdims:
+            g = np.expand_dims(g, norm_axis(axis, ndim)) if axis is not None else g.reshape((1,) * ndim)
+        out = np.broadcast_to(g, shape)
+    out.flags.writeable = False
+    return out
 
 
 def check_broadcast(op, a, b):

@@ -46,6 +46,15 @@ Tensor.reshape = lambda self, *s: shape.reshape(self, s[0] if len(s) == 1 else s
 Tensor.astype = core.cast
 Tensor.sum = reduce.sum
 Tensor.mean = reduce.mean
+Tensor.max = reduce.max
+Tensor.min = reduce.min
+Tensor.prod = reduce.prod
+Tensor.argmax = reduce.argmax
+Tensor.argmin = reduce.argmin
+Tensor.transpose = lambda self, *axes: shape.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+Tensor.squeeze = shape.squeeze
+Tensor.flatten = shape.ravel
+Tensor.__rmatmul__ = _matmul_r
 
 # NumPy ufuncs applied to Tensors (np.exp(t), ndarray + t, ...) go through lamina ops.
 _UFUNCS = {
@@ -54,7 +63,11 @@ _UFUNCS = {
     np.maximum: math.maximum, np.minimum: math.minimum, np.matmul: linalg.matmul,
     np.exp: math.exp, np.log: math.log, np.log1p: math.log1p, np.expm1: math.expm1,
     np.sqrt: math.sqrt, np.square: math.square, np.abs: math.abs, np.absolute: math.abs,
-    np.sin: math.sin, np.cos: math.cos, np.tanh: nn.tanh, np.sign: math.sign,
+    np.sin: math.sin, np.cos: math.cos, np.tan: math.tan, np.tanh: nn.tanh, np.sign: math.sign,
+    np.arcsin: math.arcsin, np.arccos: math.arccos, np.arctan: math.arctan,
+    np.arctan2: math.arctan2, np.sinh: math.sinh, np.cosh: math.cosh, np.log2: math.log2,
+    np.log10: math.log10, np.exp2: math.exp2, np.logaddexp: math.logaddexp,
+    np.reciprocal: math.reciprocal, np.cbrt: math.cbrt,
     np.equal: logic.equal, np.not_equal: logic.not_equal, np.less: logic.less,
     np.less_equal: logic.less_equal, np.greater: logic.greater,
     np.greater_equal: logic.greater_equal,

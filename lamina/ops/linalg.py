@@ -41,10 +41,12 @@ def matmul(x1, x2):
     if is_sparse(x2):
         raise TypeError("matmul: a sparse matrix is accepted only as the left operand")
     a, b = data_of(x1), data_of(x2)
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension (use multiply for scalars)")
     try:
-        out = np.matmul(a, b)
+        out = a @ b
     except ValueError:
         raise _matmul_error(a, b) from None
     return record(out, (x1, x2), lambda g, need: _matmul_grads(a, b, g, need))
@@ -62,6 +64,8 @@ def _matmul_grads(a, b, g, need):
         ga = g[..., None] * b if need[0] else None
         gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0] if need[1] else None
         return ga, gb
+    if a.ndim == 2 and b.ndim == 2:
+        return (g @ b.T if need[0] else None, a.T @ g if need[1] else None)
     ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need[0] else None
     gb = np.matmul(np.swapaxes(a, -1, -2), g) if need[1] else None
     return ga, gb
@@ -189,3 +193,28 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (keras.ops name
         f"norm: ord={ord!r} with axis={axis!r} is not implemented; lamina supports vector norms "
         "of order 1, 2 and inf, and the Frobenius norm"
     )
+
+
+def trace(x, offset=0, axis1=0, axis2=1):
+    """Sum of the diagonal of the (axis1, axis2) matrices of `x`."""
+    from lamina.ops.reduce import sum as reduce_sum  # noqa: PLC0415
+    from lamina.ops.shape import diagonal  # noqa: PLC0415  (`lamina.ops.shape` is also an op)
+
+    return reduce_sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def vdot(x1, x2):
+    """The dot product of the flattened inputs."""
+    from lamina.ops.shape import reshape  # noqa: PLC0415
+
+    return matmul(reshape(x1, (-1,)), reshape(x2, (-1,)))
+
+
+def inner(x1, x2):
+    """Sum over the last axes of both inputs (scalars multiply)."""
+    a, b = data_of(x1), data_of(x2)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        from lamina.ops.math import multiply  # noqa: PLC0415
+
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([np.ndim(a) - 1], [np.ndim(b) - 1]))

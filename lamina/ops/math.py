@@ -209,6 +209,99 @@ def clip(x, x_min, x_max):
     return record(out, (x,), lambda g, need: (g * ((a >= lo) & (a <= hi)),))
 
 
+def arcsin(x):
+    a = fdata(x)
+    return record(np.arcsin(a), (x,), lambda g, need: (g / np.sqrt(1 - a * a),))
+
+
+def arccos(x):
+    a = fdata(x)
+    return record(np.arccos(a), (x,), lambda g, need: (-g / np.sqrt(1 - a * a),))
+
+
+def arcsinh(x):
+    a = fdata(x)
+    return record(np.arcsinh(a), (x,), lambda g, need: (g / np.sqrt(a * a + 1),))
+
+
+def arccosh(x):
+    a = fdata(x)
+    return record(np.arccosh(a), (x,), lambda g, need: (g / np.sqrt(a * a - 1),))
+
+
+def arctanh(x):
+    a = fdata(x)
+    return record(np.arctanh(a), (x,), lambda g, need: (g / (1 - a * a),))
+
+
+def arctan2(x1, x2):
+    """The angle of the point (x2, x1); d/dy = x / r^2, d/dx = -y / r^2."""
+    y, x, out = _binary("arctan2", np.arctan2, fdata(x1), fdata(x2))
+    r2 = y * y + x * x
+    return record(out, (x1, x2), lambda g, need: (
+        g * x / r2 if need[0] else None, -g * y / r2 if need[1] else None))
+
+
+def exp2(x):
+    out = np.exp2(fdata(x))
+    return record(out, (x,), lambda g, need: (g * out * np.log(2.0).astype(out.dtype),))
+
+
+def logaddexp(x1, x2):
+    """log(e^x1 + e^x2) without overflow; the gradients are the two softmax weights."""
+    a, b, out = _binary("logaddexp", np.logaddexp, fdata(x1), fdata(x2))
+    return record(out, (x1, x2), lambda g, need: (
+        g * np.exp(a - out) if need[0] else None, g * np.exp(b - out) if need[1] else None))
+
+
+def erf(x):
+    from scipy.special import erf as _erf  # noqa: PLC0415  (scipy is slow to import)
+
+    a = fdata(x)
+    c = 2 / np.sqrt(np.pi)
+    return record(_erf(a), (x,), lambda g, need: (g * c * np.exp(-a * a),))  # erf' = 2/sqrt(pi) e^-a^2
+
+
+def erfinv(x):
+    from scipy.special import erfinv as _erfinv  # noqa: PLC0415
+
+    out = _erfinv(fdata(x))
+    c = np.sqrt(np.pi) / 2
+    return record(out, (x,), lambda g, need: (g * c * np.exp(out * out),))  # 1 / erf'(out)
+
+
+def rsqrt(x):
+    out = 1 / np.sqrt(fdata(x))
+    return record(out, (x,), lambda g, need: (-0.5 * g * out * out * out,))  # d a^-1/2 = -a^-3/2 / 2
+
+
+def cbrt(x):
+    out = np.cbrt(fdata(x))
+    return record(out, (x,), lambda g, need: (g / (3 * out * out),))
+
+
+def divide_no_nan(x1, x2):
+    """x1 / x2, and 0 where x2 == 0 (with a zero gradient there)."""
+    a, b, _ = _binary("divide_no_nan", np.add, x1, x2)
+    zero = b == 0
+    safe = np.where(zero, 1, b)
+    out = result_float(np.where(zero, 0, a / safe), a, b)
+    return record(out, (x1, x2), lambda g, need: (
+        np.where(zero, 0, g / safe) if need[0] else None,
+        np.where(zero, 0, -g * out / safe) if need[1] else None))
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN and infinities replaced by finite numbers; the gradient passes where x was finite."""
+    a = data_of(x)
+    out = np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+    return record(out, (x,), lambda g, need: (np.where(np.isfinite(a), g, 0),))
+
+
+def trunc(x):
+    return const(np.trunc(data_of(x)))
+
+
 def floor(x):
     return const(np.floor(data_of(x)))
 

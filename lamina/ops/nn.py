@@ -14,7 +14,7 @@ from lamina.ops import math, reduce
 from lamina.ops._base import const, data_of, fdata, record
 from lamina.engine.tensor import Tensor
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_SQRT_2_OVER_PI = _math.sqrt(2.0 / _math.pi)  # Python floats: no float64 upcast
 
 
 # --- activations ----------------------------------------------------------------------
@@ -120,7 +120,7 @@ def gelu(x, approximate=True):
 
         cdf = (0.5 * (1 + erf(a / np.sqrt(2.0)))).astype(a.dtype)
         out = a * cdf
-        d = cdf + a * np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)
+        d = cdf + a * np.exp(-0.5 * a * a) / _math.sqrt(2 * _math.pi)
     return record(out, (x,), lambda g, need: (g * d,))
 
 
@@ -162,6 +162,68 @@ def mish(x):
     return record(a * t, (x,), lambda g, need: (g * (t + a * (1 - t * t) * _sigmoid(a)),))
 
 
+def celu(x, alpha=1.0):
+    a = fdata(x)
+    e = np.exp(np.minimum(a, 0) / alpha)
+    out = np.where(a > 0, a, alpha * (e - 1))
+    return record(out, (x,), lambda g, need: (np.where(a > 0, g, g * e),))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: the first half of `axis` times the sigmoid of the second half."""
+    from lamina.ops.shape import split  # noqa: PLC0415
+
+    n = np.shape(data_of(x))[axis]
+    if n % 2:
+        raise ValueError(f"glu: axis {axis} must have an even size, got {n} (shape {np.shape(data_of(x))})")
+    first, second = split(x, 2, axis=axis)
+    return math.multiply(first, sigmoid(second))
+
+
+def hard_tanh(x):
+    a = fdata(x)
+    return record(np.clip(a, -1, 1), (x,), lambda g, need: (g * ((a > -1) & (a < 1)),))
+
+
+def soft_shrink(x, threshold=0.5):
+    a = fdata(x)
+    out = np.where(a > threshold, a - threshold, np.where(a < -threshold, a + threshold, 0)).astype(a.dtype)
+    return record(out, (x,), lambda g, need: (g * (np.abs(a) > threshold),))
+
+
+def hard_shrink(x, threshold=0.5):
+    a = fdata(x)
+    keep = np.abs(a) > threshold
+    return record(np.where(keep, a, 0).astype(a.dtype), (x,), lambda g, need: (g * keep,))
+
+
+def tanh_shrink(x):
+    a = fdata(x)
+    t = np.tanh(a)
+    return record(a - t, (x,), lambda g, need: (g * t * t,))  # d(a - tanh a) = tanh^2 a
+
+
+def squareplus(x, b=4):
+    a = fdata(x)
+    r = np.sqrt(a * a + b)
+    return record((a + r) / 2, (x,), lambda g, need: (g * (1 + a / r) / 2,))
+
+
+def sparse_plus(x):
+    """0 for x <= -1, (x + 1)^2 / 4 for |x| < 1, x for x >= 1."""
+    a = fdata(x)
+    mid = (a > -1) & (a < 1)
+    out = np.where(a >= 1, a, np.where(mid, (a + 1) ** 2 / 4, 0)).astype(a.dtype)
+    return record(out, (x,), lambda g, need: (g * np.where(a >= 1, 1, np.where(mid, (a + 1) / 2, 0)),))
+
+
+def threshold(x, threshold, default_value):  # noqa: A002  (keras.ops name)
+    """x where x > threshold, else default_value."""
+    a = fdata(x)
+    keep = a > threshold
+    return record(np.where(keep, a, default_value).astype(a.dtype), (x,), lambda g, need: (g * keep,))
+
+
 def step(x, threshold=0.0):
     """Heaviside unit step for the perceptron: 1 where x >= threshold, else 0 (no gradient)."""
     a = fdata(x)
@@ -185,6 +247,16 @@ def _logits_of(output, from_logits, fn_name):
     return logits, True
 
 
+def _like_output(target, output):
+    """`target` in the output's float dtype (float64 labels must not upcast a float32 loss)."""
+    t, o = np.asarray(data_of(target)), np.asarray(data_of(output))
+    if o.dtype.kind == "f" and t.dtype != o.dtype:
+        from lamina.ops.core import cast  # noqa: PLC0415
+
+        return cast(target, o.dtype)
+    return target
+
+
 def _check_same_shape(fn, y, p):
     if np.shape(y) != np.shape(p):
         raise ValueError(
@@ -197,6 +269,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-sum(target * log p) over `axis`, per sample; `output` holds probabilities or logits."""
     _check_same_shape("categorical_crossentropy", data_of(target), data_of(output))
     output, from_logits = _logits_of(output, from_logits, "categorical_crossentropy")
+    target = _like_output(target, output)
     if not from_logits:  # Keras: renormalize, clip to [eps, 1 - eps], then log
         eps = dtypes.epsilon()
         p = math.clip(math.divide(output, reduce.sum(output, axis=axis, keepdims=True)), eps, 1 - eps)
@@ -265,6 +338,7 @@ def binary_crossentropy(target, output, from_logits=False):
     """Elementwise -(y log p + (1 - y) log(1 - p)); `output` holds probabilities or logits."""
     _check_same_shape("binary_crossentropy", data_of(target), data_of(output))
     output, from_logits = _logits_of(output, from_logits, "binary_crossentropy")
+    target = _like_output(target, output)
     if not from_logits:  # Keras: clip to [eps, 1 - eps]
         eps = dtypes.epsilon()
         p = math.clip(output, eps, 1 - eps)

@@ -1,4 +1,9 @@
-"""Reductions (sum, mean, max, ... with `axis` and `keepdims`) and their gradients."""
+"""Reductions (sum, mean, max, ... with `axis` and `keepdims`) and their gradients.
+
+This module defines `sum`, `max`, `min`, `any`, `all`: use `builtins.*` for Python's own.
+"""
+import builtins
+
 import numpy as np
 
 from lamina.ops._base import const, data_of, expand_reduced, fdata, norm_axis, record
@@ -15,7 +20,7 @@ def _axis(axis, a):
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops name)
     a = data_of(x)
     axis = _axis(axis, a)
-    out = np.sum(a, axis=axis, keepdims=keepdims)
+    out = a.sum(axis=axis, keepdims=keepdims) if type(a) is np.ndarray else np.sum(a, axis=axis, keepdims=keepdims)
     # d sum(a) = 1 for every summed element
     return record(out, (x,), lambda g, need: (expand_reduced(g, a.shape, axis, keepdims),))
 
@@ -23,8 +28,8 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops name)
 def mean(x, axis=None, keepdims=False):
     a = fdata(x)
     axis = _axis(axis, a)
-    out = np.mean(a, axis=axis, keepdims=keepdims)
-    n = a.size // max(out.size, 1) if a.size else 1
+    out = a.mean(axis=axis, keepdims=keepdims)
+    n = a.size // builtins.max(out.size, 1) if a.size else 1
     # d mean(a) = 1/n for every averaged element
     return record(out, (x,), lambda g, need: (expand_reduced(g / n, a.shape, axis, keepdims),))
 
@@ -41,6 +46,7 @@ def _extreme(np_fn, x, axis, keepdims, initial):
         kept = expand_reduced(out, a.shape, axis, keepdims)
         mask = (a == kept).astype(g.dtype)
         count = np.sum(mask, axis=axis, keepdims=True)
+        count[count == 0] = 1  # `initial` won: no element receives a gradient
         return (mask * expand_reduced(g, a.shape, axis, keepdims) / count,)
 
     return record(out, (x,), backward)
@@ -79,7 +85,7 @@ def var(x, axis=None, keepdims=False):
     m = np.mean(a, axis=axis, keepdims=True)
     centered = a - m
     out = np.mean(centered * centered, axis=axis, keepdims=keepdims)
-    n = a.size // max(out.size, 1)
+    n = a.size // builtins.max(out.size, 1)
     # d var = 2 (a - mean) / n
     return record(out, (x,), lambda g, need: (
         expand_reduced(g, a.shape, axis, keepdims) * centered * (2.0 / n),))
@@ -91,7 +97,7 @@ def std(x, axis=None, keepdims=False):
     m = np.mean(a, axis=axis, keepdims=True)
     centered = a - m
     out = np.sqrt(np.mean(centered * centered, axis=axis, keepdims=keepdims))
-    n = a.size // max(out.size, 1)
+    n = a.size // builtins.max(out.size, 1)
 
     def backward(g, need):  # d std = (a - mean) / (n std)
         s = expand_reduced(out, a.shape, axis, keepdims)
@@ -109,7 +115,8 @@ def logsumexp(x, axis=None, keepdims=False):
     m = np.where(np.isfinite(m), m, 0)
     e = np.exp(a - m)
     s = np.sum(e, axis=axis, keepdims=True)
-    out_keep = np.log(s) + m
+    with np.errstate(divide="ignore"):  # every element -inf: the result is -inf
+        out_keep = np.log(s) + m
     out = out_keep if keepdims else (np.squeeze(out_keep, axis) if axis is not None else out_keep.reshape(()))
     # d logsumexp(a) = softmax(a)
     return record(out, (x,), lambda g, need: (expand_reduced(g, a.shape, axis, keepdims) * (e / s),))
@@ -125,6 +132,94 @@ def cumsum(x, axis=None, dtype=None):
         return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
 
     return record(out, (x,), backward)
+
+
+def cumprod(x, axis=None, dtype=None):
+    a = data_of(x)
+    src = a.ravel() if axis is None else a
+    ax = 0 if axis is None else axis % a.ndim
+    out = np.cumprod(src, axis=ax, dtype=dtype)
+
+    def backward(g, need):
+        if np.all(src != 0):  # d out_j / d a_i = out_j / a_i for j >= i: reversed cumsum
+            rev = np.flip(np.cumsum(np.flip(g * out, ax), axis=ax), ax)
+            return ((rev / src).reshape(a.shape),)
+        # with zeros: sum_j>=i g_j prod_{k<=j, k!=i} a_k, one axis position at a time
+        gm, am = np.moveaxis(g, ax, 0), np.moveaxis(src, ax, 0)
+        before = np.concatenate([np.ones_like(am[:1]), np.cumprod(am, axis=0)[:-1]])
+        acc = np.zeros(am.shape, g.dtype)
+        for i in range(am.shape[0]):
+            after = np.cumprod(np.concatenate([np.ones_like(am[:1]), am[i + 1 :]]), axis=0)
+            acc[i] = before[i] * np.sum(gm[i:] * after, axis=0)
+        return (np.moveaxis(acc, 0, ax).reshape(a.shape),)
+
+    return record(out, (x,), backward)
+
+
+def average(x, axis=None, weights=None):
+    """Weighted mean sum(x w) / sum(w) over `axis` (weights 1-D along `axis`, or x's shape)."""
+    from lamina.ops import math  # noqa: PLC0415
+
+    if weights is None:
+        return mean(x, axis=axis)
+    from lamina.ops.shape import broadcast_to, reshape  # noqa: PLC0415
+
+    a, w = data_of(x), data_of(weights)
+    if np.ndim(w) == 1 and axis is not None and np.ndim(a) > 1:
+        shape = [1] * a.ndim
+        shape[norm_axis(axis, a.ndim)[0]] = -1
+        weights = reshape(weights, shape)
+    total = sum(math.multiply(x, weights), axis=axis)
+    return math.divide(total, sum(broadcast_to(weights, np.shape(a)), axis=axis))
+
+
+def _segments(op, data, segment_ids, num_segments):
+    a = data_of(data)
+    ids = np.asarray(data_of(segment_ids))
+    if ids.ndim != 1 or ids.shape[0] != np.shape(a)[0]:
+        raise ValueError(
+            f"{op}: segment_ids must be 1-D with one id per row of data, got segment_ids of shape "
+            f"{ids.shape} for data of shape {np.shape(a)}"
+        )
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"{op}: segment_ids must be integers, got dtype {ids.dtype}")
+    n = int(ids.max()) + 1 if num_segments is None and ids.size else int(num_segments or 0)
+    keep = (ids >= 0) & (ids < n)  # ids outside [0, num_segments) are dropped, as in TF
+    return a, ids, keep, n
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """out[s] = sum of the rows of `data` whose segment id is s (shape (num_segments, ...))."""
+    a, ids, keep, n = _segments("segment_sum", data, segment_ids, num_segments)
+    out = np.zeros((n,) + a.shape[1:], a.dtype)
+    np.add.at(out, ids[keep], a[keep])
+
+    def backward(g, need):  # each row receives its segment's gradient
+        gx = np.zeros(a.shape, g.dtype)
+        gx[keep] = g[ids[keep]]
+        return gx, None
+
+    return record(out, (data, segment_ids), backward)
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+    """out[s] = elementwise max of the rows in segment s; empty segments hold the dtype's lowest
+    value (as TensorFlow); ties share the gradient."""
+    a, ids, keep, n = _segments("segment_max", data, segment_ids, num_segments)
+    low = np.finfo(a.dtype).min if a.dtype.kind == "f" else np.iinfo(a.dtype).min
+    out = np.full((n,) + a.shape[1:], low, a.dtype)
+    np.maximum.at(out, ids[keep], a[keep])
+
+    def backward(g, need):
+        hit = np.zeros(a.shape, bool)
+        hit[keep] = a[keep] == out[ids[keep]]
+        count = np.zeros(out.shape, g.dtype)
+        np.add.at(count, ids[keep], hit[keep])
+        gx = np.zeros(a.shape, g.dtype)
+        gx[keep] = np.where(hit[keep], g[ids[keep]] / np.maximum(count[ids[keep]], 1), 0)
+        return gx, None
+
+    return record(out, (data, segment_ids), backward)
 
 
 def argmax(x, axis=None, keepdims=False):

@@ -196,7 +196,7 @@ def take(x, indices, axis=None):
             np.add.at(acc.reshape(-1), idx.ravel(), g.ravel())
         else:
             np.add.at(acc, (py_slice(None),) * (axis % a.ndim) + (idx,), g)
-        return (acc,)
+        return acc, None
 
     return record(out, (x, indices), backward)
 
@@ -213,7 +213,7 @@ def take_along_axis(x, indices, axis=None):
         grids[ax] = idx
         acc = np.zeros(src.shape, g.dtype)
         np.add.at(acc, tuple(grids), g)
-        return (acc.reshape(a.shape),)
+        return acc.reshape(a.shape), None
 
     return record(out, (x, indices), backward)
 
@@ -285,6 +285,77 @@ def scatter_update(inputs, indices, updates):
         return ga, None, (g[key] if need[2] else None)
 
     return record(out, (inputs, indices, updates), backward)
+
+
+def diagonal(x, offset=0, axis1=0, axis2=1):
+    """The diagonal of the (axis1, axis2) matrices of `x`, as a new last axis (NumPy's rule)."""
+    a = data_of(x)
+    out = np.diagonal(a, offset, axis1, axis2).copy()
+    n = out.shape[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    cols = np.arange(n) + max(offset, 0)
+
+    def backward(g, need):  # write g back onto the diagonal of a zero tensor
+        acc = np.zeros(a.shape, g.dtype)
+        np.moveaxis(acc, (axis1, axis2), (-2, -1))[..., rows, cols] = g
+        return (acc,)
+
+    return record(out, (x,), backward)
+
+
+def diag(x, k=0):
+    """A 1-D input as the k-th diagonal of a square matrix; a 2-D input's k-th diagonal."""
+    a = data_of(x)
+    if a.ndim == 2:
+        return diagonal(x, k)
+    if a.ndim != 1:
+        raise ValueError(f"diag: the input must be 1-D or 2-D, got shape {a.shape}")
+    out = np.diag(a, k)
+    return record(out, (x,), lambda g, need: (np.diagonal(g, k).copy(),))
+
+
+def sort(x, axis=-1):
+    """Sorted values along `axis`; the gradient follows each value to its original place."""
+    a = data_of(x)
+    if axis is None:
+        return sort(reshape(x, (-1,)), 0)
+    order = np.argsort(a, axis=axis, kind="stable")
+    return take_along_axis(x, order, axis=axis)
+
+
+def nonzero(x):
+    """A tuple of index arrays (int32), one per axis, of the nonzero elements."""
+    return tuple(const(i.astype(np.int32)) for i in np.nonzero(data_of(x)))
+
+
+def hstack(xs):
+    return concatenate(xs, axis=0 if np.ndim(data_of(xs[0])) == 1 else 1)
+
+
+def vstack(xs):
+    return concatenate([reshape(x, (1, -1)) if np.ndim(data_of(x)) == 1 else x for x in xs], axis=0)
+
+
+def append(x1, x2, axis=None):
+    if axis is None:
+        return concatenate([ravel(x1), ravel(x2)], axis=0)
+    return concatenate([x1, x2], axis=axis)
+
+
+def meshgrid(*xs, indexing="xy"):
+    """Coordinate grids from 1-D inputs (differentiable: each grid broadcasts its input)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    sizes = [np.size(data_of(x)) for x in xs]
+    if indexing == "xy" and len(xs) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, x in enumerate(xs):
+        axis = {0: 1, 1: 0}.get(i, i) if indexing == "xy" and len(xs) >= 2 else i
+        shape = [1] * len(xs)
+        shape[axis] = -1
+        grids.append(broadcast_to(reshape(x, shape), sizes))
+    return grids
 
 
 def shape(x):

@@ -1,3 +1,9 @@
-"""`lamina.utils`: seeding, gradient checking, and (later) data helpers."""
+"""`lamina.utils`: seeding, gradient checking, progress bars, data and sequence helpers."""
 from lamina.random import set_seed as set_random_seed  # noqa: F401
 from lamina.utils.gradient_check import check_gradients  # noqa: F401
+from lamina.utils.data_utils import get_file  # noqa: F401
+from lamina.utils.numerical_utils import normalize, to_categorical  # noqa: F401
+from lamina.utils.sequence_utils import multi_hot, pad_sequences  # noqa: F401
+from lamina.utils.progbar import Progbar  # noqa: F401
+from lamina.utils.py_dataset import PyDataset, Sequence  # noqa: F401
+from lamina.backend import clear_session  # noqa: F401

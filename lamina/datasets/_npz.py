@@ -1,0 +1,84 @@
+"""Safe loading of Keras's dataset files: `.npz` archives and pickled CIFAR batches.
+
+The IMDB and Reuters archives store ragged sequences as object arrays, which NumPy can only
+save as pickles, and the CIFAR batches are pickles. `np.load(allow_pickle=True)` would run
+whatever a tampered file asks for; here numeric arrays load with pickling disabled and every
+pickle goes through `RestrictedUnpickler`, which only resolves the globals that rebuild a
+NumPy array. Loading a file therefore never executes code from it.
+"""
+
+import gc
+import io
+import pickle
+import zipfile
+
+import numpy as np
+
+# The only globals a genuine dataset pickle references (numpy < 2 and numpy >= 2 spellings).
+ALLOWED_GLOBALS = frozenset({
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+})  # fmt: skip
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """A `pickle.Unpickler` that resolves only `ALLOWED_GLOBALS` and refuses everything else."""
+
+    def find_class(self, module, name):
+        if (module, name) in ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"refusing to load global {module}.{name!s} from a dataset pickle: only NumPy array "
+            "reconstruction is allowed. The file is corrupted or malicious; delete it and "
+            "download it again."
+        )
+
+
+def restricted_loads(data, encoding="latin1"):
+    """Unpickle `data` (bytes or a binary file) allowing only NumPy array reconstruction.
+
+    `encoding` decodes Python 2 `str` objects: "latin1" (NumPy's advice for Python 2 arrays)
+    or "bytes" (keep them as bytes, as the CIFAR batches need).
+    """
+    fp = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    enabled = gc.isenabled()
+    gc.disable()  # an object array of 25,000 lists would trigger many useless collections
+    try:
+        return RestrictedUnpickler(fp, encoding=encoding).load()
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_npy(fp):
+    """One `.npy` member: numeric arrays with pickling off, object arrays restricted."""
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version in ((2, 0), (3, 0)):
+        # Format 3.0 differs from 2.0 only in the header's text encoding (utf-8).
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    if not dtype.hasobject:
+        fp.seek(0)
+        return np.lib.format.read_array(fp, allow_pickle=False)
+    out = restricted_loads(fp)
+    if not isinstance(out, np.ndarray) or out.shape != shape:
+        raise ValueError(
+            f"pickled member holds {type(out).__name__} {getattr(out, 'shape', '')}, "
+            f"expected an array of shape {shape}; the file is corrupted"
+        )
+    return out
+
+
+def load_npz(path):
+    """Load every `name.npy` member of the `.npz` archive at `path` into a dict of arrays."""
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            if member.endswith(".npy"):
+                arrays[member[:-4]] = _read_npy(io.BytesIO(archive.read(member)))
+    return arrays

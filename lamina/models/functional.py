@@ -1,0 +1,121 @@
+"""Functional models: a graph of layer calls from `Input` tensors to outputs, replayed on data."""
+from lamina.engine import tree
+from lamina.layers.input_layer import InputLayer
+from lamina.layers.layer import Layer
+from lamina.layers.symbolic import KerasTensor
+from lamina.models.model import Model
+
+
+def _check_symbolic(struct, what):
+    flat = tree.flatten(struct)
+    for t in flat:
+        if not isinstance(t, KerasTensor):
+            raise TypeError(
+                f"Model({what}=...) expects symbolic tensors from keras.Input(...) and layer calls, "
+                f"got {type(t).__name__}"
+            )
+    if not flat:
+        raise ValueError(f"Model: `{what}` is empty")
+    return flat
+
+
+def graph_nodes(inputs, outputs):
+    """The call nodes needed to compute `outputs` from `inputs`, parents first."""
+    input_ids = {id(t) for t in inputs}
+    order, seen, stack = [], set(), [(o, False) for o in reversed(outputs)]
+    while stack:
+        t, expanded = stack.pop()
+        if id(t) in input_ids:
+            continue
+        history = t._keras_history
+        if history is None:
+            raise ValueError(f"Model: tensor {t} was not produced by a layer or keras.Input")
+        node = history[0]
+        if expanded:
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        if isinstance(node.layer, InputLayer):
+            names = [i.name for i in inputs]
+            raise ValueError(
+                f"Graph disconnected: the output depends on input {t.name!r}, which is not among "
+                f"the model's inputs {names}; pass it in Model(inputs=[...])"
+            )
+        stack.append((t, True))
+        for p in reversed(node.parents):
+            stack.append((p, False))
+    return order
+
+
+class Functional(Model):
+    """`Model(inputs, outputs)`: layers connected by calling them on symbolic tensors."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs = _check_symbolic(inputs, "inputs")
+        self.outputs = _check_symbolic(outputs, "outputs")
+        self._nodes = graph_nodes(self.inputs, self.outputs)
+        layers = [t._keras_history[0].layer for t in self.inputs if t._keras_history]
+        for node in self._nodes:
+            if not any(node.layer is l for l in layers):
+                layers.append(node.layer)
+        for layer in layers:
+            if not any(layer is l for l in self._layers):
+                self._layers.append(layer)
+        self.output_names = [t._keras_history[0].layer.name for t in self.outputs]
+        self.input_names = [t.name for t in self.inputs]
+        self._build_shapes = tree.map_structure(lambda t: t.shape, inputs)
+        self.built = True
+
+    @property
+    def input_shape(self):
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _flatten_inputs(self, inputs):
+        if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
+            missing = [n for n in self.input_names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f"model {self.name!r}: missing inputs {missing}; got keys {sorted(inputs)}"
+                )
+            return [inputs[n] for n in self.input_names]
+        flat = tree.flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        if len(flat) != len(self.inputs):
+            raise ValueError(
+                f"model {self.name!r} expects {len(self.inputs)} input(s) {self.input_names}, "
+                f"got {len(flat)}"
+            )
+        return flat
+
+    def call(self, inputs, training=None, mask=None):
+        values = {id(t): v for t, v in zip(self.inputs, self._flatten_inputs(inputs))}
+        for node in self._nodes:
+            args, kwargs = tree.map_structure(
+                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, (node.args, node.kwargs)
+            )
+            outs = node.layer(*args, **kwargs)
+            for t, v in zip(node.flat_outputs, tree.flatten(outs) if len(node.flat_outputs) > 1 else [outs]):
+                values[id(t)] = v
+        return tree.pack_as(self._outputs_struct, [values[id(t)] for t in self.outputs])
+
+    def compute_output_shape(self, input_shape):
+        return self.output_shape
+
+    def _output_activation_layers(self):
+        return [t._keras_history[0].layer for t in self.outputs]
+
+    @property
+    def _output_activation(self):
+        layer = self.outputs[0]._keras_history[0].layer if len(self.outputs) == 1 else None
+        return getattr(layer, "activation", None) if isinstance(layer, Layer) else None

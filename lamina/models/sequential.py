@@ -1,0 +1,154 @@
+"""`Sequential`: a linear stack of layers."""
+from lamina.layers.input_layer import Input, InputLayer
+from lamina.layers.layer import Layer
+from lamina.layers.symbolic import KerasTensor
+from lamina.models.model import Model
+
+
+class Sequential(Model):
+    """`Sequential([layers.Dense(64, activation="relu"), layers.Dense(1)])`.
+
+    The input shape comes from a leading `keras.Input(shape=...)`, an `input_shape=` on the
+    first layer, `build(input_shape)`, or else the first batch of data.
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._input_layer = None
+        self._stack = []
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def add(self, layer, rebuild=True):
+        """Append a layer (or a `keras.Input(...)` tensor, which must come first)."""
+        if isinstance(layer, KerasTensor) and layer._keras_history is not None:
+            layer = layer._keras_history[0].layer
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("Sequential: an Input can only be the first element")
+            self._input_layer = layer
+        elif not isinstance(layer, Layer):
+            raise TypeError(
+                f"Sequential.add expects a layer, got {type(layer).__name__} ({layer!r}); e.g. "
+                "model.add(layers.Dense(64, activation='relu'))"
+            )
+        else:
+            if any(layer.name == l.name for l in self._stack):
+                raise ValueError(
+                    f"Sequential: all layers need unique names; {layer.name!r} is already in the model"
+                )
+            self._stack.append(layer)
+            self._layers.append(layer)
+        self.built = False
+        if rebuild:
+            self._maybe_build()
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        if not self._stack:
+            raise ValueError("Sequential.pop: the model has no layers")
+        layer = self._stack.pop()
+        self._layers.remove(layer)
+        self.built = False
+        if rebuild:
+            self._maybe_build()
+        return layer
+
+    def _known_input_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        if self._stack and self._stack[0]._batch_input_shape is not None:
+            return self._stack[0]._batch_input_shape
+        return None
+
+    def _maybe_build(self):
+        shape = self._known_input_shape()
+        if shape is not None and self._stack:
+            self.build(shape)
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            input_shape = self._known_input_shape()
+        if input_shape is None:
+            raise ValueError(
+                f"Sequential model {self.name!r} has no input shape yet: start it with "
+                "keras.Input(shape=...), pass input_shape= to the first layer, or call "
+                "build((None, n_features))"
+            )
+        input_shape = tuple(input_shape)
+        if self._input_layer is not None and tuple(self._input_layer.batch_shape[1:]) == input_shape[1:]:
+            x = self._input_layer.output_tensor
+        else:
+            x = Input(batch_shape=(None,) + input_shape[1:])
+        self.inputs = [x]
+        self._layer_outputs = []
+        for layer in self._stack:
+            try:
+                x = layer(x)
+            except (ValueError, TypeError) as e:
+                raise type(e)(f"Sequential model {self.name!r}, layer {layer.name!r}: {e}") from None
+            self._layer_outputs.append(x)
+        self.outputs = [x]
+        self._build_shapes = input_shape
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x)
+        return x
+
+    @property
+    def input_shape(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} is not built: it has no input_shape yet")
+        return self.inputs[0].shape
+
+    @property
+    def output_shape(self):
+        if not self.built:
+            raise AttributeError(f"Sequential model {self.name!r} is not built: it has no output_shape yet")
+        return self.outputs[0].shape
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._stack:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    @property
+    def _output_activation(self):
+        for layer in reversed(self._stack):
+            if hasattr(layer, "activation"):
+                return layer.activation
+            if layer.weights:
+                return None
+        return None
+
+    def get_config(self):
+        from lamina.saving import serialization  # noqa: PLC0415
+
+        layers = []
+        if self._input_layer is not None or self.built:
+            shape = self._known_input_shape() or self._build_shapes
+            layers.append({"module": "keras.layers", "class_name": "InputLayer",
+                           "config": {"batch_shape": list(shape), "dtype": self.dtype,
+                                      "sparse": False, "name": "input_layer"}})
+        layers += [serialization.serialize_keras_object(layer) for layer in self._stack]
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from lamina.saving import serialization  # noqa: PLC0415
+
+        model = cls(name=config.get("name"))
+        for entry in config["layers"]:
+            layer = serialization.deserialize_keras_object(entry, custom_objects=custom_objects)
+            model.add(layer, rebuild=False)
+        model._maybe_build()
+        return model

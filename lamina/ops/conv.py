@@ -1,0 +1,212 @@
+"""Convolutions (`keras.ops.conv`, `depthwise_conv`, `separable_conv`, `conv_transpose`).
+
+1-D inputs are (N, W, C) with kernels (kw, ...); 2-D inputs (N, H, W, C) with kernels
+(kh, kw, ...). `data_format="channels_first"` is supported by transposing to channels-last
+and back. Padding follows TensorFlow ("same": output ceil(in / stride), extra pad at the
+bottom/right). A convolution is im2col (a strided view copied once into a matrix) and one
+BLAS matmul; the input gradient is a matmul and col2im, looping over the kh*kw kernel
+offsets only.
+"""
+import numpy as np
+
+from lamina.ops import _window as W
+from lamina.ops._base import data_of, fdata, record
+
+
+def _spatial_rank(op, kernel_shape, layout):
+    """Number of spatial axes (1 or 2) implied by a kernel of shape (*spatial, a, b)."""
+    rank = len(kernel_shape)
+    if rank == 5:
+        raise NotImplementedError(f"{op}: 3-D convolutions are not implemented (kernel shape {kernel_shape})")
+    if rank not in (3, 4):
+        raise ValueError(
+            f"{op}: the kernel must have shape {layout} for 1-D or 2-D inputs (rank 3 or 4), got "
+            f"shape {tuple(kernel_shape)}"
+        )
+    return rank - 2
+
+
+def _first_to_last(fn, inputs, n, *args, **kwargs):
+    """Run channels-last `fn` on channels-first `inputs` (transposes are differentiable)."""
+    from lamina.ops.shape import transpose  # noqa: PLC0415
+
+    W.check_rank(fn.__name__, W.data_shape(inputs), n)
+    to_last = (0, *range(2, n + 2), 1)
+    to_first = (0, n + 1, *range(1, n + 1))
+    out = fn(transpose(inputs, to_last), *args, data_format="channels_last", **kwargs)
+    return transpose(out, to_first)
+
+
+def _check_channels(op, x_shape, k_shape, axis, role="input"):
+    if x_shape[-1] != k_shape[axis]:
+        raise ValueError(
+            f"{op}: the inputs have {x_shape[-1]} channels (shape {tuple(x_shape)}) but the kernel "
+            f"expects {k_shape[axis]} {role} channels (kernel shape {tuple(k_shape)}, axis {axis})"
+        )
+
+
+def _prepare(op, inputs, kernel, strides, padding, dilation_rate, layout, channel_axis):
+    """Validate arguments; return (x, k, n, strides, dilation, padding) lifted to 2-D.
+
+    A 1-D op becomes a 2-D one with a height of 1 (window, stride and dilation 1 on it).
+    """
+    x, k = fdata(inputs), fdata(kernel)
+    n = _spatial_rank(op, k.shape, layout)
+    W.check_rank(op, x.shape, n)
+    _check_channels(op, x.shape, k.shape, channel_axis)
+    strides = W.as_tuple(strides, n, "strides", op)
+    dilation = W.as_tuple(dilation_rate, n, "dilation_rate", op)
+    padding = W.check_padding(padding, op)
+    if n == 1:  # lift to 2-D: height 1
+        x, k = x[:, None], k[None]
+        strides, dilation = (1, *strides), (1, *dilation)
+    return x, k, n, strides, dilation, padding
+
+
+def _lower(g, n):
+    return g[:, 0] if n == 1 else g
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (cross-correlation, as Keras): inputs (N, *spatial, Cin), kernel
+    (*kernel_spatial, Cin, Cout) -> (N, *out_spatial, Cout)."""
+    if W.check_data_format(data_format, "conv") == "channels_first":
+        n = len(W.data_shape(kernel)) - 2
+        return _first_to_last(conv, inputs, n, kernel, strides, padding, dilation_rate=dilation_rate)
+    x, k, n, strides, dil, padding = _prepare(
+        "conv", inputs, kernel, strides, padding, dilation_rate, "(*window, in_channels, out_channels)", -2
+    )
+    kh, kw, cin, cout = k.shape
+    out_hw, pads = W.geometry("conv", x.shape[1:3], (kh, kw), strides, dil, padding)
+    xp = W.pad_hw(x, pads)
+    nb = x.shape[0]
+    rows = nb * out_hw[0] * out_hw[1]
+    if kh == kw == 1 and strides == (1, 1):
+        cols = xp.reshape(rows, cin)
+    else:
+        cols = W.patches(xp, (kh, kw), strides, dil, out_hw).reshape(rows, kh * kw * cin)
+    k2 = k.reshape(kh * kw * cin, cout)
+    out = (cols @ k2).reshape(nb, out_hw[0], out_hw[1], cout)
+
+    def backward(g, need):
+        g2 = g.reshape(rows, cout)
+        gx = gk = None
+        if need[1]:  # d out / d k: patches^T g
+            gk = (cols.T @ g2).reshape(k.shape)
+            gk = gk[0] if n == 1 else gk
+        if need[0]:  # d out / d x: scatter g k^T back over the windows
+            gcols = (g2 @ k2.T).reshape(nb, out_hw[0], out_hw[1], kh, kw, cin)
+            gx = _lower(W.crop_hw(W.col2im(gcols, xp.shape, strides, dil), pads), n)
+        return gx, gk
+
+    return record(_lower(out, n), (inputs, kernel), backward)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Per-channel convolution: kernel (*window, Cin, M) -> output (N, *out, Cin * M),
+    output channel c * M + m uses input channel c and kernel[..., c, m]."""
+    if W.check_data_format(data_format, "depthwise_conv") == "channels_first":
+        n = len(W.data_shape(kernel)) - 2
+        return _first_to_last(depthwise_conv, inputs, n, kernel, strides, padding, dilation_rate=dilation_rate)
+    x, k, n, strides, dil, padding = _prepare(
+        "depthwise_conv", inputs, kernel, strides, padding, dilation_rate,
+        "(*window, in_channels, depth_multiplier)", -2,
+    )
+    kh, kw, cin, mult = k.shape
+    out_hw, pads = W.geometry("depthwise_conv", x.shape[1:3], (kh, kw), strides, dil, padding)
+    xp = W.pad_hw(x, pads)
+    nb = x.shape[0]
+    dtype = np.result_type(x, k)
+    out = np.zeros((nb, out_hw[0], out_hw[1], cin, mult), dtype)
+    for a in range(kh):  # loop over kernel offsets only; each step is one vectorized product
+        for b in range(kw):
+            out += xp[W.offset_slice(a, b, strides, dil, out_hw)][..., None] * k[a, b]
+
+    def backward(g, need):
+        g5 = g.reshape(nb, out_hw[0], out_hw[1], cin, mult)
+        gk = np.empty(k.shape, dtype) if need[1] else None
+        gxp = np.zeros(xp.shape, dtype) if need[0] else None
+        for a in range(kh):
+            for b in range(kw):
+                idx = W.offset_slice(a, b, strides, dil, out_hw)
+                if need[1]:
+                    gk[a, b] = np.einsum("nhwc,nhwcm->cm", xp[idx], g5)
+                if need[0]:
+                    gxp[idx] += np.einsum("nhwcm,cm->nhwc", g5, k[a, b])
+        gx = _lower(W.crop_hw(gxp, pads), n) if need[0] else None
+        return gx, (gk[0] if n == 1 and need[1] else gk)
+
+    return record(_lower(out.reshape(nb, out_hw[0], out_hw[1], cin * mult), n), (inputs, kernel), backward)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """A depthwise convolution followed by a 1x1 (pointwise) convolution mixing channels."""
+    if W.check_data_format(data_format, "separable_conv") == "channels_first":
+        n = len(W.data_shape(depthwise_kernel)) - 2
+        return _first_to_last(separable_conv, inputs, n, depthwise_kernel, pointwise_kernel, strides,
+                              padding, dilation_rate=dilation_rate)
+    depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, dilation_rate=dilation_rate)
+    return conv(depthwise, pointwise_kernel, 1, "valid")
+
+
+def _transpose_geometry(size, k, s, d, padding, output_padding):
+    """(output length, forward-conv pad before) of a transposed convolution, as Keras."""
+    eff = (k - 1) * d + 1
+    if padding == "valid":
+        extra = max(eff, s) - eff if output_padding is None else output_padding
+        return (size - 1) * s + eff + extra, 0
+    if output_padding is None:
+        length, pad_len = size * s, s + eff - 2
+    else:
+        length, pad_len = (size - 1) * s + eff % 2 + output_padding, eff + eff % 2 - 2 + output_padding
+    left = min(pad_len // 2 + pad_len % 2, eff - 1)  # padding of the stride-dilated input
+    return length, eff - 1 - left
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution (the input-gradient of `conv`): inputs (N, *spatial, Cin), kernel
+    (*window, Cout, Cin) -> (N, *out, Cout); output sizes follow Keras's conventions."""
+    if W.check_data_format(data_format, "conv_transpose") == "channels_first":
+        n = len(W.data_shape(kernel)) - 2
+        return _first_to_last(conv_transpose, inputs, n, kernel, strides, padding,
+                              output_padding=output_padding, dilation_rate=dilation_rate)
+    x, k, n, strides, dil, padding = _prepare(
+        "conv_transpose", inputs, kernel, strides, padding, dilation_rate,
+        "(*window, out_channels, in_channels)", -1,
+    )
+    kh, kw, cout, cin = k.shape
+    if output_padding is not None:
+        output_padding = tuple(int(v) for v in np.broadcast_to(output_padding, (n,)))
+        if any(v < 0 for v in output_padding):
+            raise ValueError(f"conv_transpose: output_padding must be >= 0, got {output_padding}")
+        output_padding = ((0,) if n == 1 else ()) + output_padding
+    nb, h, w_in, _ = x.shape
+    geo = [
+        _transpose_geometry(size, kk, s, d, padding, None if output_padding is None else output_padding[i])
+        for i, (size, kk, s, d) in enumerate(zip((h, w_in), (kh, kw), strides, dil))
+    ]
+    (ho, top), (wo, left) = geo
+    # the full (uncropped) scatter target must hold every window and the requested output
+    full = tuple(max(before + size, (m - 1) * s + (kk - 1) * d + 1)
+                 for before, size, m, s, kk, d in ((top, ho, h, strides[0], kh, dil[0]),
+                                                   (left, wo, w_in, strides[1], kw, dil[1])))
+    k2 = k.reshape(kh * kw * cout, cin)
+    cols = (x.reshape(-1, cin) @ k2.T).reshape(nb, h, w_in, kh, kw, cout)
+    buf = W.col2im(cols, (nb, full[0], full[1], cout), strides, dil)
+    out = np.ascontiguousarray(buf[:, top : top + ho, left : left + wo])
+
+    def backward(g, need):
+        g = g[:, None] if n == 1 else g
+        gbuf = np.zeros((nb, full[0], full[1], cout), g.dtype)
+        gbuf[:, top : top + ho, left : left + wo] = g
+        gcols = W.patches(gbuf, (kh, kw), strides, dil, (h, w_in)).reshape(nb * h * w_in, kh * kw * cout)
+        gx = _lower((gcols @ k2).reshape(x.shape), n) if need[0] else None
+        gk = None
+        if need[1]:
+            gk = (gcols.T @ x.reshape(-1, cin)).reshape(k.shape)
+            gk = gk[0] if n == 1 else gk
+        return gx, gk
+
+    return record(_lower(out, n), (inputs, kernel), backward)

@@ -1,0 +1,55 @@
+"""Fused ops for the training hot path: exact, one graph node instead of several.
+
+`linear(x, kernel, bias, relu)` computes relu?(x @ kernel + bias) for inputs of any rank
+(the last axis is contracted), or for a scipy.sparse batch (CSR rows), whose kernel
+gradient x^T g is then computed sparsely and whose input gets no gradient.
+"""
+import numpy as np
+
+from lamina.engine.tensor import data_of, record
+from lamina.ops.linalg import is_sparse
+
+
+def linear(x, kernel, bias=None, relu=False):
+    """x @ kernel (+ bias) (then max(., 0) if `relu`), as one differentiable op."""
+    w = data_of(kernel)
+    b = None if bias is None else data_of(bias)
+    sparse = is_sparse(x)
+    if sparse:
+        a = x if x.dtype == w.dtype else x.astype(w.dtype)
+        a2, lead = a, (a.shape[0],)
+    else:
+        a = data_of(x)
+        if a.shape[-1] != w.shape[0]:
+            raise ValueError(
+                f"linear: inputs of shape {a.shape} do not match a kernel of shape {w.shape} "
+                f"(last input axis {a.shape[-1]} != {w.shape[0]})"
+            )
+        lead = a.shape[:-1]
+        a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+    z = a2 @ w
+    if sparse:
+        z = np.asarray(z)
+    if b is not None:
+        z += b
+    if relu:
+        np.maximum(z, 0, out=z)
+    units = w.shape[1]
+    out = z if len(lead) == 1 else z.reshape(lead + (units,))
+
+    def backward(g, need):
+        g2 = g if g.ndim == 2 else g.reshape(-1, units)
+        if relu:  # d relu = 1 where the output is positive
+            g2 = g2 * (z > 0)
+        gx = gw = gb = None
+        if need[0]:
+            gx = g2 @ w.T
+            if len(lead) != 1:
+                gx = gx.reshape(a.shape)
+        if need[1]:
+            gw = np.asarray(a2.T @ g2)  # sparse a2: computed sparsely
+        if need[2]:
+            gb = g2.sum(axis=0)
+        return gx, gw, gb
+
+    return record(out, (None if sparse else x, kernel, bias), backward)

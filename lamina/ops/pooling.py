@@ -1,0 +1,96 @@
+"""Pooling (`keras.ops.max_pool`, `average_pool`) over 1-D (N, W, C) or 2-D (N, H, W, C) inputs.
+
+Windows are visited by looping over the pool offsets (e.g. 4 for 2x2), each step one
+vectorized operation on a strided slice; nothing loops over pixels. Padding follows
+TensorFlow: "same" pads max pooling with -inf and divides average pooling by the number
+of non-padded elements in each window.
+"""
+import numpy as np
+
+from lamina.ops import _window as W
+from lamina.ops._base import fdata, record
+
+
+def _prepare(op, inputs, pool_size, strides, padding):
+    x = fdata(inputs)
+    n = len(pool_size) if isinstance(pool_size, (tuple, list)) else x.ndim - 2
+    if n not in (1, 2):
+        if n == 3 or x.ndim == 5:
+            raise NotImplementedError(f"{op}: 3-D pooling is not implemented (inputs of shape {x.shape})")
+        raise ValueError(f"{op}: inputs must have rank 3 (N, W, C) or 4 (N, H, W, C), got shape {x.shape}")
+    W.check_rank(op, x.shape, n)
+    pool = W.as_tuple(pool_size, n, "pool_size", op)
+    strides = pool if strides is None else W.as_tuple(strides, n, "strides", op)
+    padding = W.check_padding(padding, op)
+    if n == 1:
+        x, pool, strides = x[:, None], (1, *pool), (1, *strides)
+    out_hw, pads = W.geometry(op, x.shape[1:3], pool, strides, (1, 1), padding)
+    return x, n, pool, strides, out_hw, pads
+
+
+def _channels_first(fn, inputs, pool_size, strides, padding):
+    from lamina.ops.shape import transpose  # noqa: PLC0415
+
+    n = len(W.data_shape(inputs)) - 2
+    to_last, to_first = (0, *range(2, n + 2), 1), (0, n + 1, *range(1, n + 1))
+    out = fn(transpose(inputs, to_last), pool_size, strides, padding, data_format="channels_last")
+    return transpose(out, to_first)
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Maximum over each window; the gradient goes to the first maximum of a window (as TF)."""
+    if W.check_data_format(data_format, "max_pool") == "channels_first":
+        return _channels_first(max_pool, inputs, pool_size, strides, padding)
+    x, n, pool, strides, out_hw, pads = _prepare("max_pool", inputs, pool_size, strides, padding)
+    xp = W.pad_hw(x, pads, -np.inf)
+    offsets = [(a, b) for a in range(pool[0]) for b in range(pool[1])]
+    out = None
+    for a, b in offsets:
+        v = xp[W.offset_slice(a, b, strides, (1, 1), out_hw)]
+        out = v.copy() if out is None else np.maximum(out, v, out=out)
+
+    def backward(g, need):
+        g = g[:, None] if n == 1 else g
+        gxp = np.zeros(xp.shape, g.dtype)
+        left = g  # gradient not yet given to a window element; the first maximum takes it
+        for i, (a, b) in enumerate(offsets):
+            idx = W.offset_slice(a, b, strides, (1, 1), out_hw)
+            hit = xp[idx] == out
+            gxp[idx] += hit * left
+            if i + 1 < len(offsets):
+                left = np.where(hit, 0, left)
+        gx = W.crop_hw(gxp, pads)
+        return (gx[:, 0] if n == 1 else gx,)
+
+    return record(out[:, 0] if n == 1 else out, (inputs,), backward)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Mean over each window; with "same" padding, of the non-padded elements only."""
+    if W.check_data_format(data_format, "average_pool") == "channels_first":
+        return _channels_first(average_pool, inputs, pool_size, strides, padding)
+    x, n, pool, strides, out_hw, pads = _prepare("average_pool", inputs, pool_size, strides, padding)
+    xp = W.pad_hw(x, pads)
+    offsets = [(a, b) for a in range(pool[0]) for b in range(pool[1])]
+    out = np.zeros((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), x.dtype)
+    for a, b in offsets:
+        out += xp[W.offset_slice(a, b, strides, (1, 1), out_hw)]
+    if any(p for pair in pads for p in pair):  # count the real elements of each window
+        ones = W.pad_hw(np.ones((1, x.shape[1], x.shape[2], 1), x.dtype), pads)
+        count = np.zeros((1, out_hw[0], out_hw[1], 1), x.dtype)
+        for a, b in offsets:
+            count += ones[W.offset_slice(a, b, strides, (1, 1), out_hw)]
+        scale = 1 / count
+    else:
+        scale = np.asarray(1 / len(offsets), x.dtype)
+    out *= scale
+
+    def backward(g, need):  # each window element receives g / count
+        gs = (g[:, None] if n == 1 else g) * scale
+        gxp = np.zeros(xp.shape, g.dtype)
+        for a, b in offsets:
+            gxp[W.offset_slice(a, b, strides, (1, 1), out_hw)] += gs
+        gx = W.crop_hw(gxp, pads)
+        return (gx[:, 0] if n == 1 else gx,)
+
+    return record(out[:, 0] if n == 1 else out, (inputs,), backward)

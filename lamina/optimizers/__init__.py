@@ -1,0 +1,73 @@
+"""`lamina.optimizers`: Keras 3's optimizers, learning-rate schedules and `get`.
+
+`get("adam")` (case-insensitive), `get(config_dict)` and `get(instance)` work as in Keras;
+`serialize`/`deserialize` use Keras's dict form, so `.keras` configs round-trip.
+"""
+import difflib
+
+from lamina.optimizers import schedules  # noqa: F401
+from lamina.optimizers._serialization import deserialize_object, serialize_object
+from lamina.optimizers.adadelta import Adadelta
+from lamina.optimizers.adagrad import Adagrad
+from lamina.optimizers.adam import Adam
+from lamina.optimizers.adamax import Adamax
+from lamina.optimizers.adamw import AdamW
+from lamina.optimizers.base import Optimizer
+from lamina.optimizers.nadam import Nadam
+from lamina.optimizers.rmsprop import RMSprop
+from lamina.optimizers.sgd import SGD
+
+ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+# Keras 3 optimizers lamina does not provide (yet): named in the error message.
+_NOT_IMPLEMENTED = (
+    "adafactor", "ftrl", "lion", "lamb", "muon", "lossscaleoptimizer", "multioptimizer",
+    "schedulefreeadamw", "schedulefreesgd",
+)  # fmt: skip
+
+
+def serialize(optimizer):
+    """The optimizer as Keras's dict: {"module", "class_name", "config", "registered_name"}."""
+    return serialize_object(optimizer, "keras.optimizers")
+
+
+def deserialize(config, custom_objects=None):
+    """An optimizer from `serialize`'s dict; class names are case-insensitive."""
+    name = config.get("class_name") if isinstance(config, dict) else None
+    if isinstance(name, str) and name.lower() in _NOT_IMPLEMENTED and not (
+        custom_objects and name in custom_objects
+    ):
+        raise NotImplementedError(
+            f"the Keras optimizer {name!r} is not implemented in lamina; available: "
+            f"{', '.join(_names())}"
+        )
+    return deserialize_object(config, ALL_OBJECTS_DICT, custom_objects, "optimizer")
+
+
+def get(identifier):
+    """An optimizer from a name ("adam"), a config dict, or an instance (returned as is)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        if key in _NOT_IMPLEMENTED:
+            return deserialize({"class_name": key, "config": {}})
+        if key not in ALL_OBJECTS_DICT or key == "optimizer":
+            close = difflib.get_close_matches(key, _names(), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Could not interpret optimizer identifier: {identifier!r}.{hint} Valid names: "
+                f"{', '.join(_names())}."
+            )
+        return ALL_OBJECTS_DICT[key]()
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+        if isinstance(obj, Optimizer):
+            return obj
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
+
+
+def _names():
+    return [name for name in ALL_OBJECTS_DICT if name != "optimizer"]

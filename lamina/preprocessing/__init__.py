@@ -1,0 +1,11 @@
+"""`lamina.preprocessing`: preparing arrays for a network (Keras's `keras.preprocessing`).
+
+`sequence.pad_sequences` (Keras's path), `multi_hot` (bag of words), `Standardizer`
+(feature-wise z-scores with training statistics only) and `fill_missing` (NaN -> value,
+with optional missing-value indicator columns).
+"""
+
+from lamina.preprocessing import sequence  # noqa: F401
+from lamina.preprocessing.missing import fill_missing, missing_features  # noqa: F401
+from lamina.preprocessing.standardize import Standardizer  # noqa: F401
+from lamina.utils.sequence_utils import multi_hot, pad_sequences  # noqa: F401

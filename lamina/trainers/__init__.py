@@ -1,0 +1,1 @@
+"""Training loop pieces: compile utilities, data adapter, input checks, the Trainer."""

@@ -1,0 +1,270 @@
+"""Turn what `fit`/`evaluate`/`predict` receive into batches of (x, y, sample_weight).
+
+Arrays (NumPy, scipy.sparse rows, or lists/dicts of them) are sliced per batch: shuffling
+draws one index permutation per epoch and gathers each batch from it (no reshuffled copy
+of the whole dataset). Python generators and `PyDataset`/`Sequence` objects yield batches.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from lamina import random
+from lamina.engine import tree
+from lamina.engine.tensor import Tensor
+
+
+def unpack_x_y_sample_weight(data):
+    """(x,), (x, y) or (x, y, sample_weight) -> (x, y, sample_weight)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight), got a tuple of {len(data)}")
+
+
+def is_sparse(x):
+    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+
+
+def _as_array(x):
+    if isinstance(x, Tensor):
+        return x.data
+    if is_sparse(x):
+        return x.tocsr() if x.format != "csr" else x
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "to_numpy"):  # pandas
+        return x.to_numpy()
+    return np.asarray(x)
+
+
+def is_array_data(x):
+    flat = tree.flatten(x)
+    return bool(flat) and all(
+        isinstance(a, (np.ndarray, Tensor, list, tuple)) or is_sparse(a) or hasattr(a, "to_numpy")
+        for a in flat
+    )
+
+
+def num_samples(struct):
+    sizes = {a.shape[0] for a in tree.flatten(struct) if a is not None}
+    return sizes
+
+
+def pack_batch(x, y, sw):
+    """(x,), (x, y) or (x, y, sample_weight), as Keras hands batches to train_step."""
+    if sw is not None:
+        return x, y, sw
+    return (x,) if y is None else (x, y)
+
+
+def take(struct, index):
+    """Rows `index` (an int array or a slice) of every array in `struct`."""
+    if struct is None:
+        return None
+    if isinstance(struct, (list, tuple, dict)):
+        return tree.map_structure(lambda a: a[index], struct)
+    return struct[index]
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    y = np.asarray(y)
+    labels = np.argmax(y, axis=-1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = np.round(labels).astype(np.int64)
+    unknown = sorted(set(np.unique(labels)) - set(class_weight))
+    if unknown:
+        raise ValueError(
+            f"class_weight has no entry for class(es) {unknown[:10]}; it has {sorted(class_weight)}"
+        )
+    table = np.zeros(max(max(class_weight), labels.max()) + 1, dtype=np.float32)
+    for k, w in class_weight.items():
+        table[k] = w
+    return table[labels]
+
+
+class ArrayData:
+    """Batches of arrays; `steps()` batches per epoch; `batches(epoch)` yields them."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 class_weight=None, steps=None):
+        self.x = tree.map_structure(_as_array, x)
+        self.y = None if y is None else tree.map_structure(_as_array, y)
+        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight, np.float32)
+        if class_weight is not None:
+            if self.y is None or isinstance(self.y, (list, tuple, dict)):
+                raise ValueError("class_weight needs a single array of targets y")
+            cw = class_weights_to_sample_weights(self.y, class_weight)
+            self.sample_weight = cw if self.sample_weight is None else self.sample_weight * cw
+        sizes = num_samples((self.x, self.y, self.sample_weight))
+        if len(sizes) > 1:
+            raise ValueError(_length_error(self.x, self.y, self.sample_weight))
+        self.n = sizes.pop()
+        if self.n == 0:
+            raise ValueError("the data is empty (0 samples): nothing to train or evaluate on")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.num_batches = math.ceil(self.n / self.batch_size)
+        self._steps = steps
+        self._stream = None
+
+    def steps(self):
+        return self._steps or self.num_batches
+
+    def _epoch(self):
+        bs, n = self.batch_size, self.n
+        starts = range(0, n, bs)
+        if self.shuffle == "batch":
+            starts = list(starts)
+            random.generator(None).shuffle(starts)
+        if self.shuffle is True:
+            perm = random.generator(None).permutation(n)
+            for i in starts:
+                idx = perm[i:i + bs]
+                yield pack_batch(take(self.x, idx), take(self.y, idx), take(self.sample_weight, idx))
+        else:
+            for i in starts:
+                s = slice(i, i + bs)
+                yield pack_batch(take(self.x, s), take(self.y, s), take(self.sample_weight, s))
+
+    def batches(self):
+        if self._steps is None:
+            return self._epoch()
+        return self._limited()
+
+    def _limited(self):
+        # with steps_per_epoch, consecutive epochs continue through the data
+        for _ in range(self._steps):
+            if self._stream is None:
+                self._stream = self._epoch()
+            batch = next(self._stream, None)
+            if batch is None:
+                self._stream = self._epoch()
+                batch = next(self._stream)
+            yield batch
+
+    def first_batch(self):
+        return unpack_x_y_sample_weight(next(self._epoch()))
+
+
+class IterableData:
+    """Batches from a generator, an iterable, or a PyDataset (`len` + `__getitem__`)."""
+
+    def __init__(self, data, steps=None, shuffle=False):
+        self.data = data
+        self._steps = steps
+        self.shuffle = shuffle
+        self._is_dataset = hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (list, tuple))
+        self._iterator = None
+        self._peeked = None
+        self._exhausted = False
+        if steps is None and self._is_dataset:
+            self._steps = len(data)
+
+    def steps(self):
+        return self._steps
+
+    def _source(self):
+        if self._is_dataset:
+            order = np.arange(len(self.data))
+            if self.shuffle:
+                random.generator(None).shuffle(order)
+            return (self.data[int(i)] for i in order)
+        if self._iterator is None or (self._steps is None and not hasattr(self.data, "__next__")):
+            self._iterator = iter(self.data)
+        return self._iterator
+
+    def first_batch(self):
+        if self._peeked is None:
+            if self._is_dataset:
+                self._peeked = self.data[0]
+            else:
+                self._iterator = iter(self.data)
+                self._peeked = next(self._iterator, None)
+                if self._peeked is None:
+                    raise ValueError("the data generator is empty: it yielded no batch")
+        return unpack_x_y_sample_weight(self._peeked)
+
+    def batches(self):
+        source = self._source()
+        if self._peeked is not None and not self._is_dataset:
+            pending, self._peeked = self._peeked, None
+            source = _chain_one(pending, source)
+        else:
+            self._peeked = None
+        count = 0
+        for item in source:
+            yield pack_batch(*unpack_x_y_sample_weight(item))
+            count += 1
+            if self._steps is not None and count >= self._steps:
+                break
+        if self._steps is not None and count < self._steps:
+            warnings.warn(
+                f"the input ran out of data after {count} of {self._steps} steps; make the generator "
+                "repeat (e.g. an infinite loop) or lower steps_per_epoch",
+                stacklevel=3,
+            )
+            self._exhausted = True
+        if self._is_dataset and hasattr(self.data, "on_epoch_end"):
+            self.data.on_epoch_end()
+
+
+def _chain_one(first, rest):
+    yield first
+    for item in rest:  # not `yield from`: closing this must not close the user's generator
+        yield item
+
+
+def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
+              steps=None):
+    """An ArrayData for arrays, else an IterableData (generators, PyDataset)."""
+    if x is None:
+        raise ValueError("no data: pass x (and y) to fit/evaluate/predict")
+    if is_array_data(x):
+        return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, class_weight, steps)
+    if y is not None:
+        raise ValueError(
+            "when x is a generator or a PyDataset, it must yield (x, y) batches itself; do not pass y"
+        )
+    return IterableData(x, steps=steps, shuffle=shuffle)
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """The last `validation_split` fraction as validation data, taken before any shuffling."""
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+    if not is_array_data(x):
+        raise ValueError("validation_split needs array data; pass validation_data for generators")
+    x = tree.map_structure(_as_array, x)
+    y = None if y is None else tree.map_structure(_as_array, y)
+    sizes = num_samples((x, y))
+    if len(sizes) > 1:
+        raise ValueError(_length_error(x, y, sample_weight))
+    n = sizes.pop()
+    split = int(math.floor(n * (1.0 - validation_split)))
+    if split == 0 or split == n:
+        raise ValueError(
+            f"validation_split={validation_split} of {n} samples leaves an empty training or "
+            "validation set"
+        )
+    first, last = slice(0, split), slice(split, n)
+    sw = None if sample_weight is None else np.asarray(sample_weight)
+    return (take(x, first), take(y, first), take(sw, first)), (take(x, last), take(y, last), take(sw, last))
+
+
+def _length_error(x, y, sw):
+    xs = [a.shape[0] for a in tree.flatten(x)]
+    ys = [a.shape[0] for a in tree.flatten(y)] if y is not None else []
+    msg = f"x and y must have the same number of samples, got x: {xs if len(xs) > 1 else xs[0]}"
+    msg += f", y: {ys if len(ys) > 1 else ys[0]}" if ys else ""
+    if sw is not None:
+        msg += f", sample_weight: {len(sw)}"
+    return msg

@@ -1,0 +1,184 @@
+"""Downloading files into lamina's cache: `get_file` (Keras's name), hashing, progress bar.
+
+Files are cached under `$LAMINA_HOME` (default `~/.lamina`), in `datasets/` unless told
+otherwise. A download streams into a temporary file in the destination folder while its
+hash is computed, is checked against the expected SHA-256 (or md5) and only then renamed
+into place with `os.replace`, so an interrupted or corrupted transfer never leaves a
+partial file behind (not even on Ctrl-C).
+"""
+
+import hashlib
+import os
+import sys
+import tempfile
+import time
+
+CHUNK = 1 << 20
+
+
+def lamina_home():
+    """lamina's cache root: `$LAMINA_HOME`, else `~/.lamina`."""
+    return os.path.expanduser(os.environ.get("LAMINA_HOME") or os.path.join("~", ".lamina"))
+
+
+def _hasher(algorithm="auto", file_hash=None):
+    if algorithm == "auto":
+        algorithm = "sha256" if file_hash is None or len(file_hash) == 64 else "md5"
+    if algorithm not in ("sha256", "md5"):
+        raise ValueError(f"hash_algorithm must be 'auto', 'sha256' or 'md5', got {algorithm!r}")
+    return hashlib.new(algorithm)
+
+
+def hash_file(fpath, algorithm="sha256", chunk_size=CHUNK):
+    """The hex digest ("sha256" or "md5") of the file at `fpath`."""
+    h = _hasher(algorithm)
+    with open(fpath, "rb") as f:
+        for block in iter(lambda: f.read(chunk_size), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def validate_file(fpath, file_hash, algorithm="auto", chunk_size=CHUNK):
+    """Whether the file's digest equals `file_hash` ("auto": 64 hex digits means SHA-256)."""
+    if algorithm == "auto":
+        algorithm = "sha256" if len(file_hash) == 64 else "md5"
+    return hash_file(fpath, algorithm, chunk_size) == file_hash.lower()
+
+
+class Progress:
+    """A one-line download progress bar on stderr, redrawn at most every `interval` seconds."""
+
+    def __init__(self, total, label, stream=None, interval=0.1, width=30):
+        self.total, self.label, self.width = total, label, width
+        self.stream = sys.stderr if stream is None else stream
+        self.interval = interval
+        self.done = 0
+        self.start = self.last = time.monotonic()
+        self.draws = 0
+
+    def update(self, nbytes):
+        self.done += nbytes
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            self._draw(now, end="")
+
+    def close(self):
+        self._draw(time.monotonic(), end="\n")
+
+    def _draw(self, now, end):
+        unit, scale = ("MB", 1e6) if max(self.total or 0, self.done) >= 1e6 else ("KB", 1e3)
+        rate = self.done / 1e6 / max(now - self.start, 1e-9)
+        if self.total:
+            filled = int(min(self.done / self.total, 1.0) * self.width)
+            bar = ("=" * filled + ">" + " " * self.width)[: self.width]
+            text = f"[{bar}] {self.done / scale:.1f}/{self.total / scale:.1f} {unit}"
+        else:
+            text = f"{self.done / scale:.1f} {unit}"
+        self.draws += 1
+        self.stream.write(f"\r{self.label} {text} {rate:.1f} MB/s{end}")
+        self.stream.flush()
+
+
+def download(url, fpath, file_hash=None, hash_algorithm="auto", progress=True, timeout=30):
+    """Download `url` to `fpath` atomically; verify `file_hash` (sha256 or md5) when given.
+
+    Raises OSError when the transfer fails (HTTP error, no network, connection cut before
+    Content-Length bytes arrived) and ValueError when the hash does not match. In every
+    failure, including KeyboardInterrupt, nothing is left at `fpath` or in its folder.
+    """
+    import http.client  # lazy: keeps `import lamina` fast
+    import urllib.error
+    import urllib.request
+
+    folder = os.path.dirname(os.path.abspath(fpath))
+    os.makedirs(folder, exist_ok=True)
+    hasher = _hasher(hash_algorithm, file_hash)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(fpath)}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    length = response.headers.get("Content-Length")
+                    total = int(length) if length and length.isdigit() else None
+                    bar = (
+                        Progress(total, f"Downloading {os.path.basename(fpath)}")
+                        if progress
+                        else None
+                    )
+                    received = 0
+                    for block in iter(lambda: response.read(CHUNK), b""):
+                        out.write(block)
+                        hasher.update(block)
+                        received += len(block)
+                        if bar is not None:
+                            bar.update(len(block))
+                    if bar is not None:
+                        bar.close()
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+                if isinstance(e, urllib.error.HTTPError):
+                    reason = f"HTTP {e.code} {e.reason}"
+                else:
+                    reason = f"{type(e).__name__}: {getattr(e, 'reason', None) or e}"
+                raise OSError(f"download of {url} failed: {reason}") from e
+            if total is not None and received != total:
+                raise OSError(f"download of {url} failed: got {received} of {total} bytes")
+        if file_hash is not None and hasher.hexdigest() != file_hash.lower():
+            raise ValueError(
+                f"the file downloaded from {url} has {hasher.name} {hasher.hexdigest()}, "
+                f"expected {file_hash}: it is corrupted or was changed; nothing was saved"
+            )
+        os.replace(tmp, fpath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return fpath
+
+
+def get_file(
+    fname=None,
+    origin=None,
+    untar=False,
+    md5_hash=None,
+    file_hash=None,
+    cache_subdir="datasets",
+    hash_algorithm="auto",
+    extract=False,
+    archive_format="auto",
+    cache_dir=None,
+    force_download=False,
+):
+    """Path of `fname` in the cache (`cache_dir/cache_subdir`), downloading it from `origin`.
+
+    As Keras: an absolute `fname` or `cache_subdir` is used as is; a cached file whose hash
+    does not match `file_hash` is downloaded again. `cache_dir` defaults to `lamina_home()`.
+    Archive extraction (`extract`/`untar`) is not supported.
+    """
+    if origin is None:
+        raise ValueError("get_file needs `origin`, the URL of the file to download")
+    if extract or untar:
+        raise NotImplementedError(
+            "get_file(extract=True/untar=True) is not supported; open the archive with the "
+            "`tarfile` or `zipfile` module"
+        )
+    del archive_format
+    if md5_hash is not None and file_hash is None:
+        file_hash, hash_algorithm = md5_hash, "md5"
+    if not fname:
+        from urllib.parse import urlsplit
+
+        fname = os.path.basename(urlsplit(origin).path)
+        if not fname:
+            raise ValueError(f"cannot take a file name from origin {origin!r}; pass `fname`")
+    base = os.path.expanduser(cache_dir) if cache_dir is not None else lamina_home()
+    fpath = os.path.join(base, cache_subdir, os.fspath(fname))
+    if os.path.exists(fpath) and not force_download:
+        if file_hash is None or validate_file(fpath, file_hash, hash_algorithm):
+            return fpath
+        print(
+            f"{fpath} does not match its expected hash {file_hash} (incomplete or outdated); "
+            "downloading it again",
+            file=sys.stderr,
+        )
+    return download(origin, fpath, file_hash, hash_algorithm)
