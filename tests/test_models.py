@@ -183,3 +183,19 @@ def test_layer_trainable_flag_freezes_weights():
 def test_unknown_layer_argument_suggests():
     with pytest.raises(TypeError, match="did you mean 'activation'|Did you mean 'activation'"):
         layers.Dense(3, activaton="relu")
+
+
+def test_activity_losses_belong_to_the_last_call_only():
+    reg = keras.regularizers.l2(0.1)
+    gen = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, activity_regularizer=reg)])
+    other = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
+    x = np.ones((4, 3), np.float32)
+    with keras.GradientTape():
+        out = gen(x)
+        assert len(gen.losses) == 1
+        other(x)  # calling an unrelated model must not clear gen's losses
+        assert len(gen.losses) == 1
+        gen(x)  # a new call of gen replaces its losses instead of adding up
+        assert len(gen.losses) == 1
+    expected = 0.1 * np.sum(out.numpy() ** 2)  # Keras 3 does not divide by the batch size
+    assert float(gen.losses[0]) == pytest.approx(expected, rel=1e-5)

@@ -280,3 +280,14 @@ def test_tape_reset():
         tape.reset()
         z = x * 3
     assert float(tape.gradient(z, x)) == 3.0
+
+
+def test_gradient_of_a_source_with_respect_to_itself():
+    x = _var([1.0, 2.0])
+    with lamina.GradientTape(persistent=True) as tape:
+        y = x * 3.0
+        z = ops.sum(y)
+    np.testing.assert_array_equal(tape.gradient(x, x).numpy(), [1.0, 1.0])
+    gz = tape.gradient(z, [z, y])
+    assert float(gz[0]) == 1.0 and gz[0].numpy().flags.writeable
+    np.testing.assert_array_equal(gz[1].numpy(), [1.0, 1.0])

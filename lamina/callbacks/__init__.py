@@ -3,3 +3,8 @@ from lamina.callbacks.callback import Callback  # noqa: F401
 from lamina.callbacks.callback_list import CallbackList  # noqa: F401
 from lamina.callbacks.history import History  # noqa: F401
 from lamina.callbacks.progbar_logger import ProgbarLogger  # noqa: F401
+from lamina.callbacks.csv_logger import CSVLogger  # noqa: F401
+from lamina.callbacks.early_stopping import EarlyStopping  # noqa: F401
+from lamina.callbacks.lambda_callback import LambdaCallback  # noqa: F401
+from lamina.callbacks.learning_rate_scheduler import LearningRateScheduler  # noqa: F401
+from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401

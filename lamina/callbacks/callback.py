@@ -29,9 +29,11 @@ class Callback:
 
     def on_train_batch_begin(self, batch, logs=None):
         """Called before each training batch."""
+        self.on_batch_begin(batch, logs=logs)  # as Keras: the legacy hook still works
 
     def on_train_batch_end(self, batch, logs=None):
         """Called after each training batch with the running metrics of the epoch."""
+        self.on_batch_end(batch, logs=logs)
 
     def on_test_begin(self, logs=None):
         """Called when `evaluate` (or validation) starts."""

@@ -3,6 +3,8 @@ from lamina.callbacks.callback import Callback
 from lamina.callbacks.history import History
 from lamina.callbacks.progbar_logger import ProgbarLogger
 
+# hook -> the names whose override makes a callback need it (the base class's
+# on_train_batch_* forwards to the legacy on_batch_*, as Keras's does)
 _BATCH_HOOKS = {
     "on_train_batch_begin": ("on_train_batch_begin", "on_batch_begin"),
     "on_train_batch_end": ("on_train_batch_end", "on_batch_end"),
@@ -14,6 +16,7 @@ _BATCH_HOOKS = {
 
 
 def _overrides(cb, name):
+    # an instance attribute counts too (LambdaCallback stores the user's functions there)
     return getattr(type(cb), name, None) is not getattr(Callback, name)
 
 
@@ -32,7 +35,9 @@ class CallbackList:
                 self.history = History()
                 callbacks.append(self.history)
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in callbacks):
-            callbacks.insert(0, ProgbarLogger())
+            # last, as Keras: it then shows what other callbacks add to the epoch logs
+            # (ReduceLROnPlateau's `learning_rate`)
+            callbacks.append(ProgbarLogger())
         self.callbacks = callbacks
         self.model = model
         if model is not None:
@@ -41,18 +46,25 @@ class CallbackList:
         self.params = params
         for cb in callbacks:
             cb.set_params(params)
+        self._index_batch_hooks()
+
+    def _index_batch_hooks(self):
         # batch hooks are per step: keep only the callbacks that define them
         self._batch = {
-            hook: [(cb, name) for cb in callbacks for name in names if _overrides(cb, name)]
+            hook: [(cb, hook) for cb in self.callbacks if any(_overrides(cb, n) for n in names)]
             for hook, names in _BATCH_HOOKS.items()
         }
 
     def append(self, cb):
         self.callbacks.append(cb)
+        self._index_batch_hooks()
 
     def _call(self, name, *args):
+        # Keras passes an empty dict, never None (user hooks may call logs.keys())
+        *head, logs = args
+        logs = {} if logs is None else logs
         for cb in self.callbacks:
-            getattr(cb, name)(*args)
+            getattr(cb, name)(*head, logs)
 
     def on_train_begin(self, logs=None):
         self._call("on_train_begin", logs)
@@ -83,5 +95,6 @@ class CallbackList:
         return self._batch[hook]
 
     def call_batch(self, hook, batch, logs=None):
+        logs = {} if logs is None else logs
         for cb, name in self._batch[hook]:
-            getattr(cb, name)(batch, logs)
+            getattr(cb, name)(batch, logs=logs)

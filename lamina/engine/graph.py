@@ -68,11 +68,11 @@ def unbroadcast(g, shape):
     extra = g.ndim - len(shape)
     if extra < 0:  # a gradient of lower rank than its input (scalar seed): expand
         return np.broadcast_to(g, shape)
+    if 1 not in shape:  # only leading axes were added (a bias): one sum, no reshape
+        return np.add.reduce(g, axis=tuple(range(extra)))
     gshape = g.shape
-    stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and gshape[i + extra] != 1)
-    if not stretched:  # only leading axes were added: one sum, no reshape
-        return g.sum(axis=tuple(range(extra)))
-    g = g.sum(axis=tuple(range(extra)) + stretched, keepdims=True)
+    stretched = [i + extra for i, n in enumerate(shape) if n == 1 and gshape[i + extra] != 1]
+    g = np.add.reduce(g, axis=tuple(range(extra)) + tuple(stretched), keepdims=True)
     return g.reshape(shape) if extra else g
 
 
@@ -148,7 +148,7 @@ def backprop(target, seed, sources, tape=None):
     """
     wanted = sources if type(sources) is set else set(sources)
     if not _recorded_by(target, tape):  # a leaf target: d target / d target = seed
-        return {target: seed} if target in wanted else {}
+        return {target: np.array(seed)} if target in wanted else {}
     order, leads = _leading_nodes(target, tape, wanted)
     if target not in leads:
         return {}
@@ -172,4 +172,6 @@ def backprop(target, seed, sources, tape=None):
                 pg = pg.astype(parent.dtype)
             prev = grads.get(parent)
             grads[parent] = pg if prev is None else prev + pg  # fan-out accumulates
+    if target in wanted:  # the target is also a source: hand out a copy of the seed
+        grads[target] = np.array(grads[target])
     return {s: grads[s] for s in wanted if s in grads}

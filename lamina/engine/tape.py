@@ -11,6 +11,11 @@ from lamina.engine.tensor import Tensor, Variable, as_array
 def _refresh_state():
     tapes = STATE.tapes
     STATE.recording = bool(tapes)
+    if len(tapes) == 1:  # the common case, kept cheap (tapes are entered once per step)
+        tape = tapes[0]
+        STATE.auto_watch = tape._watch_accessed_variables
+        STATE.watched = dict(tape._watched) if tape._watched else {}
+        return
     STATE.auto_watch = any(t._watch_accessed_variables for t in tapes)
     watched = {}
     for t in tapes:
@@ -121,7 +126,8 @@ class GradientTape:
                 f"unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}"
             )
         self._check_usable()
-        flat_sources = tree.flatten(sources)
+        flat = type(sources) is list and not any([isinstance(s, (list, tuple, dict)) for s in sources])
+        flat_sources = sources if flat else tree.flatten(sources)
         nodes = [self._source_node(s) for s in flat_sources]
         targets = _target_nodes(target, self)
         grads = self._backprop_all(targets, [n for n in nodes if n is not None], output_gradients)
@@ -135,15 +141,13 @@ class GradientTape:
                 else:
                     out.append(None)
                 continue
-            if g.base is not None or not g.flags.writeable:
-                g = np.array(g)  # never hand out a view of the graph's buffers
+            if g.base is not None:
+                g = np.array(g)  # never hand out a view of the graph's (read-only) buffers
             node = barrier(barrier_parents, g.shape, g.dtype) if barrier_parents else None
             out.append(Tensor(g, node))
         if not self.persistent:
             self._watched = {}
-        if type(sources) is list and len(out) == len(sources) and not any(isinstance(s, (list, tuple, dict)) for s in sources):
-            return out
-        return tree.pack_as(sources, out)
+        return out if flat else tree.pack_as(sources, out)
 
     def _raw_gradients(self, target, source_nodes, output_gradients=None):
         """{source node: gradient array} summed over every target in `target`."""
@@ -159,6 +163,8 @@ class GradientTape:
             if seeds is not None:
                 seed = np.asarray(as_array(seeds[i]), dtype=value.dtype)
                 seed = np.broadcast_to(seed, value.shape)
+            elif value.ndim == 0:
+                seed = _scalar_one(value.dtype)
             else:
                 seed = np.ones(value.shape, dtype=value.dtype)
             for src, g in backprop(node, seed, wanted, tape=self).items():
@@ -222,6 +228,19 @@ def _target_nodes(target, tape):
             )
         out.append((node, value))
     return out
+
+
+_ONES = {}
+
+
+def _scalar_one(dtype):
+    """A shared read-only 0-d 1 (the seed of a scalar loss; backward never writes to g)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = np.ones((), dtype)
+        one.flags.writeable = False
+        _ONES[dtype] = one
+    return one
 
 
 def _float_dtype(x):

@@ -24,6 +24,7 @@ class Tensor:
         self.data = data
         self._node = node
         self._keras_logits = None
+        self._keras_mask = None
 
     # NumPy-like read-only attributes -------------------------------------------------
     @property

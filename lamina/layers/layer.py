@@ -7,6 +7,7 @@ the functional API instead of computing.
 """
 import difflib
 import inspect
+import weakref
 
 import numpy as np
 
@@ -22,6 +23,7 @@ class _CallContext:
 
     training = None
     depth = 0
+    holders = weakref.WeakSet()  # layers holding activity losses from an earlier call
 
 
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
@@ -76,6 +78,8 @@ class Layer:
     # --- tracking --------------------------------------------------------------------
 
     def __setattr__(self, name, value):
+        if name == "input_spec":
+            self.__dict__.pop("_checked_shape", None)  # re-check inputs against the new spec
         layers = self.__dict__.get("_layers")
         if layers is not None and not name.startswith("_"):
             for item in value if isinstance(value, (list, tuple)) else (value,):
@@ -92,7 +96,7 @@ class Layer:
 
     @property
     def dtype(self):
-        return self.dtype_policy or dtypes.floatx()
+        return self.dtype_policy or dtypes.floatx()  # a str; compared with array dtypes
 
     compute_dtype = variable_dtype = dtype
 
@@ -217,10 +221,14 @@ class Layer:
         return out
 
     def add_loss(self, loss):
+        """Add a loss term (e.g. an activity penalty) to this call's losses."""
         self._losses.append(loss)
+        _CallContext.holders.add(self)
 
     def _clear_losses(self):
-        self._losses = []
+        if self._losses:
+            self._losses = []
+            _CallContext.holders.discard(self)
         for layer in self._layers:
             layer._clear_losses()
 
@@ -252,34 +260,35 @@ class Layer:
             if "inputs" not in kwargs:
                 raise TypeError(f"layer {self.name!r} was called without inputs")
             args = (kwargs.pop("inputs"),)
-        if any_symbolic(args, kwargs):
-            return self._symbolic_call(args, kwargs)
         inputs = args[0]
-        if type(inputs) is not Tensor:
-            inputs = self._convert_input(inputs)
-            args = (inputs,) + args[1:]
-        elif self.autocast and inputs.data.dtype != self.dtype and inputs.data.dtype.kind == "f":
+        kind = type(inputs)
+        if (kind is not Tensor and kind is not np.ndarray or len(args) > 1 or kwargs) and any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind == "f"
+                                  and inputs.data.dtype != self.dtype):
             inputs = self._convert_input(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             self._build_for(tree.map_structure(_shape_of, inputs))
         if self.input_spec is not None:
-            _check_input_spec(self, inputs)
+            shape = inputs.data.shape if type(inputs) is Tensor else None
+            if shape is None or shape != self.__dict__.get("_checked_shape"):
+                _check_input_spec(self, inputs)
+                self.__dict__["_checked_shape"] = shape
         sig = _call_signature(type(self))
         ctx = _CallContext
-        outer = ctx.depth == 0
-        if outer:
-            self._clear_losses()
+        if ctx.depth == 0 and ctx.holders:
+            self._clear_losses()  # a new outermost call: forget this model's previous losses
         saved = ctx.training
         if sig.training:
             training = kwargs.get("training")
             if training is None:
-                kwargs["training"] = bool(ctx.training)
+                kwargs["training"] = bool(saved)
             else:
                 ctx.training = training
         elif "training" in kwargs:
             ctx.training = kwargs.pop("training")
-        mask = getattr(inputs, "_keras_mask", None) if isinstance(inputs, Tensor) else None
+        mask = inputs._keras_mask if type(inputs) is Tensor else None
         if mask is not None and sig.mask and "mask" not in kwargs:
             kwargs["mask"] = mask
         ctx.depth += 1
@@ -288,16 +297,15 @@ class Layer:
         finally:
             ctx.depth -= 1
             ctx.training = saved
-        if self.activity_regularizer is not None and STATE.recording:
-            self._losses.append(self.activity_regularizer(outputs) / _batch_size(outputs))
-        if mask is not None or self._overrides_compute_mask():
+        if self.activity_regularizer is not None:  # Keras 3: not divided by the batch size
+            for out in tree.flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        if mask is not None or sig.computes_mask:
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None and isinstance(outputs, Tensor):
                 outputs._keras_mask = out_mask
         return outputs
-
-    def _overrides_compute_mask(self):
-        return type(self).compute_mask is not Layer.compute_mask
 
     def _convert_input(self, x):
         """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
@@ -404,11 +412,6 @@ def _shape_of(x):
     return tuple(np.shape(x.data if isinstance(x, Tensor) else x)) if not hasattr(x, "nnz") else x.shape
 
 
-def _batch_size(x):
-    shape = _shape_of(x)
-    return shape[0] if shape and shape[0] else 1
-
-
 def _first_dtype(inputs, default):
     for t in tree.flatten(inputs):
         if isinstance(t, KerasTensor):
@@ -431,7 +434,7 @@ def _batch_input_shape(kwargs):
 
 
 class _Signature:
-    __slots__ = ("training", "mask")
+    __slots__ = ("training", "mask", "computes_mask")
 
 
 _SIGNATURES = {}
@@ -444,6 +447,7 @@ def _call_signature(cls):
         sig = _Signature()
         sig.training = "training" in params
         sig.mask = "mask" in params
+        sig.computes_mask = cls.compute_mask is not Layer.compute_mask
         _SIGNATURES[cls] = sig
     return sig
 

@@ -65,6 +65,8 @@ ALL_OBJECTS_DICT.update({
     "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError,
     "mape": MeanAbsolutePercentageError, "MAPE": MeanAbsolutePercentageError,
     "msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError,
+    # lamina extension: Keras 3 rejects "rmse", but the course (and tf.keras users) write it
+    "rmse": RootMeanSquaredError, "RMSE": RootMeanSquaredError,
 })  # fmt: skip
 
 # The per-sample metric functions, by name (for MeanMetricWrapper configs).

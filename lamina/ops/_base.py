@@ -46,7 +46,7 @@ def expand_reduced(g, shape, axis, keepdims):
     """
     ndim = len(shape)
     if g.size == 1 and g.ndim <= ndim:  # a full reduction: one value everywhere
-        if not g.flags.c_contiguous:
+        if g.ndim and not g.flags.c_contiguous:
             g = np.ascontiguousarray(g)
         out = np.ndarray(shape, g.dtype, g, 0, (0,) * ndim)
     else:

@@ -49,16 +49,24 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         v = xp[W.offset_slice(a, b, strides, (1, 1), out_hw)]
         out = v.copy() if out is None else np.maximum(out, v, out=out)
 
+    tiled = strides == pool  # windows do not overlap: each input gets at most one gradient
+
     def backward(g, need):
         g = g[:, None] if n == 1 else g
-        gxp = np.zeros(xp.shape, g.dtype)
-        left = g  # gradient not yet given to a window element; the first maximum takes it
+        covers = tiled and out_hw[0] * pool[0] == xp.shape[1] and out_hw[1] * pool[1] == xp.shape[2]
+        gxp = np.empty(xp.shape, g.dtype) if covers else np.zeros(xp.shape, g.dtype)
+        taken = None  # windows whose maximum already received the gradient
         for i, (a, b) in enumerate(offsets):
             idx = W.offset_slice(a, b, strides, (1, 1), out_hw)
             hit = xp[idx] == out
-            gxp[idx] += hit * left
+            if taken is not None:
+                np.greater(hit, taken, out=hit)  # hit and not taken: the first maximum wins
             if i + 1 < len(offsets):
-                left = np.where(hit, 0, left)
+                taken = hit.copy() if taken is None else np.logical_or(taken, hit, out=taken)
+            if tiled:
+                np.multiply(g, hit, out=gxp[idx])
+            else:
+                gxp[idx] += g * hit
         gx = W.crop_hw(gxp, pads)
         return (gx[:, 0] if n == 1 else gx,)
 
@@ -85,11 +93,18 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         scale = np.asarray(1 / len(offsets), x.dtype)
     out *= scale
 
+    tiled = strides == pool
+
     def backward(g, need):  # each window element receives g / count
         gs = (g[:, None] if n == 1 else g) * scale
-        gxp = np.zeros(xp.shape, g.dtype)
+        covers = tiled and out_hw[0] * pool[0] == xp.shape[1] and out_hw[1] * pool[1] == xp.shape[2]
+        gxp = np.empty(xp.shape, g.dtype) if covers else np.zeros(xp.shape, g.dtype)
         for a, b in offsets:
-            gxp[W.offset_slice(a, b, strides, (1, 1), out_hw)] += gs
+            idx = W.offset_slice(a, b, strides, (1, 1), out_hw)
+            if tiled:
+                gxp[idx] = gs
+            else:
+                gxp[idx] += gs
         gx = W.crop_hw(gxp, pads)
         return (gx[:, 0] if n == 1 else gx,)
 

@@ -20,7 +20,7 @@ def _axis(axis, a):
 def sum(x, axis=None, keepdims=False):  # noqa: A001  (keras.ops name)
     a = data_of(x)
     axis = _axis(axis, a)
-    out = a.sum(axis=axis, keepdims=keepdims) if type(a) is np.ndarray else np.sum(a, axis=axis, keepdims=keepdims)
+    out = np.add.reduce(a, axis=axis, keepdims=keepdims) if type(a) is np.ndarray else np.sum(a, axis=axis, keepdims=keepdims)
     # d sum(a) = 1 for every summed element
     return record(out, (x,), lambda g, need: (expand_reduced(g, a.shape, axis, keepdims),))
 
