@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 
 import lamina as keras
 from lamina.callbacks import (
-    Callback, CSVLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, ReduceLROnPlateau,
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
 )
-
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -82,25 +86,27 @@ class Script(Callback):
 
 @pytest.mark.parametrize("values, kwargs, stop, best", [
     # patience 2: epochs 2, 3 do not beat 0.9 -> stop at 3
-    ([1.0, 0.9, 0.95, 0.92, 0.8, 0.85], dict(patience=2), 3, 1),
+    ([1.0, 0.9, 0.95, 0.92, 0.8, 0.85], {"patience": 2}, 3, 1),
     # patience 0: the first epoch that does not improve stops
-    ([1.0, 0.9, 0.9, 0.5], dict(patience=0), 2, 1),
+    ([1.0, 0.9, 0.9, 0.5], {"patience": 0}, 2, 1),
     # min_delta 0.05: 0.97 and 0.96 are not 0.05 below 1.0
-    ([1.0, 0.97, 0.96, 0.94, 0.5], dict(patience=2, min_delta=0.05), 2, 0),
-    ([1.0, 0.97, 0.96, 0.94, 0.5], dict(patience=2, min_delta=0.0), None, 4),  # never stops
+    ([1.0, 0.97, 0.96, 0.94, 0.5], {"patience": 2, "min_delta": 0.05}, 2, 0),
+    ([1.0, 0.97, 0.96, 0.94, 0.5], {"patience": 2, "min_delta": 0.0}, None, 4),  # never stops
     # negative min_delta is taken as its absolute value
-    ([1.0, 0.97, 0.96, 0.94, 0.5], dict(patience=2, min_delta=-0.05), 2, 0),
+    ([1.0, 0.97, 0.96, 0.94, 0.5], {"patience": 2, "min_delta": -0.05}, 2, 0),
     # max mode
-    ([0.5, 0.6, 0.6, 0.55, 0.7], dict(patience=2, mode="max"), 3, 1),
+    ([0.5, 0.6, 0.6, 0.55, 0.7], {"patience": 2, "mode": "max"}, 3, 1),
     # baseline 0.5 is never beaten: improvements over best do not reset the counter, and
     # stopping is only checked at an epoch that does not improve
-    ([0.9, 0.8, 0.7, 0.6, 0.65], dict(patience=2, baseline=0.5), 4, 3),
-    ([0.9, 0.8, 0.85, 0.7], dict(patience=2, baseline=0.5), 2, 1),
+    ([0.9, 0.8, 0.7, 0.6, 0.65], {"patience": 2, "baseline": 0.5}, 4, 3),
+    ([0.9, 0.8, 0.85, 0.7], {"patience": 2, "baseline": 0.5}, 2, 1),
     # baseline 0.85 beaten at epoch 1: the counter restarts there
-    ([0.9, 0.8, 0.85, 0.83, 0.82], dict(patience=2, baseline=0.85), 3, 1),
+    ([0.9, 0.8, 0.85, 0.83, 0.82], {"patience": 2, "baseline": 0.85}, 3, 1),
     # warm-up: epochs 0 and 1 are not monitored
-    ([0.1, 0.2, 1.0, 1.1, 1.2], dict(patience=1, start_from_epoch=2), 3, 2),
-    ([0.1, 0.2, 1.0, 1.1, 1.2], dict(patience=1), 1, 0),
+    ([0.1, 0.2, 1.0, 1.1, 1.2], {"patience": 1, "start_from_epoch": 2}, 3, 2),
+    ([0.1, 0.2, 1.0, 1.1, 1.2], {"patience": 1}, 1, 0),
+    # a NaN never improves, but epoch 0 never stops training
+    ([float("nan"), 1.0, 2.0], {"patience": 0}, 2, 1),
 ])
 def test_early_stopping_scripted(values, kwargs, stop, best):
     cb = EarlyStopping(restore_best_weights=True, **kwargs)
@@ -186,11 +192,11 @@ def test_early_stopping_missing_metric_warns_with_available_keys():
     cb = EarlyStopping(monitor="val_loss", patience=0)
     cb.set_model(StubModel())
     cb.on_train_begin({})
-    with pytest.warns(UserWarning) as rec:
-        cb.on_epoch_end(0, {"loss": 1.0, "mae": 2.0})
-        cb.on_epoch_end(1, {"loss": 1.0, "mae": 2.0})
-    assert str(rec[0].message) == ("Early stopping conditioned on metric `val_loss` which is not "
-                                   "available. Available metrics are: loss,mae")
+    for epoch in range(2):
+        with pytest.warns(UserWarning) as rec:
+            cb.on_epoch_end(epoch, {"loss": 1.0, "mae": 2.0})
+        assert str(rec[0].message) == ("Early stopping conditioned on metric `val_loss` which is "
+                                       "not available. Available metrics are: loss,mae")
     assert not cb.model.stop_training
 
 
@@ -218,10 +224,10 @@ def test_early_stopping_restores_best_epoch_weights_in_fit(capsys):
         "Epoch 6: early stopping\nRestoring model weights from the end of the best epoch: 4.\n")
 
 
-def test_early_stopping_doc_example_runs_four_epochs():
+def test_early_stopping_on_training_loss_in_fit():
     x, y = regression_data(n=16)
     model = tiny_model(lr=0.05)
-    # loss stops improving once the scripted values plateau: 1 + patience epochs after best
+    # best at epoch 1; epochs 2, 3, 4 do not improve -> stop after epoch 4 (patience 3)
     script = Script([3.0, 2.0, 2.0, 2.0, 2.0, 1.0], key="loss")
     h = model.fit(x, y, epochs=6, batch_size=4, verbose=0,
                   callbacks=[script, EarlyStopping(monitor="loss", patience=3)])
@@ -509,7 +515,7 @@ def test_fit_calls_hooks_in_keras_order_with_keras_arguments():
     model = tiny_model(metrics=["mae"])
     h = model.fit(x, y, epochs=2, batch_size=4, validation_data=(x[:6], y[:6]),
                   validation_batch_size=3, verbose=0, callbacks=[rec, ReadBatchLogs()])
-    # on_test_batch_begin is checked separately (see the xfail test below)
+    # on_test_batch_begin is checked separately (test_test_and_predict_batch_begin_hooks)
     calls = [c for c in rec.calls if c[0] != "on_test_batch_begin"]
     names = [c[0] for c in calls]
     epoch = ["on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
@@ -558,8 +564,6 @@ def test_evaluate_and_predict_hooks():
                                                   for o in outs]), out)
 
 
-@pytest.mark.xfail(strict=True, reason="trainer.py does not call on_test_batch_begin / "
-                                       "on_predict_batch_begin yet (Keras does)")
 def test_test_and_predict_batch_begin_hooks():
     x, y = regression_data()
     model = tiny_model()

@@ -127,3 +127,8 @@ def test_sparse_left_operand(fmt):
         ops.matmul(sparse, np.ones((3, 2)))
     with pytest.raises(TypeError, match="left operand"):
         ops.matmul(np.ones((2, 5)), sparse)
+
+
+def test_einsum_shape_error_names_shapes():
+    with pytest.raises(ValueError, match=r"einsum.*\(2, 3\), \(4, 5\)"):
+        ops.einsum("ij,jk->ik", np.ones((2, 3)), np.ones((4, 5)))

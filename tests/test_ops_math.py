@@ -181,3 +181,17 @@ def test_python_scalars_keep_float32():
     for y in (x * 2.0, 2.0 * x, x + 1, x / 3.0, x**2.0, ops.maximum(x, 0.5), ops.power(x, 2), x - np.float64(1.0)):
         assert y.dtype == np.float32
     assert ops.divide(np.int32(1), 2).dtype == np.float32  # int / int is floatx, not float64
+
+
+def test_select_first_match_wins():
+    rng = np.random.default_rng(0)
+    c1, c2 = rng.random((3, 4)) > 0.5, rng.random((3, 4)) > 0.3
+    check_op(lambda a, b: ops.select([c1, c2], [a, b], default=-1.0), (3, 4), (4,),
+             ref=lambda a, b: np.select([c1, c2], [a, np.broadcast_to(b, (3, 4))], default=-1.0))
+    with pytest.raises(ValueError, match="same length"):
+        ops.select([c1], [1.0, 2.0])
+
+
+def test_where_shape_error():
+    with pytest.raises(ValueError, match=r"where.*\(3,\).*\(2,\)"):
+        ops.where(np.ones(3, bool), np.ones(2), 0.0)

@@ -206,3 +206,60 @@ def test_glu():
     check_op(ops.glu, (3, 4), ref=lambda a: a[:, :2] * _sig(a[:, 2:]))
     with pytest.raises(ValueError, match="even"):
         ops.glu(np.ones((2, 3)))
+
+
+def _attention_ref(q, k, v, bias=None, mask=None, scale=None, causal=False, cap=None):
+    n, kh = q.shape[2], k.shape[2]
+    k, v = np.repeat(k, n // kh, axis=2), np.repeat(v, n // kh, axis=2)
+    logits = np.einsum("btnh,bsnh->bnts", q, k) * (1 / np.sqrt(q.shape[-1]) if scale is None else scale)
+    if cap is not None:
+        logits = np.tanh(logits / cap) * cap
+    if bias is not None:
+        logits = logits + bias
+    keep = np.ones(logits.shape, bool)
+    if mask is not None:
+        keep &= mask
+    if causal:
+        keep &= np.tril(np.ones(logits.shape[-2:], bool))
+    logits = np.where(keep, logits, -1e300)
+    return np.einsum("bnts,bsnh->btnh", _softmax(logits, -1), v)
+
+
+@pytest.mark.parametrize("kv_heads", [2, 1])
+@pytest.mark.parametrize("variant", ["plain", "mask", "causal", "bias", "scale_cap"])
+def test_dot_product_attention(kv_heads, variant):
+    rng = np.random.default_rng(1)
+    mask = rng.random((2, 1, 3, 4)) > 0.3
+    mask[..., 0] = True  # every query attends to something
+    bias = rng.standard_normal((1, 2, 3, 4))
+    kw = {"mask": {"mask": mask}, "causal": {"is_causal": True}, "bias": {"bias": bias},
+          "scale_cap": {"scale": 0.7, "attn_logits_soft_cap": 2.0}}.get(variant, {})
+    rkw = {"mask": {"mask": mask}, "causal": {"causal": True}, "bias": {"bias": bias},
+           "scale_cap": {"scale": 0.7, "cap": 2.0}}.get(variant, {})
+    check_op(lambda q, k, v: ops.dot_product_attention(q, k, v, **kw), (2, 3, 2, 5), (2, 4, kv_heads, 5),
+             (2, 4, kv_heads, 5), ref=lambda q, k, v: _attention_ref(q, k, v, **rkw),
+             float32=variant != "bias")  # a float64 bias makes float64 logits
+
+
+def test_dot_product_attention_unbatched_and_errors():
+    check_op(lambda q, k, v: ops.dot_product_attention(q, k, v), (3, 2, 4), (5, 2, 4), (5, 2, 4),
+             ref=lambda q, k, v: _attention_ref(q[None], k[None], v[None])[0])
+    with pytest.raises(ValueError, match="multiple"):
+        ops.dot_product_attention(np.ones((1, 2, 3, 4)), np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 4)))
+    with pytest.raises(ValueError, match="incompatible"):
+        ops.dot_product_attention(np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 3)), np.ones((1, 2, 2, 3)))
+    with pytest.raises(ValueError, match="flash"):
+        ops.dot_product_attention(np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 4)), np.ones((1, 2, 2, 4)),
+                                  flash_attention=True)
+
+
+@pytest.mark.parametrize("axis", [-1, (1, 2)], ids=str)
+def test_layer_and_rms_normalization(axis):
+    def ln_ref(x, g, b):
+        m, v = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
+        return (x - m) / np.sqrt(v + 1e-5) * g + b
+
+    check_op(lambda x, g, b: ops.layer_normalization(x, g, b, axis=axis, epsilon=1e-5), (2, 3, 4), (4,), (4,),
+             ref=ln_ref)
+    check_op(lambda x, s: ops.rms_normalization(x, s, axis=axis), (2, 3, 4), (4,),
+             ref=lambda x, s: x / np.sqrt((x * x).mean(axis=axis, keepdims=True) + 1e-7) * s)

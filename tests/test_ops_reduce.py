@@ -141,3 +141,34 @@ def test_moments_and_float32():
     for name in ("sum", "mean", "var", "std", "max", "logsumexp", "prod"):
         assert getattr(ops, name)(x, axis=0).dtype == np.float32, name
     assert ops.mean(np.arange(4)).dtype == np.float32  # integer mean is floatx
+
+
+METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("axis", [None, 1, -1, (0, 2)], ids=str)
+@pytest.mark.parametrize("q", [0.3, [0.0, 0.25, 1.0]], ids=str)
+def test_quantile(method, axis, q):
+    for keepdims in (False, True):
+        check_op(lambda x: ops.quantile(x, q, axis=axis, method=method, keepdims=keepdims), (3, 4, 2),
+                 ref=lambda a: np.quantile(a, q, axis=axis, method=method, keepdims=keepdims))
+
+
+@pytest.mark.parametrize("axis", [None, 0, -1])
+def test_median(axis):
+    check_op(lambda x: ops.median(x, axis=axis), (4, 5), ref=lambda a: np.median(a, axis=axis))
+
+
+def test_quantile_errors():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        ops.quantile(np.ones(3), 1.5)
+    with pytest.raises(ValueError, match="method"):
+        ops.quantile(np.ones(3), 0.5, method="cubic")
+
+
+def test_bincount():
+    idx = np.array([0, 3, 3, 1])
+    np.testing.assert_array_equal(ops.bincount(idx).numpy(), [1, 1, 0, 2])
+    np.testing.assert_array_equal(ops.bincount(idx, minlength=6).numpy(), [1, 1, 0, 2, 0, 0])
+    check_op(lambda w: ops.bincount(idx, weights=w), (4,), ref=lambda w: np.bincount(idx, weights=w))

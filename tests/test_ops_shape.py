@@ -241,3 +241,25 @@ def test_cast_and_copy():
 def test_shape_and_size():
     assert ops.shape(np.ones((2, 3))) == (2, 3)
     assert int(ops.size(np.ones((2, 3)))) == 6
+
+
+def test_slice_update():
+    def ref(a, u):
+        out = a.copy()
+        out[1:3, 0:2] = u
+        return out
+
+    check_op(lambda a, u: ops.slice_update(a, (1, 0), u), (4, 3), (2, 2), ref=ref)
+
+
+@pytest.mark.parametrize("k,axes", [(1, (0, 1)), (2, (0, 1)), (-1, (1, 2)), (3, (2, 0))], ids=str)
+def test_rot90(k, axes):
+    check_op(lambda x: ops.rot90(x, k, axes), (2, 3, 4), ref=lambda a: np.rot90(a, k, axes))
+
+
+def test_array_ndim_empty_get_item():
+    t = ops.array([1.0, 2.0])
+    assert t.dtype == np.float32 and ops.ndim(t) == 1
+    assert ops.array(np.ones(2), dtype="int32").dtype == np.int32
+    assert ops.empty((2, 3)).shape == (2, 3) and ops.empty((2,), "int32").dtype == np.int32
+    check_op(lambda x: ops.get_item(x, (slice(None), 1)), (3, 2), ref=lambda a: a[:, 1])

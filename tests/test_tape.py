@@ -291,3 +291,36 @@ def test_gradient_of_a_source_with_respect_to_itself():
     gz = tape.gradient(z, [z, y])
     assert float(gz[0]) == 1.0 and gz[0].numpy().flags.writeable
     np.testing.assert_array_equal(gz[1].numpy(), [1.0, 1.0])
+
+
+def test_watched_tensor_is_not_tracked_by_a_later_tape():
+    t = lamina.Tensor(np.array([1.0, 2.0]))
+    with lamina.GradientTape() as tape:
+        tape.watch(t)
+        y = ops.sum(t * t)
+    np.testing.assert_array_equal(tape.gradient(y, t).numpy(), [2.0, 4.0])  # after the `with`
+    with lamina.GradientTape() as later:
+        z = ops.sum(t * 3.0)
+    assert z._node is None and later.gradient(z, t) is None  # TF: an unwatched tensor is a constant
+
+
+def test_watched_tensor_in_nested_tapes():
+    t = lamina.Tensor(np.array(3.0))
+    with lamina.GradientTape() as outer:
+        outer.watch(t)
+        with lamina.GradientTape() as inner:
+            y = t * t
+        z = y * t
+    assert inner.gradient(y, t) is None  # the inner tape never watched t
+    assert float(outer.gradient(z, t)) == 27.0
+
+
+def test_inner_tape_does_not_see_outer_watches():
+    t = lamina.Tensor(np.array(3.0))
+    frozen = _var(2.0, trainable=False)
+    with lamina.GradientTape(persistent=True) as outer:
+        outer.watch([t, frozen])
+        with lamina.GradientTape(persistent=True) as inner:
+            y = t * t * frozen
+        assert inner.gradient(y, t) is None and inner.gradient(y, frozen) is None
+        assert float(outer.gradient(y, t)) == 12.0 and float(outer.gradient(y, frozen)) == 9.0

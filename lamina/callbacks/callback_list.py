@@ -17,7 +17,7 @@ _BATCH_HOOKS = {
 
 def _overrides(cb, name):
     # an instance attribute counts too (LambdaCallback stores the user's functions there)
-    return getattr(type(cb), name, None) is not getattr(Callback, name)
+    return name in vars(cb) or getattr(type(cb), name, None) is not getattr(Callback, name)
 
 
 class CallbackList:

@@ -159,7 +159,7 @@ def backprop(target, seed, sources, tape=None):
         if g is None:
             continue
         parents = node.parents
-        need = tuple([p in leads for p in parents])  # None is never in `leads`
+        need = tuple(map(leads.__contains__, parents))  # None is never in `leads`
         parent_grads = node.backward(g, need)
         for parent, pg, needed in zip(parents, parent_grads, need):
             if not needed or pg is None:

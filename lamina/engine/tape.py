@@ -23,6 +23,12 @@ def _refresh_state():
     STATE.watched = watched
 
 
+class _WatchedLeaf(Leaf):
+    """The leaf `watch` gives an untracked Tensor: a source for the tapes that watched it only."""
+
+    __slots__ = ()
+
+
 class GradientTape:
     """Records operations on tracked values so that `gradient` can differentiate them.
 
@@ -38,7 +44,8 @@ class GradientTape:
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self.persistent = persistent
         self._watch_accessed_variables = watch_accessed_variables
-        self._watched = {}  # id -> (value, Leaf) for watched arrays and variables
+        self._watched = {}  # id -> (value, Leaf) for watched arrays, tensors and variables
+        self._lent = []  # (tensor, Leaf) given to untracked tensors by `watch`, taken back on exit
         self._used = False
         self._active = False
 
@@ -54,6 +61,10 @@ class GradientTape:
         self._active = False
         STATE.tapes = tuple(t for t in STATE.tapes if t is not self)
         _refresh_state()
+        for x, leaf in self._lent:  # a watched tensor is not tracked by later tapes
+            if x._node is leaf:
+                x._node = None
+        self._lent = []
         return False
 
     @contextlib.contextmanager
@@ -83,7 +94,10 @@ class GradientTape:
                 self._watched[id(x)] = (x, x._leaf)
             elif isinstance(x, Tensor):
                 if x._node is None:
-                    x._node = Leaf(x.data.shape, x.data.dtype)
+                    x._node = _WatchedLeaf(x.data.shape, x.data.dtype)
+                    self._lent.append((x, x._node))
+                if type(x._node) is _WatchedLeaf:
+                    self._watched[id(x)] = (x, x._node)
             elif isinstance(x, np.ndarray):
                 self._watched[id(x)] = (x, Leaf(x.shape, x.dtype))
             else:
@@ -100,12 +114,14 @@ class GradientTape:
         return tuple(v for v, _ in self._watched.values() if isinstance(v, Variable))
 
     def _source_node(self, x):
-        if isinstance(x, Variable):
-            return x._leaf
-        if isinstance(x, Tensor):
-            return x._node
         entry = self._watched.get(id(x))
-        return entry[1] if entry is not None and entry[0] is x else None
+        if entry is not None and entry[0] is x:
+            return entry[1]
+        if isinstance(x, Variable):  # unless watched, only trainable ones on an auto-watching tape
+            return x._leaf if x.trainable and self._watch_accessed_variables else None
+        if isinstance(x, Tensor):  # another tape's watched tensor is a constant here
+            return None if type(x._node) is _WatchedLeaf else x._node
+        return None
 
     def _check_usable(self):
         if self._used and not self.persistent:

@@ -195,13 +195,15 @@ def node_of(x):
     t = type(x)
     if t is Tensor:
         return x._node
+    if t is np.ndarray:
+        if STATE.watched:
+            entry = STATE.watched.get(id(x))
+            return entry[1] if entry is not None else None
+        return None
     if t is Variable or isinstance(x, Variable):
         if (x.trainable and STATE.auto_watch) or id(x) in STATE.watched:
             return x._leaf
         return None
-    if STATE.watched and t is np.ndarray:
-        entry = STATE.watched.get(id(x))
-        return entry[1] if entry is not None else None
     if isinstance(x, Tensor):  # a user subclass of Tensor
         return x._node
     return None
@@ -216,11 +218,10 @@ def record(out, inputs, backward):
         out = np.asarray(out)
     if not STATE.recording:
         return Tensor(out)
-    parents = tuple([node_of(x) for x in inputs])
-    for p in parents:
-        if p is not None:
-            return Tensor(out, Node(parents, backward, out.shape, out.dtype, STATE.tapes))
-    return Tensor(out)
+    parents = tuple(map(node_of, inputs))
+    if parents.count(None) == len(parents):
+        return Tensor(out)
+    return Tensor(out, Node(parents, backward, out.shape, out.dtype, STATE.tapes))
 
 
 def data_of(x):

@@ -12,3 +12,33 @@ from lamina.layers.merging import (  # noqa: F401
 from lamina.layers.normalization import Normalization  # noqa: F401
 from lamina.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from lamina.layers.rescaling import Rescaling  # noqa: F401
+from lamina.layers.batch_normalization import BatchNormalization  # noqa: F401
+from lamina.layers.conv import Conv1D, Conv2D  # noqa: F401
+from lamina.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose  # noqa: F401
+from lamina.layers.depthwise_conv import (  # noqa: F401
+    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+)
+from lamina.layers.embedding import Embedding  # noqa: F401
+from lamina.layers.group_normalization import GroupNormalization  # noqa: F401
+from lamina.layers.layer_normalization import LayerNormalization  # noqa: F401
+from lamina.layers.noise import GaussianDropout, GaussianNoise  # noqa: F401
+from lamina.layers.pooling import (  # noqa: F401
+    AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+)
+from lamina.layers.spatial import (  # noqa: F401
+    Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+)
+from lamina.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: F401
+# Keras's short aliases
+Convolution1D, Convolution2D = Conv1D, Conv2D  # noqa: E305
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+from lamina.layers.masking import Masking  # noqa: F401,E402
+from lamina.layers.rnn import (  # noqa: F401,E402
+    GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+    TimeDistributed, Wrapper,
+)

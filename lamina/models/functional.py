@@ -119,3 +119,15 @@ class Functional(Model):
     def _output_activation(self):
         layer = self.outputs[0]._keras_history[0].layer if len(self.outputs) == 1 else None
         return getattr(layer, "activation", None) if isinstance(layer, Layer) else None
+
+    def get_config(self):
+        """Keras 3's functional config: every layer with the calls that connect it."""
+        from lamina.saving import functional_config  # noqa: PLC0415
+
+        return functional_config.get_functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from lamina.saving import functional_config  # noqa: PLC0415
+
+        return functional_config.functional_from_config(cls, config, custom_objects=custom_objects)

@@ -4,6 +4,7 @@
 `call` gives a subclassed model; `Sequential` is a stack of layers.
 """
 import json
+import warnings
 
 import numpy as np
 
@@ -66,6 +67,85 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from `get_config()`: functional configs rebuild the layer graph."""
+        from lamina.models.functional import Functional  # noqa: PLC0415
+        from lamina.saving import functional_config  # noqa: PLC0415
+
+        keys = ("name", "layers", "input_layers", "output_layers")
+        if all(k in config for k in keys) and (cls is Model or issubclass(cls, Functional)):
+            return functional_config.functional_from_config(
+                Functional if cls is Model else cls, config, custom_objects=custom_objects)
+        return cls(**config)
+
+    # --- saving (lamina/saving) ------------------------------------------------------
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the whole model (architecture, weights, compile settings, optimizer state)
+        to a `.keras` file, atomically (see `lamina.saving.save_model`)."""
+        from lamina.saving import files, saving_api  # noqa: PLC0415
+
+        path = files.check_extension(filepath, files.ALL_EXTS, "model.save")
+        if not path.endswith(files.MODEL_EXT):
+            raise ValueError(
+                f"model.save({path!r}): weights-only files are written by "
+                "model.save_weights(path); model.save needs a '.keras' path")
+        saving_api.save_model(self, path, overwrite=overwrite, zipped=zipped is not False, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
+        from lamina.saving import saving_api  # noqa: PLC0415
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from `.weights.h5`, `.weights.npz` or `.keras` into this (built)
+        model; a different architecture raises an error naming the first layer that differs."""
+        from lamina.saving import saving_api  # noqa: PLC0415
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def get_compile_config(self):
+        """What `compile` was given (optimizer, loss, metrics, ...), serialized; {} if not compiled."""
+        from lamina.saving import serialization  # noqa: PLC0415
+
+        if not self.compiled:
+            return {}
+        closs, cmetrics = self._compile_loss, self._compile_metrics
+        config = {
+            "optimizer": self.optimizer,
+            "loss": closs._spec if closs is not None else None,
+            "loss_weights": closs._weights_spec if closs is not None else None,
+            "metrics": cmetrics._spec if cmetrics is not None else None,
+            "weighted_metrics": cmetrics._weighted_spec if cmetrics is not None else None,
+            "run_eagerly": False,
+            "steps_per_execution": 1,
+            "jit_compile": False,
+        }
+        return serialization.serialize_dict(config)
+
+    def compile_from_config(self, config):
+        """Compile with `get_compile_config()`'s output; the optimizer is built right away
+        (in Keras's variable order) so that its saved state can be loaded."""
+        import inspect  # noqa: PLC0415
+
+        from lamina.saving import serialization, state  # noqa: PLC0415
+        from lamina.trainers.trainer import Trainer  # noqa: PLC0415
+
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                f"model {self.name!r} overrides compile(), so it was not compiled on loading; "
+                "call model.compile(...) yourself (or override compile_from_config)", stacklevel=2)
+            return
+        config = serialization.deserialize_keras_object(config)
+        accepted = inspect.signature(Trainer.compile).parameters
+        self.compile(**{k: v for k, v in config.items() if k in accepted})
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            trainable = state.keras_trainable_order(self)
+            if trainable:
+                self.optimizer.build(trainable)
 
     @property
     def _output_activation(self):

@@ -151,4 +151,6 @@ class Sequential(Model):
             layer = serialization.deserialize_keras_object(entry, custom_objects=custom_objects)
             model.add(layer, rebuild=False)
         model._maybe_build()
+        if not model.built and config.get("build_input_shape"):
+            model.build(tuple(config["build_input_shape"]))
         return model

@@ -50,6 +50,19 @@ def copy(x):
     return record(np.array(a), (x,), lambda g, need: (g,))
 
 
+def array(x, dtype=None):
+    """A new Tensor holding a copy of `x` (Python floats become float32, as in Keras)."""
+    return Tensor(np.array(as_array(x, dtype)))
+
+
+def ndim(x):
+    return np.ndim(data_of(x))
+
+
+def empty(shape, dtype=None):
+    return _creation(np.empty(shape, dtypes.standardize(dtype)))
+
+
 def dtype(x):
     return dtypes.standardize(np.asarray(data_of(x)).dtype)
 

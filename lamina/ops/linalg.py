@@ -157,7 +157,14 @@ def einsum(subscripts, *operands):
             )
     explicit = ",".join(specs) + "->" + rhs
     big = sum(a.size for a in arrays) > 4096
-    out = np.einsum(explicit, *arrays, optimize=big)
+    try:
+        out = np.einsum(explicit, *arrays, optimize=big)
+    except ValueError as e:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ValueError(
+            f"einsum: operands of shapes {shapes} do not fit {subscripts!r} (an index must have the "
+            f"same size, or 1, wherever it appears): {e}"
+        ) from None
 
     def backward(g, need):
         grads = []

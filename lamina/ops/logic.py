@@ -71,3 +71,20 @@ def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
 
 def argsort(x, axis=-1):
     return const(np.argsort(data_of(x), axis=axis, kind="stable").astype(np.int32))
+
+
+def isin(x1, x2, assume_unique=False, invert=False):
+    return const(np.isin(data_of(x1), data_of(x2), assume_unique=assume_unique, invert=invert))
+
+
+def digitize(x, bins):
+    """The index of the bin of each element (int32), as np.digitize."""
+    return const(np.digitize(data_of(x), data_of(bins)).astype(np.int32))
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    return const(np.searchsorted(data_of(sorted_sequence), data_of(values), side=side).astype(np.int32))
+
+
+def argpartition(x, kth, axis=-1):
+    return const(np.argpartition(data_of(x), kth, axis=axis).astype(np.int32))

@@ -99,9 +99,28 @@ def where(condition, x1=None, x2=None):
     if x1 is None or x2 is None:
         raise ValueError("where: pass both x1 and x2, or neither")
     a, b = data_of(x1), data_of(x2)
-    out = np.where(c, a, b)
+    try:
+        out = np.where(c, a, b)
+    except ValueError:
+        raise ValueError(
+            f"where: condition, x1 and x2 of shapes {c.shape}, {np.shape(a)} and {np.shape(b)} are "
+            "not compatible for broadcasting"
+        ) from None
     return record(out, (condition, x1, x2), lambda g, need: (
         None, np.where(c, g, 0) if need[1] else None, np.where(c, 0, g) if need[2] else None))
+
+
+def select(condlist, choicelist, default=0):
+    """choicelist[i] where condlist[i] is the first true condition, else `default`."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(
+            f"select: condlist and choicelist must have the same length, got {len(condlist)} and "
+            f"{len(choicelist)}"
+        )
+    out = default
+    for c, v in zip(reversed(condlist), reversed(choicelist)):  # the first match wins
+        out = where(c, v, out)
+    return out
 
 
 # --- unary ----------------------------------------------------------------------------

@@ -222,6 +222,66 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):  # noqa: A0
     return record(out, (data, segment_ids), backward)
 
 
+def bincount(x, weights=None, minlength=0, sparse=False):
+    """Count (or sum `weights` of) each non-negative integer of 1-D `x`; differentiable in weights."""
+    if sparse:
+        raise NotImplementedError("bincount(sparse=True) is not supported; lamina returns dense counts")
+    idx = np.asarray(data_of(x))
+    if idx.ndim != 1:
+        raise ValueError(f"bincount: x must be 1-D, got shape {idx.shape}")
+    if weights is None:
+        return const(np.bincount(idx, minlength=minlength).astype(np.int32))
+    w = data_of(weights)
+    out = np.bincount(idx, weights=w, minlength=minlength).astype(np.result_type(w, np.float32))
+    return record(out, (x, weights), lambda g, need: (None, g[idx]))  # each weight's bin
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    """The q-th quantiles (q in [0, 1]) along `axis`, as np.quantile; differentiable (the
+    gradient goes to the one or two order statistics each quantile interpolates)."""
+    from lamina.ops import math  # noqa: PLC0415
+    from lamina.ops.shape import moveaxis, reshape, sort, take, transpose  # noqa: PLC0415
+
+    methods = ("linear", "lower", "higher", "midpoint", "nearest")
+    if method not in methods:
+        raise ValueError(f"quantile: method must be one of {methods}, got {method!r}")
+    a = data_of(x)
+    qs = np.asarray(data_of(q), dtype=np.float64)
+    if np.any((qs < 0) | (qs > 1)):
+        raise ValueError(f"quantile: q must be in [0, 1], got {qs}")
+    nd = np.ndim(a)
+    axes = norm_axis(axis, nd)
+    kept = [i for i in range(nd) if i not in axes]
+    moved = transpose(x, kept + list(axes)) if nd else reshape(x, (1,))
+    lead = tuple(np.shape(a)[i] for i in kept)
+    flat = reshape(moved, lead + (-1,))
+    s = sort(flat, axis=-1)
+    n = np.shape(data_of(flat))[-1]
+    pos = qs * (n - 1)
+    lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
+    if method == "lower":
+        hi = lo
+    elif method == "higher":
+        lo = hi
+    elif method == "nearest":
+        lo = hi = np.around(pos).astype(np.intp)
+    frac = 0.5 if method == "midpoint" else (pos - lo if method == "linear" else 0.0)
+    frac = np.asarray(frac, dtype=np.result_type(np.asarray(a).dtype, np.float32))
+    low = take(s, lo.ravel(), axis=-1)
+    high = take(s, hi.ravel(), axis=-1)
+    out = math.add(low, math.multiply(math.subtract(high, low), frac.ravel()))  # (..., len(q))
+    out = moveaxis(out, -1, 0)  # numpy puts the quantile axis first
+    if keepdims:
+        full = [1 if i in axes else np.shape(a)[i] for i in range(nd)]
+        out = reshape(out, (-1, *full))
+    out = reshape(out, qs.shape + tuple(np.shape(data_of(out))[1:]))
+    return out
+
+
+def median(x, axis=None, keepdims=False):
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
 def argmax(x, axis=None, keepdims=False):
     a = data_of(x)
     return const(np.argmax(a, axis=_axis(axis, a), keepdims=keepdims).astype(np.int32))

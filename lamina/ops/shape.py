@@ -253,10 +253,37 @@ def getitem(x, key):
     return record(out, (x,), backward)
 
 
+get_item = getitem
+
+
 def slice(inputs, start_indices, shape):  # noqa: A001  (keras.ops name)
     """inputs[start : start + shape] along every axis (keras.ops.slice)."""
     key = tuple(py_slice(int(s), int(s) + int(n)) for s, n in zip(data_of(start_indices), shape))
     return getitem(inputs, key)
+
+
+def slice_update(inputs, start_indices, updates):
+    """`inputs` with the block starting at `start_indices` replaced by `updates`."""
+    a, u = data_of(inputs), data_of(updates)
+    key = tuple(py_slice(int(s), int(s) + n) for s, n in zip(data_of(start_indices), np.shape(u)))
+    out = np.array(a, dtype=np.result_type(a, u))
+    out[key] = u
+
+    def backward(g, need):  # the replaced block sends its gradient to `updates`
+        ga = None
+        if need[0]:
+            ga = g.copy()
+            ga[key] = 0
+        return ga, None, (g[key] if need[2] else None)
+
+    return record(out, (inputs, start_indices, updates), backward)
+
+
+def rot90(array, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `axes` (from the first toward the second)."""
+    a = data_of(array)
+    out = np.rot90(a, k, axes)
+    return record(out, (array,), lambda g, need: (np.rot90(g, -k, axes),))
 
 
 def scatter(indices, values, shape):

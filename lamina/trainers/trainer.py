@@ -322,9 +322,12 @@ class Trainer:
     def _run_evaluation(self, data, cbs):
         self.reset_metrics()
         cbs.on_test_begin()
+        has_begin = bool(cbs.batch_hook("on_test_batch_begin"))
         has_end = bool(cbs.batch_hook("on_test_batch_end"))
         step_logs = None
         for step, batch in enumerate(data.batches()):
+            if has_begin:
+                cbs.call_batch("on_test_batch_begin", step)
             step_logs = self.test_step(batch)
             if has_end:
                 cbs.call_batch("on_test_batch_end", step, step_logs)
@@ -360,9 +363,12 @@ class Trainer:
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.steps())
         cbs.on_predict_begin()
+        has_begin = bool(cbs.batch_hook("on_predict_batch_begin"))
         has_end = bool(cbs.batch_hook("on_predict_batch_end"))
         chunks = []
         for step, batch in enumerate(data.batches()):
+            if has_begin:
+                cbs.call_batch("on_predict_batch_begin", step)
             out = self.predict_step(batch)
             chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
             if has_end:

@@ -104,6 +104,14 @@ class GateLinear:
         self.masks = masks
         self.per_gate = masks is not None and masks.ndim == 3
         self.block = w.shape[1] // (masks.shape[0] if self.per_gate else 1)
+        self._wt = None
+
+    @property
+    def wt(self):
+        """W^T, C-contiguous: NumPy's matmul of a view with a transposed view is much slower."""
+        if self._wt is None:
+            self._wt = np.ascontiguousarray(self.w.T)
+        return self._wt
 
     def forward(self, x, out=None):
         if not self.per_gate:
@@ -119,14 +127,14 @@ class GateLinear:
 
     def grad_input(self, dz):
         if not self.per_gate:
-            dx = dz @ self.w.T
+            dx = dz @ self.wt
             if self.masks is not None:
                 dx *= self.masks
             return dx
         n = self.block
         dx = None
         for g, m in enumerate(self.masks):
-            part = (dz[..., g * n:(g + 1) * n] @ self.w[:, g * n:(g + 1) * n].T) * m
+            part = (dz[..., g * n:(g + 1) * n] @ self.wt[g * n:(g + 1) * n]) * m
             dx = part if dx is None else dx + part
         return dx
 
@@ -154,7 +162,8 @@ def run_sequence(kernel, sequences, initial_states, weights, mask=None, go_backw
     `initial_states`: one value per state (None: zeros); `weights`: the kernel's variables
     in the order its `grads` returns them (None for an absent bias). `mask`: a
     (batch, timesteps) boolean array or None. Returns (output, [final states]): the output
-    is (batch, timesteps, units) with `return_sequences`, else (batch, units).
+    is (batch, timesteps, units) with `return_sequences`, else (batch, units); the final
+    states are Tensors with `return_state`, else plain (untracked) arrays.
     """
     x = data_of(sequences)
     if x.ndim != 3:
@@ -249,7 +258,7 @@ def run_sequence(kernel, sequences, initial_states, weights, mask=None, go_backw
     init = list(initial_states) if initial_states is not None else [None] * n_states
     result = record(packed, (sequences, *init, *weights), backward)
     if not return_state:
-        return result, []
+        return result, finals
     if return_sequences:
         output = ops.getitem(result, (slice(None), slice(0, n_out)))
     else:

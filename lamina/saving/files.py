@@ -1,0 +1,166 @@
+"""Files: atomic writes, path and extension checks, and guarded reading of zip archives.
+
+Every save goes to a temporary file in the destination folder, is flushed to disk, then
+renamed over the destination (`os.replace`, atomic on POSIX and Windows): a crash or
+Ctrl-C mid-write leaves the previous good file in place, never a half-written one.
+"""
+import contextlib
+import os
+import tempfile
+import zipfile
+
+from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError
+
+MODEL_EXT = ".keras"
+WEIGHT_EXTS = (".weights.h5", ".weights.npz")
+ALL_EXTS = (MODEL_EXT,) + WEIGHT_EXTS
+
+
+class _Limits:
+    archive_bytes = 4 << 30  # uncompressed bytes read from one file
+    config_bytes = 64 << 20  # config.json / metadata.json
+
+
+def set_size_limit(max_bytes=None, max_config_bytes=None):
+    """Change the most bytes lamina reads from one file (weights: 4 GiB by default; each
+    JSON member: 64 MiB). Larger files are refused, as a guard against zip bombs."""
+    if max_bytes is not None:
+        _Limits.archive_bytes = int(max_bytes)
+    if max_config_bytes is not None:
+        _Limits.config_bytes = int(max_config_bytes)
+
+
+def size_limit():
+    return _Limits.archive_bytes
+
+
+def check_extension(path, allowed, what):
+    """Raise a ValueError listing the valid extensions when `path` has none of `allowed`."""
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        name = name.decode()
+    if not name.endswith(tuple(allowed)):
+        raise ValueError(
+            f"{what}: unknown file extension in {name!r}; use one of "
+            f"{', '.join(repr(e) for e in ALL_EXTS)} ({MODEL_EXT!r}: the whole model, "
+            "'.weights.h5' / '.weights.npz': weights only)"
+        )
+    return name
+
+
+def check_folder(path):
+    """Raise when the folder that should hold `path` does not exist."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"cannot save to {path!r}: the folder {folder!r} does not exist; create it first "
+            f"(os.makedirs({folder!r}, exist_ok=True))"
+        )
+
+
+def atomic_write(path, data):
+    """Write `data` (bytes) to `path` through a temporary file and a rename."""
+    check_folder(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def read_bytes(path, limit=None):
+    """The whole file, refusing files over the size limit."""
+    limit = _Limits.archive_bytes if limit is None else limit
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {os.fspath(path)!r}") from None
+    if size > limit:
+        raise UnsafeContentError(f"the file is {size:,} bytes, over the {limit:,}-byte limit", path)
+    with open(path, "rb") as f:
+        return f.read(limit + 1)
+
+
+class Archive:
+    """A `.keras` zip opened for reading: named members only, with size guards.
+
+    Members whose names contain "..", start with "/" or hold backslashes are ignored (they
+    could point outside an extraction folder); nothing is ever extracted to disk.
+    """
+
+    def __init__(self, data, source):
+        self.source = source
+        if data[:4] == b"\x89HDF":
+            raise CorruptFileError(
+                "this is an HDF5 file, not a .keras zip: a legacy Keras 2 '.h5' model (not "
+                "supported) or a weights file (use model.load_weights)", source)
+        if data[:2] != b"PK":
+            raise CorruptFileError("not a .keras file: it does not start with a zip header "
+                                   "(wrong magic bytes)", source)
+        try:
+            import io  # noqa: PLC0415
+
+            self._zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
+            raise CorruptFileError(f"the zip archive is damaged or truncated ({e})", source) from None
+        self.members = {}
+        self.ignored = []
+        for info in infos:
+            name = info.filename
+            if ".." in name.replace("\\", "/").split("/") or name.startswith("/") or "\\" in name:
+                self.ignored.append(name)
+                continue
+            if name in self.members:
+                raise CorruptFileError(f"the archive holds {name!r} twice", source)
+            self.members[name] = info
+        total = sum(i.file_size for i in self.members.values())
+        if total > _Limits.archive_bytes:
+            raise UnsafeContentError(
+                f"the archive would unpack to {total:,} bytes, over the {_Limits.archive_bytes:,}"
+                "-byte limit (a zip bomb?); lamina.saving.set_size_limit() raises the limit for "
+                "a file you trust", source)
+
+    def has(self, name):
+        return name in self.members
+
+    def read(self, name, limit=None):
+        info = self.members.get(name)
+        if info is None:
+            raise CorruptFileError(f"the archive has no {name!r} member", self.source)
+        limit = _Limits.archive_bytes if limit is None else limit
+        if info.file_size > limit:
+            raise UnsafeContentError(f"member {name!r} is {info.file_size:,} bytes, over the "
+                                     f"{limit:,}-byte limit", self.source)
+        try:
+            with self._zip.open(info) as f:
+                data = f.read(limit + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
+                NotImplementedError) as e:
+            raise CorruptFileError(f"cannot read member {name!r} ({e})", self.source) from None
+        if len(data) != info.file_size:
+            raise CorruptFileError(f"member {name!r} is truncated", self.source)
+        return data
+
+    def close(self):
+        self._zip.close()
+
+
+def ensure_saving_error(e, source, what):
+    """Re-raise anything unexpected from rebuilding a file's contents as a SavingError."""
+    if isinstance(e, SavingError):
+        raise e
+    raise CorruptFileError(f"{what}: {type(e).__name__}: {e}", source) from e

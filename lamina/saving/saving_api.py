@@ -1,0 +1,206 @@
+"""`save_model` / `load_model` (Keras 3's `.keras` zip) and weights-only files.
+
+A `.keras` file is a zip of three members (stored, not compressed, as Keras writes it):
+    metadata.json     {"keras_version", "date_saved", "lamina_version"}
+    config.json       the model as `serialize_keras_object` writes it, with compile_config
+    model.weights.h5  every variable in Keras's HDF5 layout (layers and optimizer state)
+or `model.weights.npz` instead of the `.h5` member when h5py is not installed or
+`weights_format="npz"` is asked for (lamina reads it; Keras cannot).
+"""
+import datetime
+import io
+import json
+import os
+import warnings
+import zipfile
+
+from lamina.saving import files, serialization, state, weights_store
+from lamina.saving.errors import CorruptFileError, SavingError
+
+KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files lamina's match
+_CONFIG, _METADATA = "config.json", "metadata.json"
+_WEIGHTS_H5, _WEIGHTS_NPZ = "model.weights.h5", "model.weights.npz"
+
+
+# --- whole models ------------------------------------------------------------------------
+
+def save_model(model, filepath, overwrite=True, weights_format=None, **kwargs):
+    """Save `model` (architecture, weights, compile settings and optimizer state) to a
+    `.keras` file, atomically. weights_format: "h5" (default when h5py is installed) or
+    "npz" (the default without h5py; readable by lamina only)."""
+    if kwargs.pop("zipped", True) is False:
+        raise NotImplementedError("lamina saves .keras files as zips only (zipped=True)")
+    if kwargs:
+        raise TypeError(f"save_model() got unexpected keyword arguments {sorted(kwargs)}")
+    path = files.check_extension(filepath, (files.MODEL_EXT,), "save_model")
+    files.check_folder(path)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path!r} exists and overwrite=False")
+    if weights_format is None:
+        weights_format = "h5" if weights_store.h5py_available() else "npz"
+    if weights_format not in ("h5", "npz"):
+        raise ValueError(f"weights_format must be 'h5' or 'npz', got {weights_format!r}")
+    if not getattr(model, "built", False):
+        warnings.warn("saving a model that is not built yet: it has no weights to save",
+                      stacklevel=2)
+    files.atomic_write(path, model_to_bytes(model, weights_format))
+
+
+def model_to_bytes(model, weights_format="h5"):
+    """The bytes of a `.keras` file for `model` (deterministic given SOURCE_DATE_EPOCH)."""
+    config = json.dumps(serialization.serialize_keras_object(model))
+    writer = weights_store.H5Writer() if weights_format == "h5" else weights_store.NpzWriter()
+    state.save_state(model, writer)
+    weights = writer.getvalue()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr(weights_store._zip_info(_METADATA), _metadata_json())
+        zf.writestr(weights_store._zip_info(_CONFIG), config)
+        name = _WEIGHTS_H5 if weights_format == "h5" else _WEIGHTS_NPZ
+        zf.writestr(weights_store._zip_info(name), weights)
+    return buffer.getvalue()
+
+
+def _metadata_json():
+    import lamina  # noqa: PLC0415
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
+            else datetime.datetime.now())
+    return json.dumps({"keras_version": KERAS_FORMAT_VERSION,
+                       "date_saved": when.strftime("%Y-%m-%d@%H:%M:%S"),
+                       "lamina_version": lamina.__version__})
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """A model from a `.keras` file (written by lamina or by Keras 3).
+
+    custom_objects: {name: class or function} for custom layers, losses, ... (or register
+    them with `@lamina.saving.register_keras_serializable()`). compile: restore the
+    compile settings and optimizer state. safe_mode: refuse Lambda layers (code); loading
+    never imports modules named in the file nor unpickles anything.
+    Malformed files raise a `SavingError` (a ValueError) naming the file and the problem.
+    """
+    path = os.fspath(filepath)
+    if not isinstance(path, str) or not path.endswith(files.MODEL_EXT):
+        if isinstance(path, str) and path.endswith(files.WEIGHT_EXTS):
+            raise ValueError(
+                f"load_model: {path!r} holds weights only; build the model in code and call "
+                "model.load_weights(path)")
+        files.check_extension(path, (files.MODEL_EXT,), "load_model")
+    data = files.read_bytes(path)
+    return model_from_bytes(data, path, custom_objects, compile, safe_mode)
+
+
+def model_from_bytes(data, source, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    archive = files.Archive(data, source)
+    try:
+        config = _read_json(archive, _CONFIG)
+        if archive.has(_METADATA):
+            _read_json(archive, _METADATA)
+        if archive.has(_WEIGHTS_H5):
+            weights_store.require_h5py(f"loading {source!r} (its weights are HDF5)")
+            reader = weights_store.H5Reader(archive.read(_WEIGHTS_H5), source, files.size_limit())
+        elif archive.has(_WEIGHTS_NPZ):
+            reader = weights_store.NpzReader(archive.read(_WEIGHTS_NPZ), source, files.size_limit())
+        else:
+            raise CorruptFileError(f"the archive has no {_WEIGHTS_H5!r} (or .npz) member", source)
+        if not compile:
+            config = {k: v for k, v in config.items() if k != "compile_config"}
+        try:
+            with serialization.SafeModeScope(safe_mode):
+                model = serialization.deserialize_keras_object(
+                    config, custom_objects=custom_objects, safe_mode=safe_mode)
+        except (Exception, RecursionError) as e:  # noqa: BLE001
+            files.ensure_saving_error(e, source, "the model in config.json cannot be rebuilt")
+        from lamina.layers.layer import Layer  # noqa: PLC0415
+
+        if not isinstance(model, Layer):
+            raise CorruptFileError(f"config.json describes a {type(model).__name__}, not a model", source)
+        try:
+            state.load_state(model, reader, source)
+        except (Exception, RecursionError) as e:  # noqa: BLE001
+            files.ensure_saving_error(e, source, "the weights cannot be loaded")
+        return model
+    finally:
+        archive.close()
+
+
+def _read_json(archive, name):
+    raw = archive.read(name, limit=files._Limits.config_bytes)
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise CorruptFileError(f"{name} is not valid JSON ({e})", archive.source) from None
+    if not isinstance(value, dict):
+        raise CorruptFileError(f"{name} holds a JSON {type(value).__name__}, not an object",
+                               archive.source)
+    return value
+
+
+# --- weights only ------------------------------------------------------------------------
+
+def save_weights(model, filepath, overwrite=True):
+    """Save the variables (and optimizer state) to `.weights.h5` (Keras's layout; needs
+    h5py) or `.weights.npz` (lamina only), atomically."""
+    path = files.check_extension(filepath, files.WEIGHT_EXTS, "save_weights")
+    files.check_folder(path)
+    if not overwrite and os.path.exists(path):
+        raise FileExistsError(f"{path!r} exists and overwrite=False")
+    writer = weights_store.H5Writer() if path.endswith(".h5") else weights_store.NpzWriter()
+    state.save_state(model, writer)
+    files.atomic_write(path, writer.getvalue())
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights saved by `save_weights` or `save_model` (`.keras`) into `model`, which
+    must have the same architecture (else an error names the first layer that differs)."""
+    path = files.check_extension(filepath, files.ALL_EXTS, "load_weights")
+    data = files.read_bytes(path)
+    archive = None
+    try:
+        if path.endswith(files.MODEL_EXT):
+            archive = files.Archive(data, path)
+            if archive.has(_WEIGHTS_H5):
+                weights_store.require_h5py(f"loading {path!r}")
+                reader = weights_store.H5Reader(archive.read(_WEIGHTS_H5), path, files.size_limit())
+            else:
+                reader = weights_store.NpzReader(archive.read(_WEIGHTS_NPZ), path, files.size_limit())
+        elif path.endswith(".h5"):
+            weights_store.require_h5py(f"loading {path!r}")
+            reader = weights_store.H5Reader(data, path, files.size_limit())
+        else:
+            if data[:2] != b"PK":
+                raise CorruptFileError("not an npz file (wrong magic bytes)", path)
+            reader = weights_store.NpzReader(data, path, files.size_limit())
+        if not getattr(model, "built", False):
+            raise ValueError(
+                f"load_weights({path!r}): model {model.name!r} is not built, so it has no "
+                "weights to load into; build it first (call it on data, or model.build(shape))")
+        try:
+            state.load_state(model, reader, path, skip_mismatch=skip_mismatch)
+        except (Exception, RecursionError) as e:  # noqa: BLE001
+            files.ensure_saving_error(e, path, "the weights cannot be loaded")
+    finally:
+        if archive is not None:
+            archive.close()
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """A new (untrained) model from `model.to_json()`'s string."""
+    try:
+        config = json.loads(json_string)
+    except (ValueError, RecursionError) as e:
+        raise SavingError(f"model_from_json: not valid JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise SavingError(f"model_from_json: the JSON holds a {type(config).__name__}, not an object")
+    with serialization.SafeModeScope(safe_mode):
+        return serialization.deserialize_keras_object(config, custom_objects=custom_objects,
+                                                      safe_mode=safe_mode)
+
+
+def model_from_config(config, custom_objects=None):
+    """A new model from a config dict (`serialize_keras_object(model)` or `get_config()`)."""
+    return serialization.deserialize_keras_object(config, custom_objects=custom_objects)
