@@ -111,7 +111,7 @@ def plot_history(history, metrics=("loss", "accuracy"), path=None, title=None, f
     n_epochs = max(len(v) for v in logs.values())
     fig, axes = _new_figure(path, len(metrics), figsize)
     for ax, m in zip(axes, metrics):
-        name = m[4:] if m.startswith("val_") else m
+        name = m.removeprefix("val_")
         if not m.startswith("val_") and m in logs:
             ax.plot(_x(logs[m], n_epochs), logs[m], "bo", label=f"Training {_label(name)}")
         val = m if m.startswith("val_") else "val_" + m

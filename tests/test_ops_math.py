@@ -167,7 +167,7 @@ def test_python_operators_match_ops():
         np.testing.assert_allclose(got.numpy(), want)
     np.testing.assert_array_equal((ta < tb).numpy(), a < b)
     np.testing.assert_array_equal((ta >= 3).numpy(), a >= 3)
-    np.testing.assert_array_equal((ta == ta).numpy(), np.ones((2, 3), bool))
+    np.testing.assert_array_equal((ta == lamina.Tensor(a.copy())).numpy(), np.ones((2, 3), bool))
     check_op(lambda x, y: (x * y - x / y + x**2) @ y.T, (2, 3), (2, 3), away_from=0.0)
 
 

@@ -1,4 +1,7 @@
-"""Property tests: random compositions of ops against NumPy and finite differences."""
+"""Property tests: random compositions of ops against NumPy and finite differences.
+
+Derandomized (a fixed example sequence) so that CI runs are repeatable.
+"""
 import numpy as np
 import scipy.special
 from hypothesis import given, settings
@@ -103,7 +106,7 @@ def run(steps, x, extras, lib):
     return x
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(programs(), st.integers(0, 2**16))
 def test_random_compositions(program, seed):
     shape, steps, extra = program
@@ -131,7 +134,7 @@ def conv_cases(draw):
     return (2, *size, cin), (*k, cin, cout), s, d, padding
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(conv_cases(), st.integers(0, 2**16))
 def test_random_convolutions(case, seed):
     xs, ks, s, d, padding = case
@@ -145,15 +148,18 @@ def test_random_convolutions(case, seed):
     assert check_gradients(fn, x, k) < 1e-6
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(st.sampled_from([1, 2]), st.data(), st.integers(0, 2**16))
 def test_random_pooling(nd, data, seed):
     pool = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
     strides = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
     padding = data.draw(st.sampled_from(["valid", "same"]))
     size = tuple(data.draw(st.integers(p, 6)) for p in pool)
-    x = np.random.default_rng(seed).standard_normal((2, *size, 2))
+    rng = np.random.default_rng(seed)
+    shape = (2, *size, 2)
+    # distinct values at least 1 / size apart: finite differences never cross a tie
+    x = (rng.permutation(np.prod(shape)).reshape(shape) + rng.uniform(0, 0.5, shape)) * (4.0 / np.prod(shape))
     for op, kind in ((ops.max_pool, "max"), (ops.average_pool, "avg")):
         np.testing.assert_allclose(op(x, pool, strides, padding).numpy(), naive_pool(x, pool, strides, padding, kind),
                                    rtol=1e-12)
-        assert check_gradients(lambda a: op(a, pool, strides, padding), x) < 1e-6
+        assert check_gradients(lambda a, op=op: op(a, pool, strides, padding), x) < 1e-6

@@ -150,9 +150,9 @@ METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
 @pytest.mark.parametrize("axis", [None, 1, -1, (0, 2)], ids=str)
 @pytest.mark.parametrize("q", [0.3, [0.0, 0.25, 1.0]], ids=str)
 def test_quantile(method, axis, q):
-    for keepdims in (False, True):
-        check_op(lambda x: ops.quantile(x, q, axis=axis, method=method, keepdims=keepdims), (3, 4, 2),
-                 ref=lambda a: np.quantile(a, q, axis=axis, method=method, keepdims=keepdims))
+    for keep in (False, True):
+        check_op(lambda x, k=keep: ops.quantile(x, q, axis=axis, method=method, keepdims=k), (3, 4, 2),
+                 ref=lambda a, k=keep: np.quantile(a, q, axis=axis, method=method, keepdims=k))
 
 
 @pytest.mark.parametrize("axis", [None, 0, -1])

@@ -221,8 +221,8 @@ def test_stacking_helpers():
 @pytest.mark.parametrize("indexing", ["xy", "ij"])
 def test_meshgrid(indexing):
     for i in range(3):
-        check_op(lambda a, b, c: ops.meshgrid(a, b, c, indexing=indexing)[i], (2,), (3,), (4,),
-                 ref=lambda a, b, c: np.meshgrid(a, b, c, indexing=indexing)[i])
+        check_op(lambda a, b, c, i=i: ops.meshgrid(a, b, c, indexing=indexing)[i], (2,), (3,), (4,),
+                 ref=lambda a, b, c, i=i: np.meshgrid(a, b, c, indexing=indexing)[i])
 
 
 def test_cast_and_copy():

@@ -8,3 +8,5 @@ from lamina.callbacks.early_stopping import EarlyStopping  # noqa: F401
 from lamina.callbacks.lambda_callback import LambdaCallback  # noqa: F401
 from lamina.callbacks.learning_rate_scheduler import LearningRateScheduler  # noqa: F401
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401
+from lamina.callbacks.model_checkpoint import ModelCheckpoint  # noqa: F401,E402
+from lamina.callbacks.terminate_on_nan import TerminateOnNaN  # noqa: F401,E402

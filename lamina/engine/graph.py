@@ -7,7 +7,13 @@ gradient per input (computing only those with `need[i]`), and the shape/dtype of
 it produced. Broadcasting is undone here, once, for every op: a parent's gradient is
 summed back to the parent's shape (see `unbroadcast`).
 """
+import itertools
+from operator import attrgetter
+
 import numpy as np
+
+_creation_order = itertools.count()  # a node is always created after its parents
+_by_creation = attrgetter("seq")
 
 
 class STATE:
@@ -20,9 +26,12 @@ class STATE:
 
 
 class Node:
-    """One recorded op: `backward(g, need) -> tuple of grads`, one per input."""
+    """One recorded op: `backward(g, need) -> tuple of grads`, one per input.
 
-    __slots__ = ("parents", "backward", "shape", "dtype", "tapes", "__weakref__")
+    `seq` numbers nodes in creation order, which is a topological order (parents first).
+    """
+
+    __slots__ = ("parents", "backward", "shape", "dtype", "tapes", "seq", "__weakref__")
 
     def __init__(self, parents, backward, shape, dtype, tapes):
         self.parents = parents
@@ -30,6 +39,7 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.tapes = tapes
+        self.seq = next(_creation_order)
 
 
 class Leaf(Node):
@@ -108,34 +118,26 @@ def topological_order(target, tape):
 
 
 def _leading_nodes(target, tape, wanted):
-    """(recorded nodes on a path from a `wanted` node to `target`, parents first; all nodes
-    on such paths, leaves included). One iterative depth-first walk: no recursion limit."""
-    order, leads, seen = [], set(), {target}
-    stack = [(target, iter(target.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p is None or p in seen:
-                continue
-            seen.add(p)
-            tapes = p.tapes
-            if tapes is None or (tape is not None and tape not in tapes):
-                if p in wanted:  # a leaf, or a value this tape did not record
-                    leads.add(p)
-            else:
-                stack.append((p, iter(p.parents)))
-                break
-        else:  # every parent of `node` is done: it leads to a source if one of them does
-            stack.pop()
-            if node in wanted:
-                leads.add(node)
-                order.append(node)
-                continue
-            for q in node.parents:
-                if q in leads:
-                    leads.add(node)
-                    order.append(node)
-                    break
+    """(recorded nodes on a path from a `wanted` node to `target`, parents first; every node
+    on such a path, leaves included). Iterative: no recursion limit on long chains."""
+    seen, stack, recorded = {target}, [target], []
+    while stack:  # every node `tape` recorded upstream of the target
+        node = stack.pop()
+        tapes = node.tapes
+        if tapes is None or (tape is not None and tape not in tapes):
+            continue  # a leaf, or a value this tape did not record: a constant here
+        recorded.append(node)
+        for p in node.parents:
+            if p is not None and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    recorded.sort(key=_by_creation)  # creation order: parents before children
+    leads = wanted & seen
+    order = []
+    for node in recorded:  # a node leads to a source if it is one or a parent leads
+        if node in leads or not leads.isdisjoint(node.parents):
+            leads.add(node)
+            order.append(node)
     return order, leads
 
 

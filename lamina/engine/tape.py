@@ -11,6 +11,10 @@ from lamina.engine.tensor import Tensor, Variable, as_array
 def _refresh_state():
     tapes = STATE.tapes
     STATE.recording = bool(tapes)
+    if not tapes:
+        STATE.auto_watch = False  # nothing records: a value read now is a constant
+        STATE.watched = {}
+        return
     if len(tapes) == 1:  # the common case, kept cheap (tapes are entered once per step)
         tape = tapes[0]
         STATE.auto_watch = tape._watch_accessed_variables
@@ -223,6 +227,8 @@ class GradientTape:
 
 def _target_nodes(target, tape):
     """[(node or None, value array)] for each tensor in `target`; checks dtypes."""
+    if type(target) is Tensor and target.data.dtype.kind in "fc":  # the common case
+        return [(target._node, target.data)]
     out = []
     for t in tree.flatten(target):
         if isinstance(t, Variable):

@@ -257,7 +257,10 @@ def as_array(x, dtype=None):
             "a scipy.sparse matrix is only accepted as the left operand of matmul/dot; "
             "call .toarray() to densify it elsewhere"
         )
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # NumPy >= 1.24 refuses ragged nested sequences
+        arr = np.empty(0, dtype=object)
     if arr.dtype == np.float64:
         return arr.astype(dtypes.floatx())
     if arr.dtype == np.int64 and not isinstance(x, np.ndarray):

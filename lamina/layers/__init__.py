@@ -42,3 +42,4 @@ from lamina.layers.rnn import (  # noqa: F401,E402
     GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
     TimeDistributed, Wrapper,
 )
+from lamina.layers.attention import Attention, MultiHeadAttention  # noqa: F401,E402

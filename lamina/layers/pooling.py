@@ -2,9 +2,11 @@
 `GlobalMaxPooling1D/2D`, `GlobalAveragePooling1D/2D` (one value per channel).
 
 Windowed pooling runs `lamina.ops.max_pool` / `average_pool` (vectorised over pixels; the
-backward loops over the pool offsets only).
+backward loops over the pool offsets only); the common 2x2/stride-2 max pooling uses
+`lamina.ops.fast_pool`, same results in fewer passes over memory.
 """
 from lamina import ops
+from lamina.ops import fast_pool
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
 
@@ -24,10 +26,14 @@ class BasePooling(Layer):
         self.data_format = U.standardize_data_format(data_format, kind)
         self.input_spec = InputSpec(ndim=rank + 2)
         self.built = True
+        self._fast = (self.pool_op == "max" and self.pool_size == self.strides == (2,) * rank
+                      and self.padding == "valid" and self.data_format == "channels_last")
 
     def call(self, inputs):
         U.check_input_rank(self, inputs.shape, self.rank)
         self.compute_output_shape(inputs.shape)  # a window larger than the input: a clear error
+        if self._fast:
+            return fast_pool.max_pool_2x2(inputs)
         op = ops.max_pool if self.pool_op == "max" else ops.average_pool
         return op(inputs, self.pool_size, self.strides, self.padding, data_format=self.data_format)
 

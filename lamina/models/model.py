@@ -127,11 +127,11 @@ class Model(Trainer, Layer):
         return serialization.serialize_dict(config)
 
     def compile_from_config(self, config):
-        """Compile with `get_compile_config()`'s output; the optimizer is built right away
-        (in Keras's variable order) so that its saved state can be loaded."""
+        """Compile with `get_compile_config()`'s output. The optimizer is built when saved
+        state is loaded into it (in Keras's variable order), else by the first `fit`."""
         import inspect  # noqa: PLC0415
 
-        from lamina.saving import serialization, state  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415
         from lamina.trainers.trainer import Trainer  # noqa: PLC0415
 
         if type(self).compile is not Trainer.compile:
@@ -142,10 +142,6 @@ class Model(Trainer, Layer):
         config = serialization.deserialize_keras_object(config)
         accepted = inspect.signature(Trainer.compile).parameters
         self.compile(**{k: v for k, v in config.items() if k in accepted})
-        if self.built and self.optimizer is not None and not self.optimizer.built:
-            trainable = state.keras_trainable_order(self)
-            if trainable:
-                self.optimizer.build(trainable)
 
     @property
     def _output_activation(self):

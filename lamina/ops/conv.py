@@ -10,7 +10,7 @@ offsets only.
 import numpy as np
 
 from lamina.ops import _window as W
-from lamina.ops._base import data_of, fdata, record
+from lamina.ops._base import fdata, record
 
 
 def _spatial_rank(op, kernel_shape, layout):

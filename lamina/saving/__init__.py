@@ -9,17 +9,33 @@ lamina only); `weights_format=` overrides. `save_weights` follows the extension:
 module named in the file, and refuses Lambda layers unless `safe_mode=False`.
 """
 from lamina.saving.errors import (  # noqa: F401
-    ArchitectureMismatchError, CorruptFileError, SavingError, UnsafeContentError,
+    ArchitectureMismatchError,
+    CorruptFileError,
+    SavingError,
+    UnsafeContentError,
 )
 from lamina.saving.files import set_size_limit  # noqa: F401
 from lamina.saving.object_registration import (  # noqa: F401
-    CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
-    get_registered_object, register_keras_serializable, register_serializable,
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    register_serializable,
 )
 from lamina.saving.saving_api import (  # noqa: F401
-    load_model, load_weights, model_from_config, model_from_json, save_model, save_weights,
+    load_model,
+    load_weights,
+    model_from_config,
+    model_from_json,
+    save_model,
+    save_weights,
 )
 from lamina.saving.serialization import (  # noqa: F401
-    SafeModeScope, UnknownObjectError, deserialize_keras_object, enable_unsafe_deserialization,
+    SafeModeScope,
+    UnknownObjectError,
+    deserialize_keras_object,
+    enable_unsafe_deserialization,
     serialize_keras_object,
 )

@@ -162,5 +162,7 @@ class Archive:
 def ensure_saving_error(e, source, what):
     """Re-raise anything unexpected from rebuilding a file's contents as a SavingError."""
     if isinstance(e, SavingError):
+        if e.path is None:  # raised deep inside: name the file
+            raise type(e)(str(e), source) from e
         raise e
     raise CorruptFileError(f"{what}: {type(e).__name__}: {e}", source) from e

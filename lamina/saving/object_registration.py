@@ -12,7 +12,7 @@ GLOBAL_CUSTOM_NAMES = {}  # object -> registered name
 
 
 class _Scope:
-    stack = []  # dicts of custom objects from enclosing `custom_object_scope`s
+    stack: list = []  # noqa: RUF012  (dicts of custom objects of the enclosing scopes)
 
 
 class CustomObjectScope:

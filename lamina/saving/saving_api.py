@@ -93,6 +93,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
 
 def model_from_bytes(data, source, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
+    """The model in a `.keras` file's bytes. Building it draws initial weights, which the
+    stored ones then replace: lamina's global random stream is left as it was, so a
+    training run resumed in the same process shuffles as an uninterrupted one would."""
+    from lamina import random as lrandom  # noqa: PLC0415
+
+    rng_state = lrandom._Global.rng.bit_generator.state
+    try:
+        return _model_from_bytes(data, source, custom_objects, compile, safe_mode)
+    except ImportError:  # h5py missing: not the file's fault
+        raise
+    except Exception as e:  # noqa: BLE001  (anything a malformed file provokes)
+        files.ensure_saving_error(e, source, "the file cannot be loaded")
+    finally:
+        lrandom._Global.rng.bit_generator.state = rng_state
+
+
+def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa: A002
     archive = files.Archive(data, source)
     try:
         config = _read_json(archive, _CONFIG)
@@ -156,6 +173,10 @@ def load_weights(model, filepath, skip_mismatch=False):
     """Load weights saved by `save_weights` or `save_model` (`.keras`) into `model`, which
     must have the same architecture (else an error names the first layer that differs)."""
     path = files.check_extension(filepath, files.ALL_EXTS, "load_weights")
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"load_weights({path!r}): model {model.name!r} is not built, so it has no weights "
+            "to load into; build it first (call it on data, or model.build(input_shape))")
     data = files.read_bytes(path)
     archive = None
     try:
@@ -173,14 +194,11 @@ def load_weights(model, filepath, skip_mismatch=False):
             if data[:2] != b"PK":
                 raise CorruptFileError("not an npz file (wrong magic bytes)", path)
             reader = weights_store.NpzReader(data, path, files.size_limit())
-        if not getattr(model, "built", False):
-            raise ValueError(
-                f"load_weights({path!r}): model {model.name!r} is not built, so it has no "
-                "weights to load into; build it first (call it on data, or model.build(shape))")
-        try:
-            state.load_state(model, reader, path, skip_mismatch=skip_mismatch)
-        except (Exception, RecursionError) as e:  # noqa: BLE001
-            files.ensure_saving_error(e, path, "the weights cannot be loaded")
+        state.load_state(model, reader, path, skip_mismatch=skip_mismatch)
+    except ImportError:  # h5py missing: not the file's fault
+        raise
+    except Exception as e:  # noqa: BLE001  (anything a malformed file provokes)
+        files.ensure_saving_error(e, path, "the weights cannot be loaded")
     finally:
         if archive is not None:
             archive.close()

@@ -360,13 +360,25 @@ def adapt_builtin_config(cls, config, custom, safe_mode, depth):
         return out
     for key in [k for k in out if k not in accepted]:
         value = out.pop(key)
-        if value in (None, False) or value == {} or value == []:
+        if value in (None, False) or value == {} or value == [] or _inert(key, out):
             continue
         raise UnknownObjectError(
             f"{cls.__name__} layer {config.get('name')!r}: the file sets {key}={value!r}, an "
             f"argument lamina's {cls.__name__} does not support"
         )
     return out
+
+
+# Keras arguments that do nothing in the configuration at hand (so lamina may drop them)
+_INERT = {
+    "renorm_momentum": lambda config: not config.get("renorm"),  # BatchNormalization
+    "lora_alpha": lambda config: not config.get("lora_rank"),
+}
+
+
+def _inert(key, config):
+    rule = _INERT.get(key)
+    return rule is not None and rule(config)
 
 
 def _dtype_name(value):
@@ -397,30 +409,28 @@ def _generic_from_config(cls):
 
 
 def _accepted_args(cls):
-    """Constructor argument names of a lamina class (None: it takes anything)."""
+    """Constructor argument names of a lamina class, following `**kwargs` up the class
+    chain (a Layer's end at Layer's own); None when it takes anything."""
     from lamina.layers.layer import _LAYER_KWARGS, Layer  # noqa: PLC0415
 
     names = set()
-    is_layer = issubclass(cls, Layer)
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
         if init is None:
             continue
+        if klass is object:
+            return None
         try:
-            params = inspect.signature(init).parameters.values()
+            params = list(inspect.signature(init).parameters.values())
         except (TypeError, ValueError):
             return None
-        for p in params:
-            if p.kind is p.VAR_KEYWORD:
-                if not is_layer:
-                    return None
-            elif p.name != "self":
-                names.add(p.name)
+        names.update(p.name for p in params if p.name != "self"
+                     and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
         if klass is Layer:
-            break
-    if is_layer:
-        names.update(_LAYER_KWARGS)
-    return names
+            return names | set(_LAYER_KWARGS)
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return names
+    return None
 
 
 def shapes_to_tuples(value):

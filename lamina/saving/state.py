@@ -251,7 +251,7 @@ def load_state(model, reader, source, skip_mismatch=False, nan_check=True):
             problems.append(_count_message(obj, path, len(variables), count))
             continue
         for i, v in enumerate(variables):
-            shape = entry.shape(str(i)) if str(i) in entry.keys() else None
+            shape = entry.shape(str(i)) if str(i) in entry else None
             if shape != tuple(v.shape):
                 problems.append(
                     f"layer {obj.name!r} ({type(obj).__name__}, stored at {path!r}): weight "
@@ -293,7 +293,7 @@ def load_state(model, reader, source, skip_mismatch=False, nan_check=True):
             v.assign(a)
         _after_load(obj)
     if opt_arrays is not None:
-        opt, targets, arrays = opt_arrays
+        _, targets, arrays = opt_arrays
         for v, a in zip(targets, arrays):
             v.assign(a)
     if nonfinite:
@@ -344,7 +344,7 @@ def _read_optimizer(model, optimizer_plan, source):
         targets = [by_name[n] for n in order]
     arrays = []
     for i, v in enumerate(targets):
-        shape = entry.shape(str(i)) if str(i) in entry.keys() else None
+        shape = entry.shape(str(i)) if str(i) in entry else None
         if shape != tuple(v.shape):
             warnings.warn(
                 f"{source}: skipping the optimizer state: variable {v.name!r} has shape "

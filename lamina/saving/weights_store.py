@@ -145,6 +145,9 @@ class Entry:
     def __len__(self):
         return len(self._keys)
 
+    def __contains__(self, key):
+        return key in self._keys
+
     def shape(self, key):
         return self.reader._shape(self.path, key)
 
@@ -165,7 +168,9 @@ class H5Reader:
         try:
             self._file = h5py.File(io.BytesIO(data), "r")
             self._paths = self._collect()
-        except (OSError, KeyError, ValueError, RuntimeError, TypeError) as e:
+        except (CorruptFileError, UnsafeContentError):
+            raise
+        except Exception as e:  # noqa: BLE001  (h5py raises many kinds on damaged files)
             raise CorruptFileError(f"the HDF5 weights cannot be read ({e})", source) from None
 
     def _collect(self):
@@ -188,7 +193,7 @@ class H5Reader:
                 full = f"{prefix}{name}"
                 if isinstance(obj, self._h5.Group):
                     if name == "vars":
-                        out[prefix.rstrip("/")] = [k for k in obj.keys()]
+                        out[prefix.rstrip("/")] = list(obj)
                     stack.append((full + "/", obj))
         return out
 

@@ -285,22 +285,29 @@ class Trainer:
                 has_begin = bool(cbs.batch_hook("on_train_batch_begin"))
                 has_end = bool(cbs.batch_hook("on_train_batch_end"))
                 for epoch in range(initial_epoch, epochs):
+                    if interrupt.requested:  # Ctrl-C during the previous epoch's end
+                        break
                     self.reset_metrics()
                     cbs.on_epoch_begin(epoch)
                     step_logs = None
+                    finished = False
                     for step, batch in enumerate(data.batches()):
+                        if interrupt.requested:  # checked before the next batch, so an
+                            break  # interrupt during the last batch still completes the epoch
                         if has_begin:
                             cbs.call_batch("on_train_batch_begin", step)
                         step_logs = self.train_step(batch)
                         if has_end:
                             cbs.call_batch("on_train_batch_end", step, step_logs)
-                        if self.stop_training or interrupt.requested:
+                        if self.stop_training:
                             break
+                    else:
+                        finished = True
+                    if interrupt.requested and not finished:
+                        break  # the interrupted epoch is incomplete: not recorded
                     if step_logs is None:
                         warnings.warn("the training data produced no batch this epoch; stopping", stacklevel=2)
                         break
-                    if interrupt.requested:
-                        break  # the interrupted epoch is incomplete: not recorded
                     epoch_logs = pythonify(step_logs)
                     if val is not None and _validate_now(epoch, validation_freq):
                         val_logs = self._run_evaluation(val, cbs)

@@ -7,3 +7,10 @@ from lamina.utils.sequence_utils import multi_hot, pad_sequences  # noqa: F401
 from lamina.utils.progbar import Progbar  # noqa: F401
 from lamina.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from lamina.backend import clear_session  # noqa: F401
+
+
+def register_keras_serializable(package="Custom", name=None):
+    """Alias of `lamina.saving.register_keras_serializable` (keras.utils spelling)."""
+    from lamina.saving import register_keras_serializable as register  # noqa: PLC0415
+
+    return register(package=package, name=name)

@@ -39,7 +39,8 @@ class CrossValidationResult:
     """
 
     def __init__(self, outputs, k, repeats, shuffle, seed, seconds):
-        self.k, self.repeats, self.shuffle, self.seed, self.seconds = k, repeats, shuffle, seed, seconds
+        self.k, self.repeats, self.shuffle, self.seed = k, repeats, shuffle, seed
+        self.seconds = seconds
         self.folds = outputs
         names = list(outputs[0]["scores"])
         self.scores = {m: np.array([o["scores"][m] for o in outputs]) for m in names}
@@ -103,7 +104,8 @@ def cross_validate(build_model, x, y, k=4, repeats=1, fit_kwargs=None, shuffle=T
     Returns a `CrossValidationResult`.
     """
     if not callable(build_model):
-        raise TypeError(f"build_model must be a function returning a compiled model, got {build_model!r}")
+        raise TypeError(
+            f"build_model must be a function returning a compiled model, got {build_model!r}")
     x, y, n = num_samples_of(x, y)
     if y is None:
         raise ValueError("cross_validate needs targets `y` to score each fold")

@@ -56,7 +56,8 @@ def _keys(a, dtype):
         ind = a.indices.astype(np.int64)
         val = a.data.astype(np.float64) + 0.0  # + 0.0 makes -0.0 equal to 0.0
         p = a.indptr
-        return [(ind[p[i]:p[i + 1]].tobytes(), val[p[i]:p[i + 1]].tobytes()) for i in range(a.shape[0])]
+        return [(ind[p[i]:p[i + 1]].tobytes(), val[p[i]:p[i + 1]].tobytes())
+                for i in range(a.shape[0])]
     if a.dtype == object:  # ragged sequences
         return [tuple(np.asarray(s).ravel().tolist()) for s in a]
     rows = np.ascontiguousarray(a.reshape(a.shape[0], -1), dtype=dtype)

@@ -52,7 +52,8 @@ def as_arrays(x, name):
             raise ValueError(f"`{name}` must hold samples along its first axis, got a scalar")
         sizes.add(a.shape[0])
     if len(sizes) != 1:
-        raise ValueError(f"the arrays in `{name}` have different numbers of samples: {sorted(sizes)}")
+        raise ValueError(
+            f"the arrays in `{name}` have different numbers of samples: {sorted(sizes)}")
     return data, sizes.pop()
 
 
@@ -92,7 +93,7 @@ def holdout_split(x, y=None, validation_fraction=0.2, shuffle=True, seed=None):
     x, y, n = num_samples_of(x, y)
     frac = validation_fraction
     if isinstance(frac, bool) or not isinstance(frac, numbers.Real):
-        raise ValueError(f"`validation_fraction` must be a number, got {frac!r}")
+        raise TypeError(f"`validation_fraction` must be a number, got {frac!r}")
     if isinstance(frac, numbers.Integral):
         n_val = int(frac)
         if not 1 <= n_val < n:

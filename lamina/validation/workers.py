@@ -12,18 +12,18 @@ import shutil
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import ClassVar
 
 import numpy as np
 
 from lamina.engine import tree
-from lamina.trainers.data_adapter import take
 from lamina.validation.threads import limit_blas_threads
 
 
 class SharedArrays:
     """`(x, y)` spilled to a temporary folder once; `load()` memory-maps it (cached)."""
 
-    _cache = {}  # per process: folder -> loaded data (only the latest one is kept)
+    _cache: ClassVar[dict] = {}  # per process: folder -> loaded data (only the latest one is kept)
 
     def __init__(self, payload):
         self.folder = tempfile.mkdtemp(prefix="lamina-cv-")
@@ -54,7 +54,8 @@ class SharedArrays:
         for i, (kind, shape) in enumerate(self.kinds):
             base = os.path.join(self.folder, str(i))
             if kind == "csr":
-                parts = [np.load(f"{base}.{p}.npy", mmap_mode="r") for p in ("data", "indices", "indptr")]
+                parts = [np.load(f"{base}.{p}.npy", mmap_mode="r")
+                         for p in ("data", "indices", "indptr")]
                 leaves.append(csr_matrix(tuple(parts), shape=shape, copy=False))
             elif kind == "pickle":
                 with open(base + ".pkl", "rb") as f:
@@ -146,7 +147,7 @@ def _dask_client(executor):
 def check_executor(executor, build_model):
     """Refuse executors that would run folds wrongly, before any training starts."""
     if isinstance(executor, ThreadPoolExecutor):
-        raise ValueError(
+        raise TypeError(
             "cross_validate: a ThreadPoolExecutor runs folds in threads of this process, but "
             "lamina's random generator is process-wide, so the folds would not be reproducible; "
             "pass a process pool (lamina.validation.process_pool()) or a Dask client's executor"
@@ -171,6 +172,8 @@ def ship(executor, payload):
         return shared, shared.close
     client = _dask_client(executor)
     if client is not None:
-        [future] = client.scatter([payload], broadcast=True)
+        # hash=False: a unique key per call, so releasing this run's copy cannot remove the
+        # data of another run on the same arrays (equal contents would share a hashed key)
+        [future] = client.scatter([payload], broadcast=True, hash=False)
         return future, lambda: future.release()
     return payload, lambda: None

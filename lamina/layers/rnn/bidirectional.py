@@ -21,19 +21,19 @@ def _copy_layer(layer, **changes):
     return deserialize_layer(entry)
 
 
-def _strip(name, prefix):
-    return name[len(prefix):] if name.startswith(prefix) else name
-
-
 class Bidirectional(Layer):
     """`Bidirectional(layer, merge_mode="concat", backward_layer=None)` over (batch,
     timesteps, features): (batch, 2 units) for concat, (batch, units) for sum/mul/ave."""
 
     def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Bidirectional needs a recurrent layer instance (e.g. LSTM(32)), got {layer!r}")
+            raise ValueError(
+                f"Bidirectional needs a recurrent layer instance (e.g. LSTM(32)), got {layer!r}"
+            )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
-            raise ValueError(f"Bidirectional: backward_layer must be a layer instance, got {backward_layer!r}")
+            raise ValueError(
+                f"Bidirectional: backward_layer must be a layer instance, got {backward_layer!r}"
+            )
         if merge_mode not in MERGE_MODES:
             close = difflib.get_close_matches(str(merge_mode), [m for m in MERGE_MODES if m], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -47,10 +47,11 @@ class Bidirectional(Layer):
                     f"{type(layer).__name__} has none"
                 )
         super().__init__(**kwargs)
-        self.forward_layer = _copy_layer(layer, name="forward_" + _strip(layer.name, "forward_"))
+        name = layer.name.removeprefix("forward_")
+        self.forward_layer = _copy_layer(layer, name="forward_" + name)
         if backward_layer is None:
             self.backward_layer = _copy_layer(
-                layer, name="backward_" + _strip(layer.name, "backward_"),
+                layer, name="backward_" + layer.name.removeprefix("backward_"),
                 go_backwards=not layer.go_backwards)
         else:
             self.backward_layer = backward_layer
@@ -74,7 +75,8 @@ class Bidirectional(Layer):
         for attr in ("stateful", "return_sequences", "return_state"):
             if getattr(f, attr, None) != getattr(b, attr, None):
                 raise ValueError(
-                    f"Bidirectional: the forward and backward layers must have the same {attr}, got "
+                    f"Bidirectional: the forward and backward layers must have the same {attr}, "
+                    "got "
                     f"{getattr(f, attr, None)} and {getattr(b, attr, None)}"
                 )
 
@@ -144,7 +146,8 @@ class Bidirectional(Layer):
 
     @property
     def states(self):
-        f, b = getattr(self.forward_layer, "states", None), getattr(self.backward_layer, "states", None)
+        f = getattr(self.forward_layer, "states", None)
+        b = getattr(self.backward_layer, "states", None)
         return tuple(f) + tuple(b) if f and b else None
 
     def reset_state(self):

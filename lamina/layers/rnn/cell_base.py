@@ -69,7 +69,8 @@ class RecurrentCell(Layer, DropoutRNNCell):
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                shape=bias_shape, name="bias", initializer=bias_initializer or self.bias_initializer,
+                shape=bias_shape, name="bias",
+                initializer=bias_initializer or self.bias_initializer,
                 regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def get_initial_state(self, batch_size=None):
@@ -95,7 +96,9 @@ class RecurrentCell(Layer, DropoutRNNCell):
 
     def _numpy_activations(self):
         """NumPy forms of this cell's activations, or None if one has none."""
-        fns = [self.activation] + ([self.recurrent_activation] if hasattr(self, "recurrent_activation") else [])
+        fns = [self.activation]
+        if hasattr(self, "recurrent_activation"):
+            fns.append(self.recurrent_activation)
         forms = [numpy_activation(f) for f in fns]
         return None if any(f is None for f in forms) else forms
 

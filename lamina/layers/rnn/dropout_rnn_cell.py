@@ -33,8 +33,9 @@ class DropoutRNNCell:
         return getattr(self, "_dropout_mask", None)
 
     def get_recurrent_dropout_mask(self, step_input):
-        if getattr(self, "_recurrent_dropout_mask", None) is None and 0.0 < self.recurrent_dropout < 1.0:
-            self._recurrent_dropout_mask = self._create_dropout_mask(step_input, self.recurrent_dropout)
+        rate = self.recurrent_dropout
+        if getattr(self, "_recurrent_dropout_mask", None) is None and 0.0 < rate < 1.0:
+            self._recurrent_dropout_mask = self._create_dropout_mask(step_input, rate)
         return getattr(self, "_recurrent_dropout_mask", None)
 
     def reset_dropout_mask(self):

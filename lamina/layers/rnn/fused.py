@@ -148,7 +148,8 @@ class GateLinear:
         n = self.block
         dw = np.empty(self.w.shape, dtype=dz.dtype)
         for g, m in enumerate(self.masks):
-            dw[:, g * n:(g + 1) * n] = (x * m).reshape(-1, d).T @ dz[..., g * n:(g + 1) * n].reshape(-1, n)
+            block = dz[..., g * n:(g + 1) * n].reshape(-1, n)
+            dw[:, g * n:(g + 1) * n] = (x * m).reshape(-1, d).T @ block
         return dw
 
 

@@ -18,7 +18,7 @@ gate blocks i, f, c, o (LSTM) or z, r, h (GRU); GRU `reset_after=True` has bias 
 """
 import numpy as np
 
-from lamina.layers.rnn.fused import GateLinear
+from lamina.layers.rnn.fused import GateLinear, _sigmoid, _tanh
 
 
 class _Kernel:
@@ -81,21 +81,42 @@ class LSTMKernel(_Kernel):
                  rec_masks=None):
         super().__init__(kernel, recurrent_kernel, bias, act, input_masks, rec_masks)
         self.ract, self.ract_d = rec_act
+        # tanh/sigmoid (the default): sigmoid(z) = 0.5 tanh(0.5 z) + 0.5 lets one tanh call
+        # activate all four gates. The 0.5 is folded into the recurrent kernel: scaling by a
+        # power of two is exact, so this equals the separate activations bit for bit.
+        self.fast = self.act is _tanh and self.ract is _sigmoid
+        if self.fast:
+            n = self.units
+            half = np.full(4 * n, 0.5, recurrent_kernel.dtype)
+            half[2 * n:3 * n] = 1.0
+            shift = np.where(half == 0.5, half, 0).astype(recurrent_kernel.dtype)
+            self.half, self.shift = half, shift
+            self.rec_fwd = GateLinear(recurrent_kernel * half, rec_masks)
 
     def begin(self, xs, hist):
         self.xs, self.hist = xs, hist
         self.a = self._project(xs, self.b)  # (T, B, 4U): pre-activations, then gates
+        if self.fast:
+            self.a *= self.half
         self.tc = np.empty((xs.shape[0], xs.shape[1], self.units), xs.dtype)  # act(c') per step
 
     def step(self, t, prev, out):
         n = self.units
         a = self.a[t]
-        a += self.rec.forward(prev[0])
-        ract, act = self.ract, self.act
-        ifo, g, o = a[:, :2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
-        ract(ifo, ifo)
-        act(g, g)
-        ract(o, o)
+        if self.fast:
+            a += self.rec_fwd.forward(prev[0])
+            np.tanh(a, out=a)
+            a *= self.half
+            a += self.shift
+            g, o = a[:, 2 * n:3 * n], a[:, 3 * n:]
+        else:
+            a += self.rec.forward(prev[0])
+            ract, act = self.ract, self.act
+            ifo, g, o = a[:, :2 * n], a[:, 2 * n:3 * n], a[:, 3 * n:]
+            ract(ifo, ifo)
+            act(g, g)
+            ract(o, o)
+        act = self.act
         c = out[1]
         np.multiply(a[:, n:2 * n], prev[1], out=c)  # f * c_prev
         c += a[:, :n] * g  # + i * g

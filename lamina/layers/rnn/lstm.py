@@ -8,7 +8,7 @@ orthogonal, bias (4 units,) with the forget block at 1 (`unit_forget_bias`):
 """
 import numpy as np
 
-from lamina import activations, initializers, ops
+from lamina import activations, ops
 from lamina.layers.rnn.cell_base import RecurrentCell, forward_cell_properties, masked
 from lamina.layers.rnn.kernels import LSTMKernel
 from lamina.layers.rnn.rnn import CellLayer

@@ -110,8 +110,8 @@ class RNN(Layer):
         if self.stateful:
             if sequences_shape[0] is None:
                 raise ValueError(
-                    f"{type(self).__name__} {self.name!r}: with stateful=True the batch size must be "
-                    f"fixed, got input shape {tuple(sequences_shape)}; pass batch_size= to "
+                    f"{type(self).__name__} {self.name!r}: with stateful=True the batch size "
+                    f"must be fixed, got input shape {tuple(sequences_shape)}; pass batch_size= to "
                     "keras.Input (and the same batch_size to fit, with shuffle=False)"
                 )
             self._create_state_variables(sequences_shape[0])
@@ -146,7 +146,8 @@ class RNN(Layer):
         if initial_state is None and self.stateful:
             initial_state = list(self.states)
         if initial_state is not None:
-            initial_state = tree.flatten(initial_state) if tree.is_nested(initial_state) else [initial_state]
+            nested = tree.is_nested(initial_state)
+            initial_state = tree.flatten(initial_state) if nested else [initial_state]
             if len(initial_state) != n_states:
                 raise ValueError(
                     f"{type(self).__name__} {self.name!r} has {n_states} state(s), but "
@@ -169,10 +170,10 @@ class RNN(Layer):
             kernel = fused(data_of(sequences), training) if fused is not None else None
             if kernel is not None:
                 output, states = run_sequence(
-                    kernel, sequences, initial_state, (cell.kernel, cell.recurrent_kernel, cell.bias),
-                    mask=keep, go_backwards=self.go_backwards,
-                    return_sequences=self.return_sequences, return_state=self.return_state,
-                    zero_output_for_mask=self.zero_output_for_mask)
+                    kernel, sequences, initial_state,
+                    (cell.kernel, cell.recurrent_kernel, cell.bias), mask=keep,
+                    go_backwards=self.go_backwards, return_sequences=self.return_sequences,
+                    return_state=self.return_state, zero_output_for_mask=self.zero_output_for_mask)
             else:
                 output, states = self._step_loop(sequences, initial_state, keep, training)
         finally:
@@ -195,7 +196,8 @@ class RNN(Layer):
         if initial_state is None:
             states = self.get_initial_state(np.shape(data_of(sequences))[0])
         else:
-            states = [s if isinstance(s, Tensor) else ops.convert_to_tensor(s) for s in initial_state]
+            states = [ops.convert_to_tensor(s) if not isinstance(s, Tensor) else s
+                      for s in initial_state]
         structure = self.state_size if not self.single_state else [self.state_size[0]]
         states = tree.pack_as(structure, tree.flatten(states))
         kwargs = {"training": training} if _accepts(cell, "training") else {}
@@ -211,7 +213,8 @@ class RNN(Layer):
             if keep is not None:
                 m = keep[:, t, None]
                 flat_prev = tree.flatten(states)
-                out = ops.where(m, out, ops.zeros_like(out) if self.zero_output_for_mask else prev_out)
+                fill = ops.zeros_like(out) if self.zero_output_for_mask else prev_out
+                out = ops.where(m, out, fill)
                 prev_out = out
                 new_states = tree.pack_as(structure, [
                     ops.where(m, n, p) for n, p in zip(tree.flatten(new_states), flat_prev)])

@@ -1,4 +1,6 @@
-"""`SimpleRNNCell` and `SimpleRNN`: h_t = activation(x_t @ kernel + bias + h_{t-1} @ recurrent_kernel).
+"""`SimpleRNNCell` and `SimpleRNN`: h_t = activation(x_t @ kernel + bias + h_{t-1} @ U).
+
+U is the recurrent_kernel.
 
 kernel (input_dim, units), recurrent_kernel (units, units) orthogonal, bias (units,);
 units * (input_dim + units + 1) parameters, as Keras.

@@ -17,9 +17,11 @@ class StackedRNNCells(Layer):
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
         for cell in cells:
-            if not callable(getattr(cell, "call", None)) or getattr(cell, "state_size", None) is None:
+            has_call = callable(getattr(cell, "call", None))
+            if not has_call or getattr(cell, "state_size", None) is None:
                 raise ValueError(
-                    f"StackedRNNCells: every cell needs a `call` method and a `state_size`, got {cell!r}"
+                    "StackedRNNCells: every cell needs a `call` method and a `state_size`, "
+                    f"got {cell!r}"
                 )
         self.cells = list(cells)
 
@@ -44,7 +46,8 @@ class StackedRNNCells(Layer):
             if fn is not None:
                 s = fn(batch_size=batch_size)
             else:
-                sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+                sizes = cell.state_size
+                sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
                 s = [ops.zeros((batch_size, d), dtype=self.dtype) for d in sizes]
             states.append(s if isinstance(cell.state_size, (list, tuple)) else tree.flatten(s)[0])
         return states

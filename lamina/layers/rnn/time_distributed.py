@@ -22,6 +22,14 @@ class TimeDistributed(Wrapper):
         super().__init__(layer, **kwargs)
         self.supports_masking = True
 
+    @property
+    def activation(self):
+        """The wrapped layer's activation (so a sigmoid output is seen by the loss checks)."""
+        try:
+            return self.layer.activation
+        except AttributeError:
+            raise AttributeError(f"{type(self.layer).__name__} has no activation") from None
+
     def _child_shape(self, input_shape):
         if not isinstance(input_shape, (tuple, list)) or len(input_shape) < 3:
             raise ValueError(
@@ -52,8 +60,8 @@ class TimeDistributed(Wrapper):
             m = np.asarray(data_of(mask))
             if m.shape[:2] != (batch, steps):
                 raise ValueError(
-                    f"TimeDistributed {self.name!r}: the mask must have shape ({batch}, {steps}, ...), "
-                    f"got {m.shape}"
+                    f"TimeDistributed {self.name!r}: the mask must have shape "
+                    f"({batch}, {steps}, ...), got {m.shape}"
                 )
             kwargs["mask"] = m.reshape((batch * steps,) + m.shape[2:])
         out = self.layer(folded, **kwargs)

@@ -1,0 +1,204 @@
+"""ModelCheckpoint (templates, best-only, batch frequency, atomic writes), TerminateOnNaN,
+and resuming training in a fresh process from a saved file."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import callbacks, layers
+from lamina.saving import files
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _data(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 5)).astype("float32")
+    y = (x @ rng.normal(size=(5, 1))).astype("float32")
+    return x, y
+
+
+def _model(lr=0.01):
+    model = lamina.Sequential([layers.Input((5,)), layers.Dense(4, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer=lamina.optimizers.Adam(lr), loss="mse", metrics=["mae"])
+    return model
+
+
+def test_template_names_one_file_per_epoch_and_creates_folders(tmp_path):
+    x, y = _data()
+    template = str(tmp_path / "ckpt" / "{epoch:02d}-{val_loss:.2f}.keras")
+    cb = callbacks.ModelCheckpoint(template)
+    history = _model().fit(x, y, epochs=3, batch_size=8, validation_split=0.25, callbacks=[cb],
+                           verbose=0).history
+    expected = [f"{e + 1:02d}-{v:.2f}.keras" for e, v in enumerate(history["val_loss"])]
+    assert sorted(os.listdir(tmp_path / "ckpt")) == sorted(expected)
+    last = lamina.models.load_model(tmp_path / "ckpt" / expected[-1])
+    assert int(last.optimizer.iterations.numpy()) == 3 * 4
+
+
+def test_save_best_only_keeps_the_best_epoch(tmp_path, capsys):
+    x, y = _data()
+    path = tmp_path / "best.weights.h5"
+    written = []
+
+    class Spy(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            written.append(np.array(_model_weights(path)[0]) if path.exists() else None)
+
+    cb = callbacks.ModelCheckpoint(path, monitor="loss", save_best_only=True, save_weights_only=True,
+                                   verbose=1)
+    model = _model(lr=0.05)
+    history = model.fit(x, y, epochs=5, batch_size=8, callbacks=[cb, Spy()], verbose=0).history
+    assert cb.best == min(history["loss"])
+    assert "loss improved from None to" in capsys.readouterr().out
+    best = int(np.argmin(history["loss"]))
+    np.testing.assert_array_equal(_model_weights(path)[0], written[best])
+    # a threshold nobody beats: nothing written
+    cb2 = callbacks.ModelCheckpoint(tmp_path / "never.keras", monitor="loss", save_best_only=True,
+                                    initial_value_threshold=-1.0)
+    _model().fit(x, y, epochs=2, callbacks=[cb2], verbose=0)
+    assert not (tmp_path / "never.keras").exists()
+
+
+def _model_weights(path):
+    clone = _model()
+    clone.load_weights(path)
+    return clone.get_weights()
+
+
+def test_mode_auto_maximizes_accuracy(tmp_path):
+    cb = callbacks.ModelCheckpoint(tmp_path / "m.keras", monitor="val_accuracy")
+    cb.set_model(_model())
+    cb._set_monitor_op()
+    assert cb.monitor_op(0.9, 0.8)
+    cb = callbacks.ModelCheckpoint(tmp_path / "m.keras", monitor="val_loss")
+    cb.set_model(_model())
+    cb._set_monitor_op()
+    assert cb.monitor_op(0.1, 0.2)
+
+
+def test_save_freq_in_batches(tmp_path):
+    x, y = _data(n=40)
+    saved = []
+
+    class Record(callbacks.ModelCheckpoint):
+        def _save_model(self, epoch, batch, logs):
+            saved.append((epoch, batch))
+            super()._save_model(epoch, batch, logs)
+
+    cb = Record(str(tmp_path / "e{epoch}-b{batch}.keras"), save_freq=3)
+    _model().fit(x, y, epochs=2, batch_size=8, callbacks=[cb], verbose=0)  # 5 batches an epoch
+    assert saved == [(0, 2), (1, 0), (1, 3)]
+    assert sorted(os.listdir(tmp_path)) == ["e1-b3.keras", "e2-b1.keras", "e2-b4.keras"]
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"\.keras"):
+        callbacks.ModelCheckpoint("m.h5")
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
+        callbacks.ModelCheckpoint("m.keras", save_weights_only=True)
+    with pytest.raises(ValueError, match="save_freq"):
+        callbacks.ModelCheckpoint("m.keras", save_freq="batch")
+
+
+def test_unknown_template_field_says_which_keys_exist(tmp_path):
+    cb = callbacks.ModelCheckpoint(str(tmp_path / "{epoch}-{val_acc:.2f}.keras"))
+    x, y = _data()
+    with pytest.raises(KeyError, match="val_acc.*loss"):
+        _model().fit(x, y, epochs=1, callbacks=[cb], verbose=0)
+
+
+def test_crash_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    x, y = _data()
+    model = _model()
+    path = tmp_path / "m.keras"
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(path)
+    good = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # e.g. a second Ctrl-C in the middle of the write
+
+    monkeypatch.setattr(files.os, "replace", crash)
+    model.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert os.listdir(tmp_path) == ["m.keras"]  # the temporary file was removed
+    monkeypatch.undo()
+    lamina.models.load_model(path)
+
+
+def test_nan_loss_stops_training_explains_and_keeps_the_last_good_checkpoint(tmp_path):
+    x, y = _data(n=64)
+    model = _model(lr=0.01)
+    path = tmp_path / "last.keras"
+    checkpoint = callbacks.ModelCheckpoint(path)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[checkpoint])
+    good = path.read_bytes()
+    bad = x.copy()
+    bad[40:] *= 1e30  # an unnormalized feature: the loss overflows
+    nan_cb = callbacks.TerminateOnNaN()
+    with pytest.warns(RuntimeWarning) as record, np.errstate(all="ignore"):
+        history = model.fit(bad, y, epochs=5, batch_size=16, shuffle=False, verbose=0,
+                            callbacks=[checkpoint, nan_cb]).history
+    messages = " ".join(str(w.message) for w in record)
+    assert "learning rate" in messages and "normalized" in messages
+    assert "previous checkpoint is kept" in messages
+    assert nan_cb.stopped_batch == (0, 2)
+    assert len(history["loss"]) == 1 and not np.isfinite(history["loss"][0])
+    assert path.read_bytes() == good  # the diverged model did not replace the good one
+
+    with pytest.raises(RuntimeError, match="learning rate"), np.errstate(all="ignore"):
+        _model().fit(bad, y, epochs=1, batch_size=16, shuffle=False, verbose=0,
+                     callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
+
+
+_RESUME = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    sys.path.insert(0, {root!r})
+    import lamina
+    from lamina import layers
+    mode, path = sys.argv[1], sys.argv[2]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(48, 6)).astype("float32")
+    y = (np.tanh(x @ rng.normal(size=(6, 1)))).astype("float32")
+    lamina.utils.set_random_seed(3)
+    if mode == "resume":
+        model = lamina.models.load_model(path)
+        h = model.fit(x, y, epochs=6, initial_epoch=3, batch_size=8, shuffle=False, verbose=0)
+    else:
+        model = lamina.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"),
+                                   layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        epochs = 6 if mode == "straight" else 3
+        h = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
+        if mode == "first":
+            model.save(path)
+    print(json.dumps({{"history": h.history, "epoch": h.epoch,
+                      "weights": [w.tolist() for w in model.get_weights()]}}))
+""")
+
+
+def test_resume_in_a_fresh_process_matches_uninterrupted_training(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(_RESUME.format(root=ROOT))
+    path = str(tmp_path / "half.keras")
+
+    def run(mode):
+        out = subprocess.run([sys.executable, str(script), mode, path], capture_output=True,
+                             text=True, timeout=120, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    straight, first, resumed = run("straight"), run("first"), run("resume")
+    assert resumed["epoch"] == [3, 4, 5]
+    for key in straight["history"]:
+        assert first["history"][key] + resumed["history"][key] == straight["history"][key], key
+    for a, b in zip(straight["weights"], resumed["weights"]):
+        np.testing.assert_array_equal(np.array(a), np.array(b))
