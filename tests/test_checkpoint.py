@@ -202,3 +202,42 @@ def test_resume_in_a_fresh_process_matches_uninterrupted_training(tmp_path):
         assert first["history"][key] + resumed["history"][key] == straight["history"][key], key
     for a, b in zip(straight["weights"], resumed["weights"]):
         np.testing.assert_array_equal(np.array(a), np.array(b))
+
+
+def test_backup_and_restore_resumes_after_a_crash(tmp_path):
+    """A crash in epoch 3 of 5; the restarted fit continues at epoch 3 from the backup and
+    ends with the same weights as an uninterrupted run (shuffle=False: same batches)."""
+    import lamina as keras
+    from lamina import layers
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = (x @ rng.standard_normal(4)).astype("float32")
+
+    def build():
+        keras.utils.set_random_seed(7)
+        m = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8, activation="relu"), layers.Dense(1)])
+        m.compile(optimizer="adam", loss="mse")
+        return m
+
+    straight = build()
+    straight.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0)
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 3:
+                raise RuntimeError("power cut")
+
+    backup = tmp_path / "backup"
+    crashed = build()
+    with pytest.raises(RuntimeError, match="power cut"):
+        crashed.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0,
+                    callbacks=[keras.callbacks.BackupAndRestore(backup), Crash()])
+    assert (backup / "training_metadata.json").exists()
+    resumed = build()
+    h = resumed.fit(x, y, epochs=5, batch_size=16, shuffle=False, verbose=0,
+                    callbacks=[keras.callbacks.BackupAndRestore(backup)])
+    assert h.epoch == [3, 4]
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert not (backup / "training_metadata.json").exists()  # deleted after completion

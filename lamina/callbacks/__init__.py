@@ -10,3 +10,4 @@ from lamina.callbacks.learning_rate_scheduler import LearningRateScheduler  # no
 from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401
 from lamina.callbacks.model_checkpoint import ModelCheckpoint  # noqa: F401,E402
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN  # noqa: F401,E402
+from lamina.callbacks.backup_and_restore import BackupAndRestore  # noqa: F401

@@ -86,6 +86,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._in_fit = False
+        self._fit_interrupted = False
 
     # --- compile -------------------------------------------------------------------------
 
@@ -282,6 +283,8 @@ class Trainer:
         with stop_on_sigint() as interrupt:
             try:
                 cbs.on_train_begin()
+                # a callback (BackupAndRestore) may resume from a later epoch
+                initial_epoch = max(initial_epoch, self.__dict__.pop("_initial_epoch", 0))
                 has_begin = bool(cbs.batch_hook("on_train_batch_begin"))
                 has_end = bool(cbs.batch_hook("on_train_batch_end"))
                 for epoch in range(initial_epoch, epochs):
@@ -319,6 +322,7 @@ class Trainer:
             finally:
                 self._in_fit = False
                 self.__dict__.pop("_train_vars", None)
+            self._fit_interrupted = interrupt.requested  # callbacks keep their backups then
             cbs.on_train_end(logs)
         if interrupt.requested:
             raise KeyboardInterrupt("training interrupted (Ctrl-C); completed epochs are in model.history")
