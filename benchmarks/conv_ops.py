@@ -44,14 +44,14 @@ def forward_backward(op, x, *weights):
     def fwd():
         return op(x, *[w.data for w in ws])
 
-    def fwd_bwd():
+    def fwd_bwd():  # the gradient of a scalar loss, as in training
         with lamina.GradientTape() as tape:
-            y = op(xv, *ws)
+            y = ops.sum(op(xv, *ws))
         return tape.gradient(y, [xv, *ws])
 
     def fwd_bwd_weights_only():  # a first layer: no gradient for the input images
         with lamina.GradientTape() as tape:
-            y = op(x, *ws)
+            y = ops.sum(op(x, *ws))
         return tape.gradient(y, ws) if ws else None
 
     return fwd, fwd_bwd, fwd_bwd_weights_only

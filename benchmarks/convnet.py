@@ -10,6 +10,7 @@ median to the peers' times (PyTorch 3.8 s, Keras-TF 6.5 s, Keras-JAX 18 s; lamin
 
 Run: `LAMINA_DATASETS=../shared/datasets python benchmarks/convnet.py [--quick] [--runs N]`.
 """
+
 import json
 import os
 import statistics
@@ -24,25 +25,27 @@ TARGET = 3.0
 
 
 def build_model():
-    import lamina as keras  # noqa: PLC0415
-    from lamina import layers  # noqa: PLC0415
+    import lamina as keras
+    from lamina import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(128, 3, activation="relu"),
-        layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
 def load_images(n):
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     root = os.environ.get("LAMINA_DATASETS")
     if not root:
@@ -55,7 +58,7 @@ def load_images(n):
 def worker(n_images, runs):
     """Time `runs` epochs in this process; print one JSON line."""
     sys.path.insert(0, str(ROOT))
-    import lamina  # noqa: PLC0415
+    import lamina
 
     lamina.utils.set_random_seed(0)
     x, y = load_images(n_images)
@@ -76,8 +79,13 @@ def run_config(threads, n_images, runs):
     env.pop("OPENBLAS_NUM_THREADS", None)
     if threads is not None:
         env["OPENBLAS_NUM_THREADS"] = str(threads)
-    out = subprocess.run([sys.executable, __file__, "--worker", str(n_images), str(runs)], env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", str(n_images), str(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -87,19 +95,30 @@ def main():
         worker(int(sys.argv[i + 1]), int(sys.argv[i + 2]))
         return
     quick = "--quick" in sys.argv
-    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else (1 if quick else 5)
+    runs = (
+        int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else (1 if quick else 5)
+    )
     n = 2560 if quick else 10000
     scale = 10000 / n
-    print(f"MNIST convnet, one epoch of {n} real images, batch 64 (times scaled to 10,000 images)"
-          if quick else f"MNIST convnet, one epoch of {n} real images, batch 64")
-    print(f"{'BLAS threads':14s} {'median s':>9s} {'best s':>7s} {'cpu s':>6s} "
-          + " ".join(f"{'x ' + p:>12s}" for p in PEERS) + f" {'x target':>9s} {'acc':>6s}")
+    print(
+        f"MNIST convnet, one epoch of {n} real images, batch 64 (times scaled to 10,000 images)"
+        if quick
+        else f"MNIST convnet, one epoch of {n} real images, batch 64"
+    )
+    print(
+        f"{'BLAS threads':14s} {'median s':>9s} {'best s':>7s} {'cpu s':>6s} "
+        + " ".join(f"{'x ' + p:>12s}" for p in PEERS)
+        + f" {'x target':>9s} {'acc':>6s}"
+    )
     for label, threads in (("1", 1), ("default (2)", None)):
         r = run_config(threads, n, runs)
         med, best = statistics.median(r["walls"]) * scale, min(r["walls"]) * scale
         cpu = statistics.median(r["cpus"]) * scale
         ratios = " ".join(f"{med / t:12.2f}" for t in PEERS.values())
-        print(f"{label:14s} {med:9.2f} {best:7.2f} {cpu:6.2f} {ratios} {med / TARGET:9.2f} {r['acc']:6.3f}")
+        print(
+            f"{label:14s} {med:9.2f} {best:7.2f} {cpu:6.2f} {ratios} "
+            f"{med / TARGET:9.2f} {r['acc']:6.3f}"
+        )
     print("ratio = lamina's median / peer's time (below 1: lamina is faster)")
 
 

@@ -1,18 +1,28 @@
 """IMDB sentiment with an LSTM: seconds per epoch and accuracy (issue: recurrent layers, Speed).
 
     LAMINA_DATASETS=../shared/datasets python benchmarks/lstm_imdb.py [--quick] [--epochs N]
+        [--blas-threads N]
 
 Model (Chollet, Deep Learning with Python, 6.2): Embedding(10000, 32) -> LSTM(32) ->
 Dense(1, sigmoid), rmsprop, binary cross-entropy, batch 128, reviews padded/truncated to
 200 words, trained on the 25,000 training reviews. Prints one row per epoch (seconds,
 training loss/accuracy, test accuracy), then the median seconds per epoch, and a table of
 the LSTM layer alone (forward, forward + backward) per batch. No time is asserted.
+
+`--blas-threads N` sets OPENBLAS_NUM_THREADS/OMP_NUM_THREADS before NumPy loads. On a
+2-core machine shared with other work, multi-threaded BLAS can make the large gradient
+matmuls many times slower (threads wait for a busy core); one thread is the robust choice.
 """
 import argparse
 import os
 import statistics
 import sys
 import time
+
+if "--blas-threads" in sys.argv:  # must happen before NumPy loads its BLAS
+    _n = sys.argv[sys.argv.index("--blas-threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
 import numpy as np
 
@@ -78,14 +88,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="2,560 reviews, 1 epoch")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="BLAS threads (default: the environment's setting)")
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
     n = 2560 if args.quick else None
     epochs = 1 if args.quick else args.epochs
     x_train, y_train, x_test, y_test = load(n)
     model = build()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
     print(f"IMDB LSTM(32), {len(x_train)} training reviews padded to {MAXLEN}, batch {BATCH}, "
-          f"rmsprop ({model.count_params():,} parameters)")
+          f"rmsprop ({model.count_params():,} parameters); BLAS threads: {threads or 'default'}, "
+          f"{os.cpu_count()} cores")
     print(f"{'epoch':>5} {'seconds':>8} {'loss':>7} {'acc':>6} {'test acc':>9}")
     seconds = []
     for epoch in range(epochs):

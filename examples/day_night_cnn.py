@@ -10,6 +10,7 @@ and a figure of test images with their predicted probability is saved.
 
 The data comes from $LAMINA_DATASETS, or is downloaded once.
 """
+
 import argparse
 import os
 
@@ -32,22 +33,24 @@ def binary_subset(images, labels, limit=None):
 
 
 def build_model():
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(8, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(16, 3, activation="relu"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 def save_predictions(path, x, y, p):
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 8, figsize=(10, 3))
     for ax, img, label, prob in zip(axes.ravel(), x, y, p):
@@ -64,8 +67,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 training images, 3 epochs")
     parser.add_argument("--epochs", type=int)
-    parser.add_argument("--limit", type=int, help="use the first N training images of the two classes")
-    parser.add_argument("--output", default="day_night_predictions.png", help="where to save the figure")
+    parser.add_argument(
+        "--limit", type=int, help="use the first N training images of the two classes"
+    )
+    parser.add_argument(
+        "--output", default="day_night_predictions.png", help="where to save the figure"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
@@ -76,21 +83,30 @@ def main(argv=None):
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train, y_train = binary_subset(x_train, y_train, limit)
     x_test, y_test = binary_subset(x_test, y_test)
-    print(f"training images: {len(x_train)} ({int(y_train.sum())} nines), test images: {len(x_test)}")
+    print(
+        f"training images: {len(x_train)} ({int(y_train.sum())} nines), test images: {len(x_test)}"
+    )
 
     model = build_model()
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1,
-                        verbose=args.verbose)
+    history = model.fit(
+        x_train, y_train, epochs=epochs, batch_size=32, validation_split=0.1, verbose=args.verbose
+    )
     test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
     probs = model.predict(x_test[:16], verbose=0)[:, 0]
     save_predictions(args.output, x_test[:16], y_test[:16], probs)
-    print(f"val_accuracy per epoch: {' '.join(f'{a:.4f}' for a in history.history['val_accuracy'])}")
+    print(
+        f"val_accuracy per epoch: {' '.join(f'{a:.4f}' for a in history.history['val_accuracy'])}"
+    )
     print(f"saved test predictions to {os.path.abspath(args.output)}")
     print(f"test_loss: {test_loss:.4f}")
     print(f"test_accuracy: {test_acc:.4f}")
-    return {"test_accuracy": test_acc, "test_loss": test_loss, "history": history.history,
-            "figure": os.path.abspath(args.output)}
+    return {
+        "test_accuracy": test_acc,
+        "test_loss": test_loss,
+        "history": history.history,
+        "figure": os.path.abspath(args.output),
+    }
 
 
 if __name__ == "__main__":

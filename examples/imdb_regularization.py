@@ -38,6 +38,7 @@ MODELS = {"Original model": original, "L2-regularized model": l2_regularized,
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--limit", type=int, help="use the first N training reviews (quick run)")
     parser.add_argument("--output", default="imdb_regularization.png",
                         help="PNG comparing the validation losses ('' to skip)")
@@ -56,7 +57,8 @@ def main(argv=None):
         keras.utils.set_random_seed(args.seed)  # same initial weights where shapes agree
         model = keras.Sequential(layer_stack())
         model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-        histories[name] = model.fit(x_train, y_train, epochs=args.epochs, batch_size=512,
+        histories[name] = model.fit(x_train, y_train, epochs=args.epochs,
+                                    batch_size=args.batch_size,
                                     validation_split=0.4, verbose=args.verbose)
         val_loss = histories[name].history["val_loss"]
         print(f"{name}: final val_loss {val_loss[-1]:.4f}, lowest {min(val_loss):.4f} "

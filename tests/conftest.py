@@ -1,5 +1,10 @@
 """Shared fixtures: the real-data folder, seeding, and float64 gradient checks."""
 import os
+
+# One BLAS thread for the tests (before NumPy loads OpenBLAS): on a busy 2-core machine
+# OpenBLAS's spinning threads slow matmuls down by 5-10x; set the variable to override.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 from pathlib import Path
 
 import numpy as np

@@ -80,16 +80,20 @@ def test_imdb_binary(data_dir, capsys, kind, limit):
 @pytest.mark.data
 def test_imdb_regularization(data_dir, tmp_path, capsys):
     png = tmp_path / "reg.png"
-    out = load("imdb_regularization").main(["--limit", "6000", "--epochs", "6",
-                                            "--output", str(png)])
+    # small batches on 3,000 reviews: overfitting starts within 8 epochs
+    out = load("imdb_regularization").main(["--limit", "5000", "--epochs", "8",
+                                            "--batch-size", "64", "--output", str(png)])
     text = capsys.readouterr().out
     assert list(out) == ["Original model", "L2-regularized model", "Dropout-regularized model"]
     for name, history in out.items():
-        assert len(history["val_loss"]) == 6
+        assert len(history["val_loss"]) == 8
         assert f"{name}: final val_loss {history['val_loss'][-1]:.4f}" in text
-    # regularization slows overfitting: the original's val loss rises most from its lowest
+    # the original overfits: its validation loss climbs back from its lowest point;
+    # both regularized models climb less
     rise = {n: h["val_loss"][-1] - min(h["val_loss"]) for n, h in out.items()}
-    assert rise["Original model"] >= rise["Dropout-regularized model"]
+    assert rise["Original model"] > 0.05
+    assert rise["L2-regularized model"] < rise["Original model"]
+    assert rise["Dropout-regularized model"] < rise["Original model"]
     assert png.stat().st_size > 5000
 
 

@@ -1,6 +1,7 @@
 """Convolution layers: the layer harness (shapes, config, float64 gradients of inputs and
 weights, a training step), values against direct-loop float64 references, Keras's
 parameter counts, and the errors for bad input."""
+
 import numpy as np
 import pytest
 
@@ -28,53 +29,142 @@ def direct_conv(x, k, stride=1, padding="valid", dilation=1):
     out = np.zeros((n, ho, wo, cout))
     for i in range(ho):
         for j in range(wo):
-            win = x[:, i * stride: i * stride + eff_h: dilation, j * stride: j * stride + eff_w: dilation]
+            win = x[
+                :,
+                i * stride : i * stride + eff_h : dilation,
+                j * stride : j * stride + eff_w : dilation,
+            ]
             out[:, i, j] = np.einsum("nabc,abcf->nf", win, k)
     return out
 
 
-@pytest.mark.parametrize("kwargs, shape, out_shape", [
-    (dict(filters=3, kernel_size=2, activation="relu"), (2, 5, 5, 2), (2, 4, 4, 3)),
-    (dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 5, 6, 2), (2, 3, 3, 3)),
-    (dict(filters=4, kernel_size=(3, 2), dilation_rate=2, groups=2), (2, 6, 6, 2), (2, 2, 4, 4)),
-    (dict(filters=3, kernel_size=2, data_format="channels_first", activation="tanh"), (2, 2, 5, 4), (2, 3, 4, 3)),
-    (dict(filters=2, kernel_size=1, use_bias=False), (2, 3, 3, 2), (2, 3, 3, 2)),
-])
+@pytest.mark.parametrize(
+    "kwargs, shape, out_shape",
+    [
+        ({"filters": 3, "kernel_size": 2, "activation": "relu"}, (2, 5, 5, 2), (2, 4, 4, 3)),
+        (
+            {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"},
+            (2, 5, 6, 2),
+            (2, 3, 3, 3),
+        ),
+        (
+            {"filters": 4, "kernel_size": (3, 2), "dilation_rate": 2, "groups": 2},
+            (2, 6, 6, 2),
+            (2, 2, 4, 4),
+        ),
+        (
+            {"filters": 3, "kernel_size": 2, "data_format": "channels_first", "activation": "tanh"},
+            (2, 2, 5, 4),
+            (2, 3, 4, 3),
+        ),
+        ({"filters": 2, "kernel_size": 1, "use_bias": False}, (2, 3, 3, 2), (2, 3, 3, 2)),
+    ],
+)
 def test_conv2d_layer(kwargs, shape, out_shape):
-    run_layer_test(layers.Conv2D, kwargs, shape, expected_output_shape=out_shape,
-                   expected_num_trainable_weights=1 if kwargs.get("use_bias") is False else 2)
+    run_layer_test(
+        layers.Conv2D,
+        kwargs,
+        shape,
+        expected_output_shape=out_shape,
+        expected_num_trainable_weights=1 if kwargs.get("use_bias") is False else 2,
+    )
 
 
-@pytest.mark.parametrize("kwargs, shape, out_shape", [
-    (dict(filters=3, kernel_size=3, padding="causal", dilation_rate=2), (2, 7, 2), (2, 7, 3)),
-    (dict(filters=3, kernel_size=3, padding="same", activation="relu", strides=2), (2, 7, 2), (2, 4, 3)),
-    (dict(filters=2, kernel_size=2), (2, 5, 3), (2, 4, 2)),
-])
+@pytest.mark.parametrize(
+    "kwargs, shape, out_shape",
+    [
+        (
+            {"filters": 3, "kernel_size": 3, "padding": "causal", "dilation_rate": 2},
+            (2, 7, 2),
+            (2, 7, 3),
+        ),
+        (
+            {"filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu", "strides": 2},
+            (2, 7, 2),
+            (2, 4, 3),
+        ),
+        ({"filters": 2, "kernel_size": 2}, (2, 5, 3), (2, 4, 2)),
+    ],
+)
 def test_conv1d_layer(kwargs, shape, out_shape):
     run_layer_test(layers.Conv1D, kwargs, shape, expected_output_shape=out_shape)
 
 
-@pytest.mark.parametrize("cls, kwargs, shape, out_shape, n_params", [
-    (layers.Conv2DTranspose, dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 3, 4, 2), (2, 6, 8, 3), 57),
-    (layers.Conv2DTranspose, dict(filters=3, kernel_size=3, strides=2, output_padding=1), (2, 3, 4, 2), (2, 8, 10, 3), 57),
-    (layers.Conv2DTranspose, dict(filters=2, kernel_size=2, strides=2), (2, 3, 3, 2), (2, 6, 6, 2), 18),
-    (layers.Conv1DTranspose, dict(filters=3, kernel_size=3, strides=2), (2, 4, 2), (2, 9, 3), 21),
-    (layers.DepthwiseConv2D, dict(kernel_size=3, depth_multiplier=2, padding="same"), (2, 5, 5, 2), (2, 5, 5, 4), 40),
-    (layers.DepthwiseConv1D, dict(kernel_size=3), (2, 5, 2), (2, 3, 2), 8),
-    (layers.SeparableConv2D, dict(filters=4, kernel_size=3, depth_multiplier=2), (2, 5, 5, 2), (2, 3, 3, 4), 56),
-    (layers.SeparableConv1D, dict(filters=4, kernel_size=3, activation="relu"), (2, 6, 2), (2, 4, 4), 18),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape, out_shape, n_params",
+    [
+        (
+            layers.Conv2DTranspose,
+            {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"},
+            (2, 3, 4, 2),
+            (2, 6, 8, 3),
+            57,
+        ),
+        (
+            layers.Conv2DTranspose,
+            {"filters": 3, "kernel_size": 3, "strides": 2, "output_padding": 1},
+            (2, 3, 4, 2),
+            (2, 8, 10, 3),
+            57,
+        ),
+        (
+            layers.Conv2DTranspose,
+            {"filters": 2, "kernel_size": 2, "strides": 2},
+            (2, 3, 3, 2),
+            (2, 6, 6, 2),
+            18,
+        ),
+        (
+            layers.Conv1DTranspose,
+            {"filters": 3, "kernel_size": 3, "strides": 2},
+            (2, 4, 2),
+            (2, 9, 3),
+            21,
+        ),
+        (
+            layers.DepthwiseConv2D,
+            {"kernel_size": 3, "depth_multiplier": 2, "padding": "same"},
+            (2, 5, 5, 2),
+            (2, 5, 5, 4),
+            40,
+        ),
+        (layers.DepthwiseConv1D, {"kernel_size": 3}, (2, 5, 2), (2, 3, 2), 8),
+        (
+            layers.SeparableConv2D,
+            {"filters": 4, "kernel_size": 3, "depth_multiplier": 2},
+            (2, 5, 5, 2),
+            (2, 3, 3, 4),
+            56,
+        ),
+        (
+            layers.SeparableConv1D,
+            {"filters": 4, "kernel_size": 3, "activation": "relu"},
+            (2, 6, 2),
+            (2, 4, 4),
+            18,
+        ),
+    ],
+)
 def test_other_convolutions(cls, kwargs, shape, out_shape, n_params):
-    run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, expected_num_params=n_params)
+    run_layer_test(
+        cls, kwargs, shape, expected_output_shape=out_shape, expected_num_params=n_params
+    )
 
 
 def test_conv2d_values_match_direct_loops(rng):
-    for kw in (dict(strides=1, padding="valid"), dict(strides=2, padding="same"),
-               dict(dilation_rate=2, padding="same")):
-        layer = layers.Conv2D(4, 3, activation="relu", dtype="float64", bias_initializer="random_normal", **kw)
+    for kw in (
+        {"strides": 1, "padding": "valid"},
+        {"strides": 2, "padding": "same"},
+        {"dilation_rate": 2, "padding": "same"},
+    ):
+        layer = layers.Conv2D(
+            4, 3, activation="relu", dtype="float64", bias_initializer="random_normal", **kw
+        )
         x = rng.standard_normal((2, 7, 6, 3))
         y = layer(x).numpy()
-        ref = direct_conv(x, layer.kernel.numpy(), kw.get("strides", 1), kw["padding"], kw.get("dilation_rate", 1))
+        ref = direct_conv(
+            x, layer.kernel.numpy(), kw.get("strides", 1), kw["padding"], kw.get("dilation_rate", 1)
+        )
         np.testing.assert_allclose(y, np.maximum(ref + layer.bias.numpy(), 0), atol=1e-12)
 
 
@@ -100,7 +190,9 @@ def test_grouped_conv_equals_separate_convs(rng):
     x = rng.standard_normal((2, 4, 4, 6))
     y = layer(x).numpy()
     k = layer.kernel.numpy()  # (2, 2, 3, 4): group g uses channels 3g..3g+2 and filters 2g, 2g+1
-    ref = np.concatenate([direct_conv(x[..., :3], k[..., :2]), direct_conv(x[..., 3:], k[..., 2:])], -1)
+    ref = np.concatenate(
+        [direct_conv(x[..., :3], k[..., :2]), direct_conv(x[..., 3:], k[..., 2:])], -1
+    )
     np.testing.assert_allclose(y, ref, atol=1e-12)
 
 
@@ -111,8 +203,11 @@ def test_channels_first_equals_channels_last(rng):
     y_last = last(x)
     first(np.transpose(x, (0, 3, 1, 2)))
     first.set_weights(last.get_weights())
-    np.testing.assert_allclose(np.transpose(first(np.transpose(x, (0, 3, 1, 2))).numpy(), (0, 2, 3, 1)),
-                               y_last.numpy(), atol=1e-6)
+    np.testing.assert_allclose(
+        np.transpose(first(np.transpose(x, (0, 3, 1, 2))).numpy(), (0, 2, 3, 1)),
+        y_last.numpy(),
+        atol=1e-6,
+    )
 
 
 def test_conv2d_transpose_is_the_adjoint_of_conv2d(rng):
@@ -127,9 +222,14 @@ def test_conv2d_transpose_is_the_adjoint_of_conv2d(rng):
     np.testing.assert_allclose(lhs, rhs, rtol=1e-10)
 
 
-@pytest.mark.parametrize("relu, use_bias, strides, padding", [
-    (True, True, 1, "valid"), (False, True, 2, "same"), (True, False, (2, 1), "same"),
-])
+@pytest.mark.parametrize(
+    "relu, use_bias, strides, padding",
+    [
+        (True, True, 1, "valid"),
+        (False, True, 2, "same"),
+        (True, False, (2, 1), "same"),
+    ],
+)
 def test_fused_conv_gradients(rng, relu, use_bias, strides, padding):
     x = rng.standard_normal((2, 5, 6, 3))
     k = rng.standard_normal((3, 2, 3, 4)) * 0.5
@@ -153,29 +253,45 @@ def test_fused_conv_does_not_compute_unneeded_input_gradient(rng):
 
 def test_mnist_convnet_summary_matches_keras(capsys):
     keras.backend.clear_session()
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(128, 3, activation="relu"), layers.Flatten(), layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
     assert [l.count_params() for l in model.layers] == [320, 0, 18496, 0, 73856, 0, 11530]
     assert model.count_params() == 104202
     model.summary()
     out = capsys.readouterr().out
-    for text in ("(None, 26, 26, 32)", "(None, 13, 13, 32)", "(None, 11, 11, 64)", "(None, 5, 5, 64)",
-                 "(None, 3, 3, 128)", "(None, 1152)", "Total params: 104,202"):
+    for text in (
+        "(None, 26, 26, 32)",
+        "(None, 13, 13, 32)",
+        "(None, 11, 11, 64)",
+        "(None, 5, 5, 64)",
+        "(None, 3, 3, 128)",
+        "(None, 1152)",
+        "Total params: 104,202",
+    ):
         assert text in out, text
 
 
-@pytest.mark.parametrize("layer, input_shape, params", [
-    (layers.Conv2D(32, 3), (28, 28, 1), 320),
-    (layers.Conv2D(64, (3, 3), use_bias=False), (13, 13, 32), 18432),
-    (layers.Conv1D(32, 7), (500, 128), 28704),
-    (layers.SeparableConv2D(64, 3), (14, 14, 32), 288 + 2048 + 64),
-    (layers.DepthwiseConv2D(3, depth_multiplier=2), (14, 14, 32), 576 + 64),
-    (layers.Conv2DTranspose(16, 3, strides=2, padding="same"), (7, 7, 32), 4624),
-])
+@pytest.mark.parametrize(
+    "layer, input_shape, params",
+    [
+        (layers.Conv2D(32, 3), (28, 28, 1), 320),
+        (layers.Conv2D(64, (3, 3), use_bias=False), (13, 13, 32), 18432),
+        (layers.Conv1D(32, 7), (500, 128), 28704),
+        (layers.SeparableConv2D(64, 3), (14, 14, 32), 288 + 2048 + 64),
+        (layers.DepthwiseConv2D(3, depth_multiplier=2), (14, 14, 32), 576 + 64),
+        (layers.Conv2DTranspose(16, 3, strides=2, padding="same"), (7, 7, 32), 4624),
+    ],
+)
 def test_param_counts_match_keras(layer, input_shape, params):
     model = keras.Sequential([keras.Input(shape=input_shape), layer])
     assert model.count_params() == params
@@ -184,11 +300,18 @@ def test_param_counts_match_keras(layer, input_shape, params):
 def test_output_shape_with_unknown_spatial_size():
     layer = layers.Conv2D(8, 3, strides=2, padding="same")
     assert layer.compute_output_shape((None, None, 9, 3)) == (None, None, 5, 8)
-    assert layers.Conv2DTranspose(4, 3, strides=2).compute_output_shape((None, 5, None, 2)) == (None, 11, None, 4)
+    assert layers.Conv2DTranspose(4, 3, strides=2).compute_output_shape((None, 5, None, 2)) == (
+        None,
+        11,
+        None,
+        4,
+    )
 
 
 def test_mnist_without_channel_axis_suggests_reshape():
-    model = keras.Sequential([layers.Conv2D(32, 3, activation="relu"), layers.Flatten(), layers.Dense(10)])
+    model = keras.Sequential(
+        [layers.Conv2D(32, 3, activation="relu"), layers.Flatten(), layers.Dense(10)]
+    )
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match=r"reshape\(-1, 28, 28, 1\)"):
         model.fit(np.zeros((8, 28, 28), "float32"), np.zeros(8, "int64"), verbose=0)
@@ -205,14 +328,26 @@ def test_kernel_larger_than_input_names_both_sizes():
         keras.Sequential([keras.Input(shape=(4, 2)), layers.Conv1D(2, 9)])
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(filters=0, kernel_size=3), "filters must be a positive integer"),
-    (dict(filters=4, kernel_size=3, padding="sme"), "did you mean 'same'"),
-    (dict(filters=4, kernel_size=3, strides=2, dilation_rate=2), "strides > 1 cannot be combined"),
-    (dict(filters=4, kernel_size=(3, 3, 3)), "kernel_size must be an int or a tuple of 2 ints"),
-    (dict(filters=3, kernel_size=3, groups=2), "divisible by groups"),
-    (dict(filters=4, kernel_size=3, data_format="channels_lats"), "did you mean 'channels_last'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"filters": 0, "kernel_size": 3}, "filters must be a positive integer"),
+        ({"filters": 4, "kernel_size": 3, "padding": "sme"}, "did you mean 'same'"),
+        (
+            {"filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
+            "strides > 1 cannot be combined",
+        ),
+        (
+            {"filters": 4, "kernel_size": (3, 3, 3)},
+            "kernel_size must be an int or a tuple of 2 ints",
+        ),
+        ({"filters": 3, "kernel_size": 3, "groups": 2}, "divisible by groups"),
+        (
+            {"filters": 4, "kernel_size": 3, "data_format": "channels_lats"},
+            "did you mean 'channels_last'",
+        ),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         layers.Conv2D(**kwargs)
@@ -224,18 +359,41 @@ def test_causal_padding_only_for_conv1d():
 
 
 def test_kernel_regularizer_and_constraint(rng):
-    layer = layers.Conv2D(2, 3, kernel_regularizer=keras.regularizers.L2(0.1),
-                          kernel_constraint=keras.constraints.NonNeg())
+    layer = layers.Conv2D(
+        2,
+        3,
+        kernel_regularizer=keras.regularizers.L2(0.1),
+        kernel_constraint=keras.constraints.NonNeg(),
+    )
     layer(rng.standard_normal((1, 5, 5, 1)).astype("float32"))
-    np.testing.assert_allclose(float(layer.losses[0].numpy()), 0.1 * np.sum(layer.kernel.numpy() ** 2), rtol=1e-5)
+    np.testing.assert_allclose(
+        float(layer.losses[0].numpy()), 0.1 * np.sum(layer.kernel.numpy() ** 2), rtol=1e-5
+    )
     assert layer.kernel.constraint is layer.kernel_constraint
 
 
 def test_config_round_trip_keeps_keras_keys():
-    config = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="c").get_config()
-    for key in ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
-                "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"):
+    config = layers.Conv2D(
+        8, 3, strides=2, padding="same", activation="relu", name="c"
+    ).get_config()
+    for key in (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "data_format",
+        "dilation_rate",
+        "groups",
+        "activation",
+        "use_bias",
+        "kernel_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+    ):
         assert key in config, key
     assert config["kernel_size"] == (3, 3) and config["strides"] == (2, 2)
     clone = layers.Conv2D.from_config(config)

@@ -1,5 +1,6 @@
 """Embedding: lookup values, the scatter-add gradient (repeated tokens accumulate), masks,
 Keras's defaults and parameter counts, and errors for out-of-range indices."""
+
 import warnings
 
 import numpy as np
@@ -13,10 +14,21 @@ from tests.helpers.layer_test import run_layer_test
 
 
 def test_embedding_layer_harness():
-    run_layer_test(layers.Embedding, dict(input_dim=10, output_dim=3), (2, 5), input_dtype="int64",
-                   expected_output_shape=(2, 5, 3), expected_num_params=30)
-    run_layer_test(layers.Embedding, dict(input_dim=10, output_dim=4, mask_zero=True), (3, 4),
-                   input_dtype="int32", expected_output_shape=(3, 4, 4))
+    run_layer_test(
+        layers.Embedding,
+        {"input_dim": 10, "output_dim": 3},
+        (2, 5),
+        input_dtype="int64",
+        expected_output_shape=(2, 5, 3),
+        expected_num_params=30,
+    )
+    run_layer_test(
+        layers.Embedding,
+        {"input_dim": 10, "output_dim": 4, "mask_zero": True},
+        (3, 4),
+        input_dtype="int32",
+        expected_output_shape=(3, 4, 4),
+    )
 
 
 def test_lookup_values_and_default_initializer():
@@ -26,7 +38,9 @@ def test_lookup_values_and_default_initializer():
     table = layer.embeddings.numpy()
     np.testing.assert_array_equal(out, table[tokens])
     assert out.dtype == np.float32 and table.shape == (1000, 8)
-    assert table.min() >= -0.05 and table.max() <= 0.05 and table.std() > 0.02  # uniform(-0.05, 0.05)
+    assert (
+        table.min() >= -0.05 and table.max() <= 0.05 and table.std() > 0.02
+    )  # uniform(-0.05, 0.05)
 
 
 def test_gradient_is_a_scatter_add_of_repeated_tokens(rng):
@@ -57,7 +71,9 @@ def test_lookup_op_gradient_for_float32_any_index_shape(rng):
 def test_mask_zero_produces_mask():
     layer = layers.Embedding(5, 2, mask_zero=True)
     out = layer(np.array([[1, 2, 0], [0, 0, 3]]))
-    np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, True, False], [False, False, True]])
+    np.testing.assert_array_equal(
+        out._keras_mask.numpy(), [[True, True, False], [False, False, True]]
+    )
     assert layers.Embedding(5, 2).compute_mask(np.array([[0, 1]])) is None
 
 
@@ -71,7 +87,9 @@ def test_float_indices_are_accepted_when_integral():
 
 def test_index_too_large_names_the_largest_index():
     layer = layers.Embedding(100, 4, name="emb")
-    with pytest.raises(ValueError, match=r"input_dim=100.*largest index found is 250.*at least 251"):
+    with pytest.raises(
+        ValueError, match=r"input_dim=100.*largest index found is 250.*at least 251"
+    ):
         layer(np.array([[5, 250, 101]]))
 
 
@@ -81,8 +99,14 @@ def test_negative_index_is_refused():
 
 
 def test_summary_param_count_and_imdb_style_model(capsys):
-    model = keras.Sequential([keras.Input(shape=(200,), dtype="int32"), layers.Embedding(10000, 32),
-                              layers.GlobalAveragePooling1D(), layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(200,), dtype="int32"),
+            layers.Embedding(10000, 32),
+            layers.GlobalAveragePooling1D(),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     assert model.layers[0].count_params() == 320000
     assert model.output_shape == (None, 1)
     model.summary()
@@ -94,9 +118,16 @@ def test_embedding_model_learns_token_sentiment(rng):
     x = rng.integers(2, 50, size=(256, 12))
     y = rng.integers(0, 2, size=256)
     x[y == 1, rng.integers(0, 12, size=int(y.sum()))] = 1
-    model = keras.Sequential([layers.Embedding(50, 8), layers.GlobalMaxPooling1D(),
-                              layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            layers.Embedding(50, 8),
+            layers.GlobalMaxPooling1D(),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x, y, epochs=15, batch_size=32, verbose=0)
     assert model.evaluate(x, y, verbose=0)[1] > 0.95
 
@@ -110,8 +141,15 @@ def test_keras_compatibility_arguments():
     preset = layers.Embedding(10, 3, weights=[weights])
     np.testing.assert_array_equal(preset(np.array([[2]])).numpy()[0, 0], weights[2])
     config = layer.get_config()
-    for key in ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
-                "activity_regularizer", "embeddings_constraint", "mask_zero"):
+    for key in (
+        "input_dim",
+        "output_dim",
+        "embeddings_initializer",
+        "embeddings_regularizer",
+        "activity_regularizer",
+        "embeddings_constraint",
+        "mask_zero",
+    ):
         assert key in config
     with pytest.raises(ValueError, match="input_dim must be a positive integer"):
         layers.Embedding(0, 3)

@@ -1,5 +1,6 @@
 """GaussianNoise, GaussianDropout, SpatialDropout1D/2D: identity at inference; at training,
 the noise has the documented statistics and shape, and gradients flow through it."""
+
 import numpy as np
 import pytest
 
@@ -10,21 +11,29 @@ from lamina.engine.tensor import Tensor
 from tests.helpers.layer_test import run_layer_test
 
 
-@pytest.mark.parametrize("cls, kwargs, shape", [
-    (layers.GaussianNoise, dict(stddev=0.1), (2, 3)),
-    (layers.GaussianDropout, dict(rate=0.3), (2, 3)),
-    (layers.SpatialDropout1D, dict(rate=0.3), (2, 3, 4)),
-    (layers.SpatialDropout2D, dict(rate=0.3), (2, 3, 4, 2)),
-    (layers.SpatialDropout2D, dict(rate=0.3, data_format="channels_first"), (2, 2, 3, 4)),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape",
+    [
+        (layers.GaussianNoise, {"stddev": 0.1}, (2, 3)),
+        (layers.GaussianDropout, {"rate": 0.3}, (2, 3)),
+        (layers.SpatialDropout1D, {"rate": 0.3}, (2, 3, 4)),
+        (layers.SpatialDropout2D, {"rate": 0.3}, (2, 3, 4, 2)),
+        (layers.SpatialDropout2D, {"rate": 0.3, "data_format": "channels_first"}, (2, 2, 3, 4)),
+    ],
+)
 def test_noise_layer_harness(cls, kwargs, shape):
     run_layer_test(cls, kwargs, shape, expected_output_shape=shape, expected_num_params=0)
 
 
-@pytest.mark.parametrize("layer, shape", [
-    (layers.GaussianNoise(0.5), (2, 3)), (layers.GaussianDropout(0.4), (2, 3)),
-    (layers.SpatialDropout1D(0.5), (2, 3, 4)), (layers.SpatialDropout2D(0.5), (2, 3, 4, 5)),
-])
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (layers.GaussianNoise(0.5), (2, 3)),
+        (layers.GaussianDropout(0.4), (2, 3)),
+        (layers.SpatialDropout1D(0.5), (2, 3, 4)),
+        (layers.SpatialDropout2D(0.5), (2, 3, 4, 5)),
+    ],
+)
 def test_identity_at_inference(layer, shape, rng):
     x = rng.standard_normal(shape).astype("float32")
     np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
@@ -49,20 +58,27 @@ def test_gaussian_dropout_statistics_and_gradient():
     with GradientTape() as tape:
         tape.watch(xt)
         out = layer(xt, training=True)
-    np.testing.assert_allclose(tape.gradient(out, xt).numpy(), out.numpy(), rtol=1e-6)  # d(x*m)/dx = m
+    np.testing.assert_allclose(
+        tape.gradient(out, xt).numpy(), out.numpy(), rtol=1e-6
+    )  # d(x*m)/dx = m
 
 
 def test_spatial_dropout_drops_whole_channels():
     x = np.ones((64, 10, 10, 16), "float32")
     y = layers.SpatialDropout2D(0.25, seed=2)(x, training=True).numpy()
     per_channel = y.reshape(64, 100, 16)
-    assert np.all(per_channel.min(axis=1) == per_channel.max(axis=1))  # constant per (sample, channel)
+    assert np.all(
+        per_channel.min(axis=1) == per_channel.max(axis=1)
+    )  # constant per (sample, channel)
     assert set(np.unique(y)) == {0.0, np.float32(1 / 0.75)}
     assert abs((per_channel[:, 0] == 0).mean() - 0.25) < 0.05
-    seq = layers.SpatialDropout1D(0.5, seed=5)(np.ones((32, 7, 8), "float32"), training=True).numpy()
+    seq = layers.SpatialDropout1D(0.5, seed=5)(
+        np.ones((32, 7, 8), "float32"), training=True
+    ).numpy()
     assert np.all(seq.min(axis=1) == seq.max(axis=1))
     first = layers.SpatialDropout2D(0.5, data_format="channels_first", seed=6)(
-        np.ones((8, 4, 3, 3), "float32"), training=True).numpy()
+        np.ones((8, 4, 3, 3), "float32"), training=True
+    ).numpy()
     assert np.all(first.reshape(8, 4, 9).min(-1) == first.reshape(8, 4, 9).max(-1))
 
 

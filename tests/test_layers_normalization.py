@@ -1,6 +1,7 @@
 """BatchNormalization, LayerNormalization, GroupNormalization against float64 NumPy
 transcriptions: training vs inference, moving statistics, gradients (training mode too),
 Keras's weight order and parameter counts."""
+
 import numpy as np
 import pytest
 
@@ -10,18 +11,26 @@ from lamina.utils import check_gradients
 from tests.helpers.layer_test import run_layer_test
 
 
-@pytest.mark.parametrize("cls, kwargs, shape, n_train, n_non", [
-    (layers.BatchNormalization, {}, (4, 3), 2, 2),
-    (layers.BatchNormalization, dict(axis=1, center=False), (4, 3, 2, 2), 1, 2),
-    (layers.LayerNormalization, {}, (2, 3, 4), 2, 0),
-    (layers.LayerNormalization, dict(axis=[1, 2]), (2, 3, 4), 2, 0),
-    (layers.LayerNormalization, dict(rms_scaling=True), (2, 3, 4), 1, 0),
-    (layers.GroupNormalization, dict(groups=2), (2, 3, 4), 2, 0),
-    (layers.GroupNormalization, dict(groups=-1, axis=1), (2, 4, 3), 2, 0),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape, n_train, n_non",
+    [
+        (layers.BatchNormalization, {}, (4, 3), 2, 2),
+        (layers.BatchNormalization, {"axis": 1, "center": False}, (4, 3, 2, 2), 1, 2),
+        (layers.LayerNormalization, {}, (2, 3, 4), 2, 0),
+        (layers.LayerNormalization, {"axis": [1, 2]}, (2, 3, 4), 2, 0),
+        (layers.LayerNormalization, {"rms_scaling": True}, (2, 3, 4), 1, 0),
+        (layers.GroupNormalization, {"groups": 2}, (2, 3, 4), 2, 0),
+        (layers.GroupNormalization, {"groups": -1, "axis": 1}, (2, 4, 3), 2, 0),
+    ],
+)
 def test_normalization_layer_harness(cls, kwargs, shape, n_train, n_non):
-    run_layer_test(cls, kwargs, shape, expected_num_trainable_weights=n_train,
-                   expected_num_non_trainable_weights=n_non)
+    run_layer_test(
+        cls,
+        kwargs,
+        shape,
+        expected_num_trainable_weights=n_train,
+        expected_num_non_trainable_weights=n_non,
+    )
 
 
 def bn_reference(x, gamma, beta, mean, var, eps=1e-3):
@@ -29,8 +38,9 @@ def bn_reference(x, gamma, beta, mean, var, eps=1e-3):
 
 
 def test_batchnorm_training_and_inference_values(rng):
-    bn = layers.BatchNormalization(dtype="float64", gamma_initializer="random_normal",
-                                   beta_initializer="random_normal")
+    bn = layers.BatchNormalization(
+        dtype="float64", gamma_initializer="random_normal", beta_initializer="random_normal"
+    )
     x = rng.standard_normal((8, 5, 3)) * 3 + 2
     train = bn(x, training=True).numpy()
     gamma, beta = bn.gamma.numpy(), bn.beta.numpy()
@@ -40,13 +50,19 @@ def test_batchnorm_training_and_inference_values(rng):
     np.testing.assert_allclose(bn.moving_mean.numpy(), 0.01 * mean, atol=1e-14)
     np.testing.assert_allclose(bn.moving_variance.numpy(), 0.99 + 0.01 * var, atol=1e-14)
     infer = bn(x, training=False).numpy()
-    np.testing.assert_allclose(infer, bn_reference(x, gamma, beta, 0.01 * mean, 0.99 + 0.01 * var), atol=1e-12)
-    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.01 * mean, atol=1e-14)  # inference: no update
+    np.testing.assert_allclose(
+        infer, bn_reference(x, gamma, beta, 0.01 * mean, 0.99 + 0.01 * var), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        bn.moving_mean.numpy(), 0.01 * mean, atol=1e-14
+    )  # inference: no update
 
 
 def test_batchnorm_moving_statistics_follow_fit(rng):
     x = (rng.standard_normal((64, 4)) * [1, 2, 3, 4] + [5, -5, 0, 1]).astype("float32")
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.BatchNormalization(momentum=0.5), layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input(shape=(4,)), layers.BatchNormalization(momentum=0.5), layers.Dense(1)]
+    )
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, np.zeros((64, 1), "float32"), batch_size=64, epochs=3, shuffle=False, verbose=0)
     bn = model.layers[0]
@@ -63,8 +79,9 @@ def test_batchnorm_moving_statistics_follow_fit(rng):
 
 def test_batchnorm_training_gradients(rng):
     x = rng.standard_normal((6, 3, 2))
-    bn = layers.BatchNormalization(dtype="float64", gamma_initializer="random_normal",
-                                   beta_initializer="random_normal")
+    bn = layers.BatchNormalization(
+        dtype="float64", gamma_initializer="random_normal", beta_initializer="random_normal"
+    )
     bn(x)
     assert check_gradients(lambda inp, *w: bn(inp, training=True), x, *bn.trainable_weights) < 1e-6
     assert check_gradients(lambda inp, *w: bn(inp, training=False), x, *bn.trainable_weights) < 1e-6
@@ -81,7 +98,9 @@ def test_batchnorm_channels_first_and_masked(rng):
     mask = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
     out = masked(seq, training=True, mask=keras.ops.convert_to_tensor(mask)).numpy()
     kept = seq[mask]
-    np.testing.assert_allclose(out[mask], (kept - kept.mean(0)) / np.sqrt(kept.var(0) + 1e-3), atol=1e-6)
+    np.testing.assert_allclose(
+        out[mask], (kept - kept.mean(0)) / np.sqrt(kept.var(0) + 1e-3), atol=1e-6
+    )
     np.testing.assert_allclose(masked.moving_mean.numpy(), 0.01 * kept.mean(0), atol=1e-8)
 
 
@@ -92,13 +111,21 @@ def test_frozen_batchnorm_runs_in_inference_mode(rng):
     bn.trainable = False
     before = bn.moving_mean.numpy().copy()
     out = bn(x, training=True).numpy()
-    np.testing.assert_allclose(out, (x - before) / np.sqrt(bn.moving_variance.numpy() + 1e-3), rtol=1e-5)
+    np.testing.assert_allclose(
+        out, (x - before) / np.sqrt(bn.moving_variance.numpy() + 1e-3), rtol=1e-5
+    )
     np.testing.assert_array_equal(bn.moving_mean.numpy(), before)
 
 
 def test_batchnorm_weights_order_params_and_config(capsys):
-    model = keras.Sequential([keras.Input(shape=(8, 8, 16)), layers.Conv2D(32, 3),
-                              layers.BatchNormalization(), layers.Activation("relu")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 16)),
+            layers.Conv2D(32, 3),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+        ]
+    )
     bn = model.layers[1]
     assert [w.name for w in bn.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
     assert bn.count_params() == 128 and len(bn.trainable_weights) == 2
@@ -107,15 +134,26 @@ def test_batchnorm_weights_order_params_and_config(capsys):
     assert "Trainable params: 4,704" in out and "Non-trainable params: 64" in out
     config = bn.get_config()
     assert config["momentum"] == 0.99 and config["epsilon"] == 1e-3 and config["axis"] == -1
-    for key in ("center", "scale", "beta_initializer", "gamma_initializer", "moving_mean_initializer",
-                "moving_variance_initializer", "beta_regularizer", "gamma_regularizer", "beta_constraint",
-                "gamma_constraint", "synchronized"):
+    for key in (
+        "center",
+        "scale",
+        "beta_initializer",
+        "gamma_initializer",
+        "moving_mean_initializer",
+        "moving_variance_initializer",
+        "beta_regularizer",
+        "gamma_regularizer",
+        "beta_constraint",
+        "gamma_constraint",
+        "synchronized",
+    ):
         assert key in config
 
 
 def test_layer_normalization_values(rng):
-    ln = layers.LayerNormalization(dtype="float64", gamma_initializer="random_normal",
-                                   beta_initializer="random_normal")
+    ln = layers.LayerNormalization(
+        dtype="float64", gamma_initializer="random_normal", beta_initializer="random_normal"
+    )
     x = rng.standard_normal((2, 3, 5)) * 4 + 1
     out = ln(x).numpy()
     ref = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3)
@@ -125,7 +163,9 @@ def test_layer_normalization_values(rng):
     np.testing.assert_allclose(multi(x).numpy(), ref2, atol=1e-12)
     assert multi.gamma.shape == (3, 5)
     rms = layers.LayerNormalization(rms_scaling=True, dtype="float64")
-    np.testing.assert_allclose(rms(x).numpy(), x / np.sqrt(x.var(-1, keepdims=True) + 1e-3), atol=1e-12)
+    np.testing.assert_allclose(
+        rms(x).numpy(), x / np.sqrt(x.var(-1, keepdims=True) + 1e-3), atol=1e-12
+    )
     assert rms.beta is None
     np.testing.assert_array_equal(ln(x, training=True).numpy(), out)  # no training behaviour
 

@@ -1,6 +1,7 @@
 """Pooling and spatial resizing layers: the layer harness, values against float64 NumPy
 transcriptions, the fast 2x2 max pooling against `ops.max_pool` (values and gradients,
 ties included), masks, and errors."""
+
 import numpy as np
 import pytest
 
@@ -12,34 +13,55 @@ from lamina.ops import fast_pool
 from tests.helpers.layer_test import run_layer_test
 
 
-@pytest.mark.parametrize("cls, kwargs, shape, out_shape", [
-    (layers.MaxPooling2D, {}, (2, 5, 5, 2), (2, 2, 2, 2)),
-    (layers.MaxPooling2D, dict(pool_size=3, strides=2, padding="same"), (2, 5, 5, 2), (2, 3, 3, 2)),
-    (layers.MaxPooling2D, dict(data_format="channels_first"), (2, 2, 4, 6), (2, 2, 2, 3)),
-    (layers.MaxPooling1D, {}, (2, 5, 3), (2, 2, 3)),
-    (layers.MaxPooling1D, dict(pool_size=3, strides=1, padding="same"), (2, 5, 3), (2, 5, 3)),
-    (layers.AveragePooling2D, dict(padding="same"), (2, 5, 5, 2), (2, 3, 3, 2)),
-    (layers.AveragePooling2D, dict(pool_size=(2, 3)), (2, 4, 6, 1), (2, 2, 2, 1)),
-    (layers.AveragePooling1D, {}, (2, 6, 2), (2, 3, 2)),
-    (layers.GlobalAveragePooling2D, {}, (2, 3, 4, 2), (2, 2)),
-    (layers.GlobalMaxPooling2D, dict(keepdims=True), (2, 3, 4, 2), (2, 1, 1, 2)),
-    (layers.GlobalAveragePooling1D, {}, (2, 3, 4), (2, 4)),
-    (layers.GlobalMaxPooling1D, dict(data_format="channels_first"), (2, 3, 4), (2, 3)),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape, out_shape",
+    [
+        (layers.MaxPooling2D, {}, (2, 5, 5, 2), (2, 2, 2, 2)),
+        (
+            layers.MaxPooling2D,
+            {"pool_size": 3, "strides": 2, "padding": "same"},
+            (2, 5, 5, 2),
+            (2, 3, 3, 2),
+        ),
+        (layers.MaxPooling2D, {"data_format": "channels_first"}, (2, 2, 4, 6), (2, 2, 2, 3)),
+        (layers.MaxPooling1D, {}, (2, 5, 3), (2, 2, 3)),
+        (
+            layers.MaxPooling1D,
+            {"pool_size": 3, "strides": 1, "padding": "same"},
+            (2, 5, 3),
+            (2, 5, 3),
+        ),
+        (layers.AveragePooling2D, {"padding": "same"}, (2, 5, 5, 2), (2, 3, 3, 2)),
+        (layers.AveragePooling2D, {"pool_size": (2, 3)}, (2, 4, 6, 1), (2, 2, 2, 1)),
+        (layers.AveragePooling1D, {}, (2, 6, 2), (2, 3, 2)),
+        (layers.GlobalAveragePooling2D, {}, (2, 3, 4, 2), (2, 2)),
+        (layers.GlobalMaxPooling2D, {"keepdims": True}, (2, 3, 4, 2), (2, 1, 1, 2)),
+        (layers.GlobalAveragePooling1D, {}, (2, 3, 4), (2, 4)),
+        (layers.GlobalMaxPooling1D, {"data_format": "channels_first"}, (2, 3, 4), (2, 3)),
+    ],
+)
 def test_pooling_layer(cls, kwargs, shape, out_shape):
     run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, expected_num_params=0)
 
 
-@pytest.mark.parametrize("cls, kwargs, shape, out_shape", [
-    (layers.UpSampling2D, dict(size=(2, 3)), (2, 3, 2, 2), (2, 6, 6, 2)),
-    (layers.UpSampling2D, dict(interpolation="bilinear"), (2, 3, 2, 2), (2, 6, 4, 2)),
-    (layers.UpSampling1D, dict(size=3), (2, 3, 2), (2, 9, 2)),
-    (layers.ZeroPadding2D, dict(padding=((1, 2), (0, 1))), (2, 3, 2, 2), (2, 6, 3, 2)),
-    (layers.ZeroPadding2D, dict(padding=1, data_format="channels_first"), (2, 2, 3, 2), (2, 2, 5, 4)),
-    (layers.ZeroPadding1D, dict(padding=2), (2, 3, 2), (2, 7, 2)),
-    (layers.Cropping2D, dict(cropping=((1, 0), (1, 1))), (2, 4, 4, 2), (2, 3, 2, 2)),
-    (layers.Cropping1D, {}, (2, 4, 2), (2, 2, 2)),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, shape, out_shape",
+    [
+        (layers.UpSampling2D, {"size": (2, 3)}, (2, 3, 2, 2), (2, 6, 6, 2)),
+        (layers.UpSampling2D, {"interpolation": "bilinear"}, (2, 3, 2, 2), (2, 6, 4, 2)),
+        (layers.UpSampling1D, {"size": 3}, (2, 3, 2), (2, 9, 2)),
+        (layers.ZeroPadding2D, {"padding": ((1, 2), (0, 1))}, (2, 3, 2, 2), (2, 6, 3, 2)),
+        (
+            layers.ZeroPadding2D,
+            {"padding": 1, "data_format": "channels_first"},
+            (2, 2, 3, 2),
+            (2, 2, 5, 4),
+        ),
+        (layers.ZeroPadding1D, {"padding": 2}, (2, 3, 2), (2, 7, 2)),
+        (layers.Cropping2D, {"cropping": ((1, 0), (1, 1))}, (2, 4, 4, 2), (2, 3, 2, 2)),
+        (layers.Cropping1D, {}, (2, 4, 2), (2, 2, 2)),
+    ],
+)
 def test_spatial_layer(cls, kwargs, shape, out_shape):
     run_layer_test(cls, kwargs, shape, expected_output_shape=out_shape, expected_num_params=0)
 
@@ -51,19 +73,30 @@ def windows_reference(x, p, s, fn):
     out = np.zeros((n, ho, wo, c))
     for i in range(ho):
         for j in range(wo):
-            out[:, i, j] = fn(x[:, i * s:i * s + p, j * s:j * s + p], axis=(1, 2))
+            out[:, i, j] = fn(x[:, i * s : i * s + p, j * s : j * s + p], axis=(1, 2))
     return out
 
 
 def test_pooling_values(rng):
     x = rng.standard_normal((2, 7, 6, 3))
-    np.testing.assert_allclose(layers.MaxPooling2D(dtype="float64")(x).numpy(), windows_reference(x, 2, 2, np.max))
-    np.testing.assert_allclose(layers.MaxPooling2D(3, strides=2, dtype="float64")(x).numpy(),
-                               windows_reference(x, 3, 2, np.max))
-    np.testing.assert_allclose(layers.AveragePooling2D(3, strides=1, dtype="float64")(x).numpy(),
-                               windows_reference(x, 3, 1, np.mean), atol=1e-12)
-    np.testing.assert_allclose(layers.GlobalMaxPooling2D(dtype="float64")(x).numpy(), x.max(axis=(1, 2)))
-    np.testing.assert_allclose(layers.GlobalAveragePooling2D(dtype="float64")(x).numpy(), x.mean(axis=(1, 2)))
+    np.testing.assert_allclose(
+        layers.MaxPooling2D(dtype="float64")(x).numpy(), windows_reference(x, 2, 2, np.max)
+    )
+    np.testing.assert_allclose(
+        layers.MaxPooling2D(3, strides=2, dtype="float64")(x).numpy(),
+        windows_reference(x, 3, 2, np.max),
+    )
+    np.testing.assert_allclose(
+        layers.AveragePooling2D(3, strides=1, dtype="float64")(x).numpy(),
+        windows_reference(x, 3, 1, np.mean),
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        layers.GlobalMaxPooling2D(dtype="float64")(x).numpy(), x.max(axis=(1, 2))
+    )
+    np.testing.assert_allclose(
+        layers.GlobalAveragePooling2D(dtype="float64")(x).numpy(), x.mean(axis=(1, 2))
+    )
 
 
 @pytest.mark.parametrize("shape", [(3, 8, 6, 4), (2, 7, 5, 3), (2, 9, 3), (1, 2, 2, 1)])
@@ -125,8 +158,10 @@ def test_upsampling_values(rng):
     bil = layers.UpSampling2D(2, interpolation="bilinear", dtype="float64")(x).numpy()
     ref = np.swapaxes(bilinear_reference(np.swapaxes(bilinear_reference(x, 2), 1, 2), 2), 1, 2)
     np.testing.assert_allclose(bil, ref, atol=1e-12)
-    np.testing.assert_array_equal(layers.UpSampling1D(2, dtype="float64")(x[:, :, 0]).numpy(),
-                                  np.repeat(x[:, :, 0], 2, axis=1))
+    np.testing.assert_array_equal(
+        layers.UpSampling1D(2, dtype="float64")(x[:, :, 0]).numpy(),
+        np.repeat(x[:, :, 0], 2, axis=1),
+    )
 
 
 def test_padding_and_cropping_values(rng):
@@ -164,13 +199,24 @@ def test_pooling_config_keys_and_aliases():
     config = layers.MaxPooling2D(3, strides=2, padding="same").get_config()
     assert (config["pool_size"], config["strides"], config["padding"]) == ((3, 3), (2, 2), "same")
     assert layers.MaxPooling2D(2).get_config()["strides"] == (2, 2)
-    assert layers.MaxPool2D is layers.MaxPooling2D and layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    assert (
+        layers.MaxPool2D is layers.MaxPooling2D
+        and layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
+    )
     assert layers.GlobalAveragePooling2D(keepdims=True).get_config()["keepdims"] is True
 
 
 def test_pooling_in_a_model_is_symbolic_and_trains(rng):
-    model = keras.Sequential([keras.Input(shape=(6, 6, 2)), layers.AveragePooling2D(), layers.UpSampling2D(),
-                              layers.ZeroPadding2D(1), layers.Cropping2D(1), layers.Conv2D(1, 1)])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(6, 6, 2)),
+            layers.AveragePooling2D(),
+            layers.UpSampling2D(),
+            layers.ZeroPadding2D(1),
+            layers.Cropping2D(1),
+            layers.Conv2D(1, 1),
+        ]
+    )
     assert model.output_shape == (None, 6, 6, 1)
     model.compile(optimizer="sgd", loss="mse")
     x = rng.standard_normal((4, 6, 6, 2)).astype("float32")

@@ -191,6 +191,9 @@ def test_parameter_counts_equal_keras(kind, expected):
     model = lamina.Sequential([layers.Input(shape=(10, 16)), cls(32, **extra)])
     assert model.count_params() == expected
     assert model.layers[-1].count_params() == expected
+    lines = []
+    model.summary(print_fn=lambda line, *a, **k: lines.append(line))
+    assert f"Total params: {expected:,}" in "\n".join(lines)
 
 
 def test_imdb_model_summary_counts():

@@ -274,6 +274,8 @@ def test_cross_validate_bad_arguments():
         cross_validate(build_regressor, x, y, repeats=2, shuffle=False)
     with pytest.raises(ValueError, match="validation_data"):
         cross_validate(build_regressor, x, y, fit_kwargs={"validation_data": (x, y)})
+    with pytest.raises(ValueError, match="sample_weight"):
+        cross_validate(build_regressor, x, y, fit_kwargs={"sample_weight": np.ones(20)})
     with pytest.raises(ValueError, match="20 samples but `y` has 19"):
         cross_validate(build_regressor, x, y[:19])
     with pytest.raises(ValueError, match="needs targets"):

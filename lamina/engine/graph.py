@@ -91,32 +91,6 @@ def _recorded_by(node, tape):
     return node.tapes is not None and (tape is None or tape in node.tapes)
 
 
-def topological_order(target, tape):
-    """Nodes upstream of `target`, parents before children (iterative: no recursion limit).
-
-    Nodes that `tape` did not record are treated as constants (not expanded).
-    """
-    order, seen = [], {target}
-    stack = [(target, iter(target.parents))]
-    if not _recorded_by(target, tape):
-        return [target]
-    while stack:  # depth-first post-order: a node is emitted once all its parents are
-        node, parents = stack[-1]
-        for p in parents:
-            if p is not None and p not in seen:
-                seen.add(p)
-                tapes = p.tapes
-                if tapes is None or (tape is not None and tape not in tapes):
-                    order.append(p)  # a leaf or a constant to this tape: not expanded
-                else:
-                    stack.append((p, iter(p.parents)))
-                    break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def _leading_nodes(target, tape, wanted):
     """(recorded nodes on a path from a `wanted` node to `target`, parents first; every node
     on such a path, leaves included). Iterative: no recursion limit on long chains."""

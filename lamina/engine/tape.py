@@ -146,7 +146,7 @@ class GradientTape:
                 f"unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}"
             )
         self._check_usable()
-        flat = type(sources) is list and not any([isinstance(s, (list, tuple, dict)) for s in sources])
+        flat = type(sources) is list and not any(map(tree.is_nested, sources))
         flat_sources = sources if flat else tree.flatten(sources)
         nodes = [self._source_node(s) for s in flat_sources]
         targets = _target_nodes(target, self)

@@ -30,16 +30,18 @@ from lamina.layers.spatial import (  # noqa: F401
     Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
 )
 from lamina.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: F401
-# Keras's short aliases
-Convolution1D, Convolution2D = Conv1D, Conv2D  # noqa: E305
-Convolution2DTranspose = Conv2DTranspose
-SeparableConvolution2D = SeparableConv2D
-MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
-GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
-GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 from lamina.layers.masking import Masking  # noqa: F401,E402
 from lamina.layers.rnn import (  # noqa: F401,E402
     GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
     TimeDistributed, Wrapper,
 )
 from lamina.layers.attention import Attention, MultiHeadAttention  # noqa: F401,E402
+
+# Keras's short aliases of the convolution and pooling layers
+Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
+MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
+AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D

@@ -6,6 +6,7 @@ Training (`training=True` and the layer trainable): y = gamma (x - mean_B) / sqr
 moving = moving * momentum + batch_stat * (1 - momentum). Inference: the moving statistics
 replace the batch's. Weights: gamma, beta (trainable), moving_mean, moving_variance.
 """
+
 import numpy as np
 
 from lamina import constraints, initializers, ops, regularizers
@@ -59,17 +60,35 @@ class BatchNormalization(Layer):
     mode (moving statistics), as in Keras, which is what fine-tuning needs.
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
-                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        synchronized=False,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
-            raise TypeError(f"BatchNormalization: axis must be an int (as in Keras 3), got {axis!r}")
+            raise TypeError(
+                f"BatchNormalization: axis must be an int (as in Keras 3), got {axis!r}"
+            )
         self.axis = int(axis)
         if synchronized:
-            raise NotImplementedError("BatchNormalization(synchronized=True) needs several devices; "
-                                      "lamina runs on one CPU")
+            raise NotImplementedError(
+                "BatchNormalization(synchronized=True) needs several devices; "
+                "lamina runs on one CPU"
+            )
         self.synchronized = False
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         if not 0 <= self.momentum <= 1:
@@ -90,25 +109,47 @@ class BatchNormalization(Layer):
     def build(self, input_shape):
         nd = len(input_shape)
         if not -nd <= self.axis < nd:
-            raise ValueError(f"BatchNormalization layer {self.name!r}: axis {self.axis} is out of range for "
-                             f"inputs of shape {tuple(input_shape)}")
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r}: axis {self.axis} is out of range for "
+                f"inputs of shape {tuple(input_shape)}"
+            )
         ax = self.axis % nd
         size = input_shape[ax]
         if size is None:
-            raise ValueError(f"BatchNormalization layer {self.name!r}: axis {self.axis} of the input shape "
-                             f"{tuple(input_shape)} must be known")
+            raise ValueError(
+                f"BatchNormalization layer {self.name!r}: axis {self.axis} of the input shape "
+                f"{tuple(input_shape)} must be known"
+            )
         shape = (size,)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self.add_weight(
+                shape=shape,
+                initializer=self.gamma_initializer,
+                name="gamma",
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
-        self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
-                                           trainable=False, name="moving_mean")
-        self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
-                                               trainable=False, name="moving_variance")
+            self.beta = self.add_weight(
+                shape=shape,
+                initializer=self.beta_initializer,
+                name="beta",
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        self.moving_mean = self.add_weight(
+            shape=shape,
+            initializer=self.moving_mean_initializer,
+            trainable=False,
+            name="moving_mean",
+        )
+        self.moving_variance = self.add_weight(
+            shape=shape,
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+            name="moving_variance",
+        )
         self.input_spec = InputSpec(ndim=nd, axes={ax: size})
         self._reduce_axes = tuple(d for d in range(nd) if d != ax)
         self._bshape = tuple(size if d == ax else 1 for d in range(nd))
@@ -117,17 +158,29 @@ class BatchNormalization(Layer):
         use_batch = bool(training) and self.trainable
         if mask is not None:
             if len(mask.shape) != len(inputs.shape) - 1:
-                raise ValueError(f"BatchNormalization layer {self.name!r}: the mask must have one axis fewer "
-                                 f"than the inputs, got mask {tuple(mask.shape)} for inputs {tuple(inputs.shape)}")
+                raise ValueError(
+                    f"BatchNormalization layer {self.name!r}: the mask must have one axis fewer "
+                    f"than the inputs, got mask {tuple(mask.shape)} for inputs "
+                    f"{tuple(inputs.shape)}"
+                )
             if use_batch:
                 return self._masked_call(inputs, mask)
         if use_batch:
-            out, mean, var = _fused_batch_norm(inputs, self.gamma, self.beta, self._reduce_axes,
-                                               self._bshape, self.epsilon)
+            out, mean, var = _fused_batch_norm(
+                inputs, self.gamma, self.beta, self._reduce_axes, self._bshape, self.epsilon
+            )
             self._update_moving(mean, var)
             return out
-        out, _, _ = _fused_batch_norm(inputs, self.gamma, self.beta, self._reduce_axes, self._bshape,
-                                      self.epsilon, self.moving_mean.data, self.moving_variance.data)
+        out, _, _ = _fused_batch_norm(
+            inputs,
+            self.gamma,
+            self.beta,
+            self._reduce_axes,
+            self._bshape,
+            self.epsilon,
+            self.moving_mean.data,
+            self.moving_variance.data,
+        )
         return out
 
     def _update_moving(self, mean, var):
@@ -140,9 +193,13 @@ class BatchNormalization(Layer):
         w = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)  # (..., 1): broadcasts over features
         count = ops.sum(w, axis=self._reduce_axes, keepdims=True)  # unmasked positions
         eps = dtypes.epsilon()
-        mean = ops.sum(ops.multiply(w, inputs), axis=self._reduce_axes, keepdims=True) / (count + eps)
+        mean = ops.sum(ops.multiply(w, inputs), axis=self._reduce_axes, keepdims=True) / (
+            count + eps
+        )
         diff = ops.subtract(ops.multiply(w, inputs), mean)
-        var = ops.sum(ops.multiply(w, ops.square(diff)), axis=self._reduce_axes, keepdims=True) / (count + eps)
+        var = ops.sum(ops.multiply(w, ops.square(diff)), axis=self._reduce_axes, keepdims=True) / (
+            count + eps
+        )
         self._update_moving(np.asarray(mean.data).reshape(-1), np.asarray(var.data).reshape(-1))
         y = ops.multiply(ops.subtract(inputs, mean), ops.rsqrt(ops.add(var, self.epsilon)))
         if self.gamma is not None:

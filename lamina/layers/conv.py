@@ -3,6 +3,7 @@
 Channels-last inputs (N, *spatial, C) by default. The convolution, bias and ReLU run as one
 fused op (im2col + one matmul, `lamina.ops.fused_conv`); other activations follow it.
 """
+
 from lamina import activations, constraints, initializers, ops, regularizers
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
@@ -15,11 +16,27 @@ class BaseConv(Layer):
 
     rank = None
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        data_format=None,
+        dilation_rate=1,
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        lora_rank=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         kind, rank = type(self).__name__, self.rank
         if lora_rank is not None:
@@ -57,21 +74,32 @@ class BaseConv(Layer):
         channels = input_shape[self._channel_axis()]
         kind = type(self).__name__
         if channels is None:
-            raise ValueError(f"{kind} layer {self.name!r} needs a known number of input channels, got "
-                             f"input shape {tuple(input_shape)}")
+            raise ValueError(
+                f"{kind} layer {self.name!r} needs a known number of input channels, got "
+                f"input shape {tuple(input_shape)}"
+            )
         if channels % self.groups:
-            raise ValueError(f"{kind} layer {self.name!r}: the input's {channels} channels are not "
-                             f"divisible by groups={self.groups}")
+            raise ValueError(
+                f"{kind} layer {self.name!r}: the input's {channels} channels are not "
+                f"divisible by groups={self.groups}"
+            )
         self.compute_output_shape(input_shape)  # validates the window against the input size
-        self.kernel = self.add_weight(shape=self.kernel_size + (channels // self.groups, self.filters),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
+            self.bias = self.add_weight(
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
         self._build_input_shape = tuple(input_shape)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
@@ -87,8 +115,9 @@ class BaseConv(Layer):
             padding = "valid"
         fuse = self._fuse_relu
         if self.groups == 1:
-            y = fused_conv.conv_bias_act(x, self.kernel, self.bias, self.strides, padding,
-                                         self.dilation_rate, relu=fuse)
+            y = fused_conv.conv_bias_act(
+                x, self.kernel, self.bias, self.strides, padding, self.dilation_rate, relu=fuse
+            )
         else:
             y = self._grouped(x, padding, fuse)
         if not last:
@@ -101,10 +130,14 @@ class BaseConv(Layer):
         per = self.filters // self.groups
         outs = []
         for i in range(self.groups):
-            xi = x[..., i * cin:(i + 1) * cin]
-            ki = self.kernel[..., i * per:(i + 1) * per]
-            bi = None if self.bias is None else self.bias[i * per:(i + 1) * per]
-            outs.append(fused_conv.conv_bias_act(xi, ki, bi, self.strides, padding, self.dilation_rate, relu=relu))
+            xi = x[..., i * cin : (i + 1) * cin]
+            ki = self.kernel[..., i * per : (i + 1) * per]
+            bi = None if self.bias is None else self.bias[i * per : (i + 1) * per]
+            outs.append(
+                fused_conv.conv_bias_act(
+                    xi, ki, bi, self.strides, padding, self.dilation_rate, relu=relu
+                )
+            )
         return ops.concatenate(outs, axis=-1)
 
     def compute_output_shape(self, input_shape):
@@ -112,8 +145,19 @@ class BaseConv(Layer):
         spatial, _ = U.split_channels(input_shape, self.rank, self.data_format)
         axes = U.spatial_axes_names(self.rank)
         out = tuple(
-            U.output_length(size, k, s, self.padding, d, "kernel", axis, f"{type(self).__name__} layer {self.name!r}")
-            for size, k, s, d, axis in zip(spatial, self.kernel_size, self.strides, self.dilation_rate, axes)
+            U.output_length(
+                size,
+                k,
+                s,
+                self.padding,
+                d,
+                "kernel",
+                axis,
+                f"{type(self).__name__} layer {self.name!r}",
+            )
+            for size, k, s, d, axis in zip(
+                spatial, self.kernel_size, self.strides, self.dilation_rate, axes
+            )
         )
         return U.join_channels(input_shape[0], out, self.filters, self.data_format)
 
@@ -126,7 +170,7 @@ class BaseConv(Layer):
             U.check_input_rank(self, shape, self.rank)
         except ValueError as e:
             msg = str(e)
-            return msg[msg.index(": ") + 2:] if ": " in msg else ""
+            return msg[msg.index(": ") + 2 :] if ": " in msg else ""
         return "the number of channels differs from what the layer was built for"
 
     def get_config(self):

@@ -3,6 +3,7 @@
 Maps (N, *spatial, Cin) to (N, *out, filters) with out = in * strides for "same" padding
 (roughly the inverse geometry of a strided convolution); used to upsample in decoders.
 """
+
 from lamina import activations, constraints, initializers, ops, regularizers
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
@@ -26,11 +27,26 @@ class BaseConvTranspose(Layer):
 
     rank = None
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=1,
+        padding="valid",
+        output_padding=None,
+        data_format=None,
+        dilation_rate=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         kind, rank = type(self).__name__, self.rank
         self.filters = U.check_positive_int(filters, "filters", kind)
@@ -40,11 +56,18 @@ class BaseConvTranspose(Layer):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{kind}: strides > 1 cannot be combined with dilation_rate > 1")
         self.padding = U.standardize_padding(padding, kind)
-        self.output_padding = (None if output_padding is None else
-                               U.standardize_tuple(output_padding, rank, "output_padding", kind, allow_zero=True))
-        if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
-            raise ValueError(f"{kind}: output_padding {self.output_padding} must be smaller than the "
-                             f"strides {self.strides}")
+        self.output_padding = (
+            None
+            if output_padding is None
+            else U.standardize_tuple(output_padding, rank, "output_padding", kind, allow_zero=True)
+        )
+        if self.output_padding is not None and any(
+            p >= s for p, s in zip(self.output_padding, self.strides)
+        ):
+            raise ValueError(
+                f"{kind}: output_padding {self.output_padding} must be smaller than the "
+                f"strides {self.strides}"
+            )
         self.data_format = U.standardize_data_format(data_format, kind)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -63,25 +86,44 @@ class BaseConvTranspose(Layer):
         U.check_input_rank(self, input_shape, self.rank)
         channels = input_shape[self._channel_axis()]
         if channels is None:
-            raise ValueError(f"{type(self).__name__} layer {self.name!r} needs a known number of input "
-                             f"channels, got input shape {tuple(input_shape)}")
-        self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, channels),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
+            raise ValueError(
+                f"{type(self).__name__} layer {self.name!r} needs a known number of input "
+                f"channels, got input shape {tuple(input_shape)}"
+            )
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (self.filters, channels),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+            name="kernel",
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
+            self.bias = self.add_weight(
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+                name="bias",
+            )
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
     def call(self, inputs):
-        y = ops.conv_transpose(inputs, self.kernel, strides=self.strides, padding=self.padding,
-                               output_padding=self.output_padding, data_format=self.data_format,
-                               dilation_rate=self.dilation_rate)
+        y = ops.conv_transpose(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            data_format=self.data_format,
+            dilation_rate=self.dilation_rate,
+        )
         if self.bias is not None:
-            shape = (self.filters,) if self.data_format == "channels_last" else (self.filters,) + (1,) * self.rank
+            shape = (
+                (self.filters,)
+                if self.data_format == "channels_last"
+                else (self.filters,) + (1,) * self.rank
+            )
             y = ops.add(y, ops.reshape(self.bias, shape))
         return self.activation(y)
 
@@ -89,8 +131,12 @@ class BaseConvTranspose(Layer):
         U.check_input_rank(self, input_shape, self.rank)
         spatial, _ = U.split_channels(input_shape, self.rank, self.data_format)
         pads = self.output_padding or (None,) * self.rank
-        out = tuple(deconv_output_length(size, k, self.padding, p, s, d) for size, k, p, s, d in
-                    zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate))
+        out = tuple(
+            deconv_output_length(size, k, self.padding, p, s, d)
+            for size, k, p, s, d in zip(
+                spatial, self.kernel_size, pads, self.strides, self.dilation_rate
+            )
+        )
         return U.join_channels(input_shape[0], out, self.filters, self.data_format)
 
     def get_config(self):
@@ -122,6 +168,6 @@ class Conv1DTranspose(BaseConvTranspose):
 
 
 class Conv2DTranspose(BaseConvTranspose):
-    """Transposed convolution over (batch, height, width, channels), e.g. to upsample feature maps."""
+    """Transposed convolution over (batch, height, width, channels), e.g. to upsample maps."""
 
     rank = 2

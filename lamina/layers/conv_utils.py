@@ -4,6 +4,7 @@ Keras conventions: `kernel_size`, `strides`, ... are an int or a tuple of `rank`
 padding is "valid" or "same" ("causal" for 1-D convolutions); data_format is
 "channels_last" (N, *spatial, C) or "channels_first" (N, C, *spatial).
 """
+
 import difflib
 
 from lamina.backend import image_data_format
@@ -19,9 +20,13 @@ def standardize_tuple(value, rank, name, layer, allow_zero=False):
         try:
             out = tuple(int(v) for v in value)
         except TypeError:
-            raise TypeError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}") from None
+            raise TypeError(
+                f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}"
+            ) from None
         if len(out) != rank:
-            raise ValueError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}")
+            raise ValueError(
+                f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}"
+            )
     low = 0 if allow_zero else 1
     if any(v < low for v in out):
         what = "non-negative" if allow_zero else "positive"
@@ -45,7 +50,10 @@ def standardize_data_format(data_format, layer):
     if fmt not in valid:
         close = difflib.get_close_matches(fmt, valid, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{layer}: data_format must be 'channels_last' or 'channels_first', got {data_format!r}{hint}")
+        raise ValueError(
+            f"{layer}: data_format must be 'channels_last' or 'channels_first', "
+            f"got {data_format!r}{hint}"
+        )
     return fmt
 
 
@@ -55,7 +63,9 @@ def check_positive_int(value, name, layer):
     return value
 
 
-def output_length(size, window, stride, padding, dilation=1, what="window", axis="width", layer="layer"):
+def output_length(
+    size, window, stride, padding, dilation=1, what="window", axis="width", layer="layer"
+):
     """Length of one spatial axis after a sliding window (None stays None).
 
     valid: floor((size - (window - 1) * dilation - 1) / stride) + 1; same/causal:
@@ -68,9 +78,9 @@ def output_length(size, window, stride, padding, dilation=1, what="window", axis
         if eff > size:
             dil = f" (dilated to {eff})" if dilation > 1 else ""
             raise ValueError(
-                f"{layer}: the {what} size {window}{dil} is larger than the input {axis} {size} with "
-                f"padding='valid' (the output would be empty); use padding='same', a {what} of at most "
-                f"{size}, or a larger input"
+                f"{layer}: the {what} size {window}{dil} is larger than the input {axis} {size} "
+                f"with padding='valid' (the output would be empty); use padding='same', a "
+                f"{what} of at most {size}, or a larger input"
             )
         return (size - eff) // stride + 1
     return -(-size // stride)
@@ -101,11 +111,13 @@ def check_input_rank(layer, input_shape, rank):
         return
     kind = type(layer).__name__
     layout = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}[rank]
-    msg = (f"{kind} layer {layer.name!r} expects inputs of rank {want} {layout}, got shape {shape}")
+    msg = f"{kind} layer {layer.name!r} expects inputs of rank {want} {layout}, got shape {shape}"
     if len(shape) == want - 1:
         dims = ", ".join(str(d) for d in shape[1:])
-        msg += (f": if the data has a single channel (e.g. grayscale MNIST images), add the channel "
-                f"axis, e.g. x = x.reshape(-1, {dims}, 1), or use keras.Input(shape=({dims}, 1))")
+        msg += (
+            f": if the data has a single channel (e.g. grayscale MNIST images), add the channel "
+            f"axis, e.g. x = x.reshape(-1, {dims}, 1), or use keras.Input(shape=({dims}, 1))"
+        )
     elif len(shape) == want + 1 and rank == 1:
         msg += ": a 1-D layer works on sequences; use the 2-D layer for images"
     raise ValueError(msg)

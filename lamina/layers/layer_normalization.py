@@ -4,6 +4,7 @@ y = gamma (x - mean) / sqrt(var + epsilon) + beta with mean and (biased) varianc
 per sample over `axis` (default the last axis); gamma/beta have the shape of those axes.
 `rms_scaling=True`: y = gamma x / sqrt(var + epsilon) (Keras's formula; no beta).
 """
+
 from lamina import constraints, initializers, ops, regularizers
 from lamina.layers.layer import Layer
 
@@ -11,16 +12,30 @@ from lamina.layers.layer import Layer
 class LayerNormalization(Layer):
     """Per-sample normalization; the same at training and inference (no moving statistics)."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(
+        self,
+        axis=-1,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        rms_scaling=False,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             self.axis = [int(a) for a in axis]
         elif isinstance(axis, int) and not isinstance(axis, bool):
             self.axis = axis
         else:
-            raise TypeError(f"LayerNormalization: axis must be an int or a list of ints, got {axis!r}")
+            raise TypeError(
+                f"LayerNormalization: axis must be an int or a list of ints, got {axis!r}"
+            )
         self.epsilon = float(epsilon)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -35,8 +50,10 @@ class LayerNormalization(Layer):
         axes = self.axis if isinstance(self.axis, list) else [self.axis]
         for a in axes:
             if not -nd <= a < nd:
-                raise ValueError(f"LayerNormalization layer {self.name!r}: axis {a} is out of range for "
-                                 f"inputs of rank {nd}")
+                raise ValueError(
+                    f"LayerNormalization layer {self.name!r}: axis {a} is out of range for "
+                    f"inputs of rank {nd}"
+                )
         return tuple(sorted(a % nd for a in axes))
 
     def build(self, input_shape):
@@ -44,16 +61,28 @@ class LayerNormalization(Layer):
         self._norm_axes = self._axes(nd)
         shape = tuple(input_shape[a] for a in self._norm_axes)
         if any(d is None for d in shape):
-            raise ValueError(f"LayerNormalization layer {self.name!r}: the normalized axes of the input shape "
-                             f"{tuple(input_shape)} must be known")
+            raise ValueError(
+                f"LayerNormalization layer {self.name!r}: the normalized axes of the input shape "
+                f"{tuple(input_shape)} must be known"
+            )
         self._bshape = tuple(input_shape[d] if d in self._norm_axes else 1 for d in range(nd))
         self.gamma = self.beta = None
         if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+            self.gamma = self.add_weight(
+                shape=shape,
+                initializer=self.gamma_initializer,
+                name="gamma",
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+            self.beta = self.add_weight(
+                shape=shape,
+                initializer=self.beta_initializer,
+                name="beta",
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
 
     def _broadcast(self, w):
         return ops.reshape(w, self._bshape)
@@ -62,8 +91,10 @@ class LayerNormalization(Layer):
         axes = self._norm_axes
         if self.rms_scaling:
             var = ops.var(inputs, axis=axes, keepdims=True)
-            return ops.multiply(ops.multiply(inputs, ops.rsqrt(ops.add(var, self.epsilon))),
-                                self._broadcast(self.gamma))
+            return ops.multiply(
+                ops.multiply(inputs, ops.rsqrt(ops.add(var, self.epsilon))),
+                self._broadcast(self.gamma),
+            )
         mean, var = ops.moments(inputs, axes=axes, keepdims=True)
         y = ops.multiply(ops.subtract(inputs, mean), ops.rsqrt(ops.add(var, self.epsilon)))
         if self.gamma is not None:

@@ -1,5 +1,6 @@
 """Regularization noise active only during training, as Keras 3: `GaussianNoise` (additive)
 and `GaussianDropout` (multiplicative, mean 1). At inference both are the identity."""
+
 import math
 
 from lamina import ops, random
@@ -7,8 +8,12 @@ from lamina.layers.layer import Layer
 
 
 def _check_float(value, name, layer, low=0.0, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or (
-            high is not None and value >= high):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < low
+        or (high is not None and value >= high)
+    ):
         rng = f"[{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(f"{layer}: {name} must be a number {rng}, got {value!r}")
     return float(value)
@@ -28,7 +33,9 @@ class GaussianNoise(Layer):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = random.normal(inputs.shape, stddev=self.stddev, dtype=inputs.dtype, seed=self.seed_generator)
+        noise = random.normal(
+            inputs.shape, stddev=self.stddev, dtype=inputs.dtype, seed=self.seed_generator
+        )
         return ops.add(inputs, noise)
 
     def compute_output_shape(self, input_shape):
@@ -54,7 +61,9 @@ class GaussianDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = random.normal(inputs.shape, mean=1.0, stddev=stddev, dtype=inputs.dtype, seed=self.seed_generator)
+        noise = random.normal(
+            inputs.shape, mean=1.0, stddev=stddev, dtype=inputs.dtype, seed=self.seed_generator
+        )
         return ops.multiply(inputs, noise)
 
     def compute_output_shape(self, input_shape):

@@ -5,10 +5,11 @@ Windowed pooling runs `lamina.ops.max_pool` / `average_pool` (vectorised over pi
 backward loops over the pool offsets only); the common 2x2/stride-2 max pooling uses
 `lamina.ops.fast_pool`, same results in fewer passes over memory.
 """
+
 from lamina import ops
-from lamina.ops import fast_pool
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
+from lamina.ops import fast_pool
 
 
 class BasePooling(Layer):
@@ -21,13 +22,21 @@ class BasePooling(Layer):
         super().__init__(**kwargs)
         kind, rank = type(self).__name__, self.rank
         self.pool_size = U.standardize_tuple(pool_size, rank, "pool_size", kind)
-        self.strides = self.pool_size if strides is None else U.standardize_tuple(strides, rank, "strides", kind)
+        self.strides = (
+            self.pool_size
+            if strides is None
+            else U.standardize_tuple(strides, rank, "strides", kind)
+        )
         self.padding = U.standardize_padding(padding, kind)
         self.data_format = U.standardize_data_format(data_format, kind)
         self.input_spec = InputSpec(ndim=rank + 2)
         self.built = True
-        self._fast = (self.pool_op == "max" and self.pool_size == self.strides == (2,) * rank
-                      and self.padding == "valid" and self.data_format == "channels_last")
+        self._fast = (
+            self.pool_op == "max"
+            and self.pool_size == self.strides == (2,) * rank
+            and self.padding == "valid"
+            and self.data_format == "channels_last"
+        )
 
     def call(self, inputs):
         U.check_input_rank(self, inputs.shape, self.rank)
@@ -41,9 +50,12 @@ class BasePooling(Layer):
         U.check_input_rank(self, input_shape, self.rank)
         spatial, channels = U.split_channels(input_shape, self.rank, self.data_format)
         layer = f"{type(self).__name__} layer {self.name!r}"
-        out = tuple(U.output_length(size, p, s, self.padding, 1, "pool", axis, layer)
-                    for size, p, s, axis in zip(spatial, self.pool_size, self.strides,
-                                                U.spatial_axes_names(self.rank)))
+        out = tuple(
+            U.output_length(size, p, s, self.padding, 1, "pool", axis, layer)
+            for size, p, s, axis in zip(
+                spatial, self.pool_size, self.strides, U.spatial_axes_names(self.rank)
+            )
+        )
         return U.join_channels(input_shape[0], out, channels, self.data_format)
 
     def _input_hint(self, shape):
@@ -51,12 +63,17 @@ class BasePooling(Layer):
             U.check_input_rank(self, shape, self.rank)
         except ValueError as e:
             msg = str(e)
-            return msg[msg.index(": ") + 2:] if ": " in msg else ""
+            return msg[msg.index(": ") + 2 :] if ": " in msg else ""
         return ""
 
     def get_config(self):
-        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
-                "strides": self.strides, "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "padding": self.padding,
+            "strides": self.strides,
+            "data_format": self.data_format,
+        }
 
 
 class MaxPooling1D(BasePooling):

@@ -4,6 +4,7 @@ Padding/cropping amounts: an int (all sides), one int per axis (both sides), or 
 (before, after) pair per axis. UpSampling repeats rows/columns ("nearest") or interpolates
 them ("bilinear", half-pixel centres as Keras's image resize).
 """
+
 import numpy as np
 
 from lamina import ops
@@ -23,8 +24,10 @@ def _pairs(value, rank, name, layer):
     elif len(value) == rank and all(isinstance(v, (tuple, list)) and len(v) == 2 for v in value):
         pairs = tuple((int(a), int(b)) for a, b in value)
     else:
-        raise ValueError(f"{layer}: {name} must be an int, {rank} ints or {rank} (before, after) pairs, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{layer}: {name} must be an int, {rank} ints or {rank} (before, after) pairs, "
+            f"got {value!r}"
+        )
     if any(v < 0 for p in pairs for v in p):
         raise ValueError(f"{layer}: {name} must be non-negative, got {value!r}")
     return pairs
@@ -76,7 +79,7 @@ class ZeroPadding1D(_ZeroPadding):
 
 
 class ZeroPadding2D(_ZeroPadding):
-    """Pad images with zero rows and columns: padding=1, (rows, cols) or ((top, bottom), (left, right))."""
+    """Pad images with zero rows/columns: 1, (rows, cols) or ((top, bottom), (left, right))."""
 
     rank = 2
 
@@ -93,8 +96,10 @@ class _Cropping(_Spatial):
     def _check(self, shape):
         for (a, b), ax in zip(self.cropping, self._spatial_axes()):
             if shape[ax] is not None and a + b >= shape[ax]:
-                raise ValueError(f"{type(self).__name__} layer {self.name!r}: cropping {(a, b)} removes all "
-                                 f"{shape[ax]} positions of axis {ax} of inputs of shape {tuple(shape)}")
+                raise ValueError(
+                    f"{type(self).__name__} layer {self.name!r}: cropping {(a, b)} removes all "
+                    f"{shape[ax]} positions of axis {ax} of inputs of shape {tuple(shape)}"
+                )
 
     def call(self, inputs):
         self._check(inputs.shape)
@@ -147,7 +152,8 @@ def _repeat_nearest(x, axes, sizes):
             view.append(1)
             bcast.append(sizes[axes.index(d)])
     out = np.broadcast_to(a.reshape(view), bcast).reshape(
-        tuple(n * sizes[axes.index(d)] if d in axes else n for d, n in enumerate(a.shape)))
+        tuple(n * sizes[axes.index(d)] if d in axes else n for d, n in enumerate(a.shape))
+    )
     summed = tuple(i + 1 + k for k, i in enumerate(sorted(axes)))  # the inserted copy axes
 
     def backward(g, need):
@@ -176,8 +182,10 @@ class _UpSampling(_Spatial):
         valid = ("nearest", "bilinear")
         if interpolation not in valid:
             if interpolation in ("bicubic", "lanczos3", "lanczos5", "area"):
-                raise NotImplementedError(f"{kind}: interpolation {interpolation!r} is not implemented in "
-                                          f"lamina; use 'nearest' or 'bilinear'")
+                raise NotImplementedError(
+                    f"{kind}: interpolation {interpolation!r} is not implemented in "
+                    f"lamina; use 'nearest' or 'bilinear'"
+                )
             raise ValueError(f"{kind}: interpolation must be one of {valid}, got {interpolation!r}")
         self.interpolation = interpolation
         self._setup(data_format)
@@ -190,7 +198,7 @@ class _UpSampling(_Spatial):
         y = inputs
         for ax, s in zip(axes, self.size):
             m = _bilinear_matrix(inputs.shape[ax], s, inputs.dtype)
-            spec = letters[:ax] + "z" + letters[ax + 1:]
+            spec = letters[:ax] + "z" + letters[ax + 1 :]
             y = ops.einsum(f"z{letters[ax]},{letters}->{spec}", m, y)
         return y
 
@@ -199,7 +207,7 @@ class _UpSampling(_Spatial):
 
 
 class UpSampling1D(_UpSampling):
-    """Repeat each step `size` times: (batch, steps, features) -> (batch, steps * size, features)."""
+    """Repeat each step `size` times: (batch, steps, features) -> (batch, steps * size, ...)."""
 
     rank = 1
 
@@ -221,5 +229,9 @@ class UpSampling2D(_UpSampling):
         self._init_upsampling(size, interpolation, data_format)
 
     def get_config(self):
-        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
-                "interpolation": self.interpolation}
+        return {
+            **super().get_config(),
+            "size": self.size,
+            "data_format": self.data_format,
+            "interpolation": self.interpolation,
+        }

@@ -4,6 +4,7 @@ Neighbouring steps/pixels of a feature map are strongly correlated, so dropping 
 elements regularizes little; these layers zero entire channels (the same channel for every
 step or pixel of a sample) and scale the rest by 1 / (1 - rate), during training only.
 """
+
 from lamina import random
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
@@ -15,7 +16,9 @@ class BaseSpatialDropout(Layer):
     def __init__(self, rate, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-            raise ValueError(f"{type(self).__name__}: rate must be a number in [0, 1], got {rate!r}")
+            raise ValueError(
+                f"{type(self).__name__}: rate must be a number in [0, 1], got {rate!r}"
+            )
         self.rate = float(rate)
         self.seed = seed
         self.seed_generator = random.SeedGenerator(seed)
@@ -34,11 +37,12 @@ class BaseSpatialDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
-            from lamina import ops  # noqa: PLC0415
+            from lamina import ops
 
             return ops.multiply(inputs, 0.0)
-        return random.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs.shape),
-                              seed=self.seed_generator)
+        return random.dropout(
+            inputs, self.rate, noise_shape=self._noise_shape(inputs.shape), seed=self.seed_generator
+        )
 
     def compute_output_shape(self, input_shape):
         return input_shape

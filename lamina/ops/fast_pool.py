@@ -8,6 +8,7 @@ the top row iff max(top row) >= max(bottom row), and there in the left column if
 left >= right, so two boolean masks route the gradient; nothing loops in Python.
 1-D inputs (N, W, C) use the column step only. Odd trailing rows/columns are dropped.
 """
+
 import numpy as np
 
 from lamina.engine.graph import STATE

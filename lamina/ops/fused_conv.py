@@ -8,6 +8,7 @@ bias gradient (1^T g, a matrix-vector product: 4x faster than a column sum here)
 needed, the input gradient (g k^T scattered back by col2im, looping over the kh*kw kernel
 offsets only; one (rows, kh*kw*cin) matmul is 2x faster than kh*kw batched ones).
 """
+
 import functools
 
 import numpy as np
@@ -17,13 +18,22 @@ from lamina.ops._base import data_of, record
 from lamina.ops.conv import _lower, _prepare
 
 
-def conv_bias_act(inputs, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False):
+def conv_bias_act(
+    inputs, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, relu=False
+):
     """relu?(conv(inputs, kernel, strides, padding, dilation_rate) + bias), channels_last.
 
     inputs (N, *spatial, Cin), kernel (*window, Cin, Cout), bias (Cout,) or None.
     """
     x, k, n, strides, dil, padding = _prepare(
-        "conv", inputs, kernel, strides, padding, dilation_rate, "(*window, in_channels, out_channels)", -2
+        "conv",
+        inputs,
+        kernel,
+        strides,
+        padding,
+        dilation_rate,
+        "(*window, in_channels, out_channels)",
+        -2,
     )
     kh, kw, cin, cout = k.shape
     out_hw, pads = W.geometry("conv", x.shape[1:3], (kh, kw), strides, dil, padding)
@@ -65,4 +75,3 @@ def _ones(n, dtype):
     out = np.ones(n, dtype)
     out.flags.writeable = False
     return out
-

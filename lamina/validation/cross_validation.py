@@ -120,6 +120,11 @@ def cross_validate(build_model, x, y, k=4, repeats=1, fit_kwargs=None, shuffle=T
             "iterated K-fold reshuffles each round, so pass shuffle=True (or repeats=1)"
         )
     fit_kwargs = dict(fit_kwargs or {})
+    if "sample_weight" in fit_kwargs:
+        raise ValueError(
+            "fit_kwargs must not contain sample_weight: its rows would not follow the folds. "
+            "Use class_weight, or weight the samples inside build_model's loss"
+        )
     bad = [key for key in fit_kwargs if key in _RESERVED]
     if bad:
         raise ValueError(

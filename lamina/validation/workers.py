@@ -11,6 +11,7 @@ import pickle
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import ClassVar
 
@@ -85,8 +86,6 @@ def run_fold(task, data):
     caller's process/thread ids. `data`: `(x, y)`, or a `SharedArrays` to load.
     Returns a plain dict (picklable): scores, history, epochs, seconds.
     """
-    import time  # noqa: PLC0415
-
     from lamina.utils import set_random_seed  # noqa: PLC0415
 
     here = os.getpid() == task["pid"]

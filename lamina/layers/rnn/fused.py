@@ -139,18 +139,27 @@ class GateLinear:
         return dx
 
     def grad_weight(self, x, dz):
-        """dW = sum over leading axes of (x * mask)^T dz, as one matmul per gate block."""
+        """dW = sum over leading axes of (x * mask)^T dz, as one matmul per gate block.
+
+        x^T is made C-contiguous first: OpenBLAS's threaded GEMM on a transposed operand
+        with a long inner dimension (T * batch) can be many times slower.
+        """
         d = x.shape[-1]
         if not self.per_gate:
             if self.masks is not None:
                 x = x * self.masks
-            return x.reshape(-1, d).T @ dz.reshape(-1, dz.shape[-1])
+            return _rows_t(x, d) @ dz.reshape(-1, dz.shape[-1])
         n = self.block
         dw = np.empty(self.w.shape, dtype=dz.dtype)
         for g, m in enumerate(self.masks):
             block = dz[..., g * n:(g + 1) * n].reshape(-1, n)
-            dw[:, g * n:(g + 1) * n] = (x * m).reshape(-1, d).T @ block
+            dw[:, g * n:(g + 1) * n] = _rows_t(x * m, d) @ block
         return dw
+
+
+def _rows_t(x, d):
+    """x reshaped to (rows, d) and transposed, as a C-contiguous (d, rows) array."""
+    return np.ascontiguousarray(x.reshape(-1, d).T)
 
 
 # --- the sequence driver ---------------------------------------------------------------------
