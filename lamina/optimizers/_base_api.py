@@ -8,6 +8,8 @@ accumulators, then the rule's slots (e.g. Adam: momentum and velocity interleave
 variable, then `velocity_hat`s with amsgrad).
 """
 import re
+import difflib
+import inspect
 import warnings
 
 import numpy as np
@@ -41,7 +43,13 @@ class OptimizerAPI:
             )
         if kwargs:
             hint = " (use `learning_rate=`, the Keras 3 name)" if "lr" in kwargs else ""
-            raise ValueError(f"Argument(s) not recognized: {kwargs}{hint}")
+            known = list(inspect.signature(type(self).__init__).parameters) + [
+                "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+                "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"]
+            close = difflib.get_close_matches(next(iter(kwargs)), known, n=1)
+            if close and not hint:
+                hint = f"; did you mean {close[0]!r}?"
+            raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}{hint}")
         if gradient_accumulation_steps and not gradient_accumulation_steps >= 2:
             raise ValueError(
                 "`gradient_accumulation_steps` must be an integer >= 2. Received: "
