@@ -552,10 +552,10 @@ def test_exclude_from_weight_decay():
 def test_constructor_errors():
     with pytest.raises(ValueError, match="Only one of"):
         optimizers.Adam(clipnorm=1.0, clipvalue=1.0)
-    with pytest.raises(ValueError, match="not recognized.*learning_rate="):
-        optimizers.Adam(lr=0.1)
     with pytest.raises(ValueError, match="not recognized"):
         optimizers.SGD(foo=1)
+    with pytest.raises(ValueError, match="did you mean 'momentum'"):
+        optimizers.SGD(momentun=0.9)
     with pytest.warns(UserWarning, match="decay"):
         optimizers.SGD(decay=0.1)
     with pytest.raises(ValueError, match="weight_decay"):
@@ -702,3 +702,9 @@ def test_least_squares_converges_with_gradient_tape():
             opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
         found = np.concatenate([w.numpy().ravel(), b.numpy()])
         np.testing.assert_allclose(found, solution, atol=2e-3, err_msg=type(opt).__name__)
+
+
+def test_keras2_lr_argument_is_accepted_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="learning_rate"):
+        opt = optimizers.RMSprop(lr=1e-4)
+    assert float(opt.learning_rate) == pytest.approx(1e-4)

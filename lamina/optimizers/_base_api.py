@@ -37,12 +37,15 @@ class OptimizerAPI:
         name=None,
         **kwargs,
     ):
+        if "lr" in kwargs:  # Keras 2 spelling, still in older textbooks
+            warnings.warn("`lr` is deprecated in Keras 3; use `learning_rate=`", DeprecationWarning, stacklevel=3)
+            learning_rate = kwargs.pop("lr")
         if kwargs.pop("decay", None) is not None:
             warnings.warn(
                 "Argument `decay` is no longer supported and will be ignored.", stacklevel=3
             )
         if kwargs:
-            hint = " (use `learning_rate=`, the Keras 3 name)" if "lr" in kwargs else ""
+            hint = ""
             known = list(inspect.signature(type(self).__init__).parameters) + [
                 "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
                 "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps"]
