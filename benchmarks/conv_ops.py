@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import lamina  # noqa: E402
 from lamina import ops  # noqa: E402
 
-
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 
 

@@ -22,7 +22,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import lamina  # noqa: E402
 from lamina import ops  # noqa: E402
 
-
 TIMER = time.perf_counter
 
 

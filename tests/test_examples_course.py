@@ -25,7 +25,7 @@ def load(name):
 
 def printed(out, key):
     """The value of the last `key: value` line printed."""
-    values = re.findall(rf"^{key}: ([\d.]+)", out, flags=re.M)
+    values = re.findall(rf"^{key}: ([\d.]+)", out, flags=re.MULTILINE)
     assert values, f"no '{key}:' line in the output:\n{out}"
     return float(values[-1])
 

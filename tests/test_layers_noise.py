@@ -105,3 +105,16 @@ def test_bad_rates():
         layers.SpatialDropout2D(1.5)
     config = layers.SpatialDropout2D(0.3, seed=1).get_config()
     assert (config["rate"], config["seed"], config["data_format"]) == (0.3, 1, "channels_last")
+
+
+def test_training_gradients_of_additive_and_spatial_noise():
+    xt = Tensor(np.ones((4, 3, 5), "float32"))
+    for layer in (layers.GaussianNoise(1.0, seed=1), layers.SpatialDropout1D(0.5, seed=2)):
+        with GradientTape() as tape:
+            tape.watch(xt)
+            out = layer(xt, training=True)
+        grad = tape.gradient(out, xt).numpy()
+        if isinstance(layer, layers.GaussianNoise):
+            np.testing.assert_array_equal(grad, np.ones_like(grad))  # d(x + noise)/dx = 1
+        else:
+            np.testing.assert_array_equal(grad, out.numpy())  # x = 1: the gradient is the mask

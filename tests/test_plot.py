@@ -11,7 +11,7 @@ from lamina import layers
 from lamina.plot import plot_comparison, plot_cv_curves, plot_history
 from lamina.validation import CrossValidationResult
 
-matplotlib = pytest.importorskip("matplotlib")
+pytest.importorskip("matplotlib")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 

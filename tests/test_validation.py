@@ -1,7 +1,10 @@
 """lamina.validation: hold-out and K-fold splits, cross_validate (serial, process pool, Dask),
 check_overlap."""
+import json
 import os
 import random as pyrandom
+import subprocess
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -12,7 +15,12 @@ import scipy.sparse as sp
 import lamina as keras
 from lamina import layers
 from lamina.validation import (
-    CrossValidationResult, KFold, check_overlap, cross_validate, holdout_split, process_pool,
+    CrossValidationResult,
+    KFold,
+    check_overlap,
+    cross_validate,
+    holdout_split,
+    process_pool,
 )
 from lamina.validation.threads import blas_threads
 from lamina.validation.workers import SharedArrays, run_fold
@@ -391,6 +399,23 @@ def test_pool_workers_use_one_blas_thread(pool):
     for _, threads, env in reports:
         assert env == "1"
         assert all(n == 1 for n in threads.values()), threads
+
+
+def test_limit_blas_threads_after_numpy_is_loaded():
+    """The limit works at run time, after OpenBLAS has read its environment variables
+    (a fresh process: the tests themselves run with OPENBLAS_NUM_THREADS=1)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2", OMP_NUM_THREADS="2", PYTHONPATH=root)
+    code = ("import numpy, json; from lamina.validation.threads import blas_threads, "
+            "limit_blas_threads; before = blas_threads(); changed = limit_blas_threads(1); "
+            "print(json.dumps([before, blas_threads(), changed]))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    before, after, changed = json.loads(out.stdout)
+    if not before:
+        pytest.skip("no OpenBLAS found in /proc/self/maps (not Linux, or another BLAS)")
+    assert set(before.values()) == {2} and set(after.values()) == {1}
+    assert changed
 
 
 def test_user_process_pool_and_worker_errors():

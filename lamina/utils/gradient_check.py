@@ -19,7 +19,7 @@ def check_gradients(fn, *inputs, eps=1e-5, seed=0, return_details=False):
     as softmax whose outputs sum to a constant). Each error is |a - n| / max(|a|, |n|, 1e-3).
     """
     rng = np.random.default_rng(seed)
-    args = [x if isinstance(x, Variable) else Tensor(np.array(getattr(x, "data", x), np.float64)) for x in inputs]
+    args = [x if isinstance(x, Variable) else Tensor(np.array(getattr(x, "data", x), np.float64, order="C")) for x in inputs]
     for a in args:
         if a.dtype != np.float64:
             raise TypeError(f"check_gradients needs float64 values, got {a.dtype} (variable {getattr(a, 'name', '')!r})")

@@ -104,7 +104,7 @@ def holdout_split(x, y=None, validation_fraction=0.2, shuffle=True, seed=None):
     else:
         if not 0 < frac < 1:
             raise ValueError(f"`validation_fraction` must be in (0, 1), got {frac!r}")
-        n_val = int(round(n * frac))
+        n_val = round(n * frac)
         if not 1 <= n_val < n:
             raise ValueError(
                 f"`validation_fraction`={frac} of {n} samples gives {n_val} validation samples; "
