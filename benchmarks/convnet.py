@@ -8,7 +8,8 @@ the timed epochs (after a warm-up epoch on 640 images), the CPU time, and the ra
 median to the peers' times (PyTorch 3.8 s, Keras-TF 6.5 s, Keras-JAX 18 s; lamina's target
 3.0 s). The machine has 2 cores shared with other jobs: the best run is the least disturbed.
 
-Run: `LAMINA_DATASETS=../shared/datasets python benchmarks/convnet.py [--quick] [--runs N]`.
+Run: `LAMINA_DATASETS=../shared/datasets python benchmarks/convnet.py [--quick] [--runs N]`
+(--quick: 2,560 images and one run, a smoke test whose scaled times overstate an epoch).
 """
 
 import json

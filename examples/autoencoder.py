@@ -8,8 +8,8 @@ baseline an autoencoder must beat). The trained encoder then maps test digits to
 codes, whose first two principal components are plotted, coloured by digit; a second
 figure shows digits and their reconstructions.
 
-    python examples/autoencoder.py            # 20,000 images, 5 epochs
-    python examples/autoencoder.py --quick    # 4,000 images, 3 epochs
+    python examples/autoencoder.py           # 20,000 images, 5 epochs: MSE ~0.011 (mean: 0.067)
+    python examples/autoencoder.py --quick   # 4,000 images, 3 epochs: ~0.022 (mean: 0.064)
 
 The data comes from $LAMINA_DATASETS, or is downloaded once.
 """

@@ -3,10 +3,11 @@
 1. A small CNN (three Conv2D blocks) is trained to classify MNIST digits; its convolutional
    feature maps then serve as the "perceptual" features (the course uses VGG-19 on
    ImageNet; the method is the same).
-2. The content loss is the mean squared difference of the generated image's features and
-   the content image's features on one (the deepest) layer; the style loss compares Gram
+2. The content loss is the squared difference of the generated image's features and the
+   content image's features on one (the deepest) layer; the style loss compares Gram
    matrices (channel correlations, G = F^T F / (h w)) of several layers with the style
-   image's; a small total-variation term keeps the image smooth.
+   image's (both relative to their target's mean square); a small total-variation term
+   keeps the image smooth.
 3. The generated image, initialised with the content image, is a plain tensor: each step
    watches it with `GradientTape.watch`, differentiates the total loss with respect to
    its pixels, and takes an Adam step (pixels clipped to [0, 1]).
@@ -57,21 +58,25 @@ def gram(features):
 
 
 def style_transfer_losses(extractor, names, content, style, weights):
-    """A function image -> (total, content part, style part) for fixed targets."""
-    content_targets = dict(zip(names, extractor(content)))
+    """A function image -> (total, content part, style part) for fixed targets.
+
+    Each part is a relative squared error (divided by the target's mean square), so the
+    weights mean the same whatever the scale of the extractor's features.
+    """
+    content_target = dict(zip(names, extractor(content)))[CONTENT_LAYER]
+    content_scale = float(np.mean(np.square(content_target.numpy())))
     style_grams = {n: gram(t) for n, t in zip(names, extractor(style)) if n in STYLE_LAYERS}
+    style_scales = {n: float(np.mean(np.square(g.numpy()))) for n, g in style_grams.items()}
     w_content, w_style, w_tv = weights
 
     def losses(image):
         feats = dict(zip(names, extractor(image)))
-        c_loss = ops.mean(
-            ops.square(ops.subtract(feats[CONTENT_LAYER], content_targets[CONTENT_LAYER]))
-        )
+        diff = ops.subtract(feats[CONTENT_LAYER], content_target)
+        c_loss = ops.divide(ops.mean(ops.square(diff)), content_scale)
         s_loss = 0.0
         for name in STYLE_LAYERS:
-            s_loss = ops.add(
-                s_loss, ops.mean(ops.square(ops.subtract(gram(feats[name]), style_grams[name])))
-            )
+            err = ops.mean(ops.square(ops.subtract(gram(feats[name]), style_grams[name])))
+            s_loss = ops.add(s_loss, ops.divide(err, style_scales[name] * len(STYLE_LAYERS)))
         tv = ops.add(
             ops.mean(ops.square(ops.subtract(image[:, 1:], image[:, :-1]))),
             ops.mean(ops.square(ops.subtract(image[:, :, 1:], image[:, :, :-1]))),
@@ -134,7 +139,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, help="optimization steps on the pixels")
     parser.add_argument("--content-digit", type=int, default=7)
     parser.add_argument("--style-digit", type=int, default=8)
-    parser.add_argument("--style-weight", type=float, default=100.0)
+    parser.add_argument("--style-weight", type=float, default=3.0)
     parser.add_argument(
         "--output", default="style_transfer.png", help="where to save the generated image"
     )

@@ -5,9 +5,11 @@ _COUNTS = {}
 
 
 def to_snake_case(name):
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
-    return re.sub(r"_+", "_", s).strip("_")
+    """Keras's rule: `Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`, `SimpleRNN` ->
+    `simple_rnn` (a digit does not start a new word)."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def uniquify(base):

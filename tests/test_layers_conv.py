@@ -223,16 +223,18 @@ def test_conv2d_transpose_is_the_adjoint_of_conv2d(rng):
 
 
 @pytest.mark.parametrize(
-    "relu, use_bias, strides, padding",
+    "relu, use_bias, strides, padding, cin",
     [
-        (True, True, 1, "valid"),
-        (False, True, 2, "same"),
-        (True, False, (2, 1), "same"),
+        (True, True, 1, "valid", 3),  # window depth 18: bias folded into the matmul
+        (False, True, 2, "same", 3),
+        (True, False, (2, 1), "same", 3),
+        (True, True, 1, "same", 7),  # depth 42: bias added after the matmul
+        (False, True, (1, 2), "valid", 7),
     ],
 )
-def test_fused_conv_gradients(rng, relu, use_bias, strides, padding):
-    x = rng.standard_normal((2, 5, 6, 3))
-    k = rng.standard_normal((3, 2, 3, 4)) * 0.5
+def test_fused_conv_gradients(rng, relu, use_bias, strides, padding, cin):
+    x = rng.standard_normal((2, 5, 6, cin))
+    k = rng.standard_normal((3, 2, cin, 4)) * 0.5
     b = rng.standard_normal(4) if use_bias else None
     args = (x, k) + ((b,) if use_bias else ())
 
@@ -240,6 +242,11 @@ def test_fused_conv_gradients(rng, relu, use_bias, strides, padding):
         return fused_conv.conv_bias_act(xx, kk, bb[0] if bb else None, strides, padding, relu=relu)
 
     assert check_gradients(fn, *args) < 1e-6
+    y = fn(x, k, *args[2:]).numpy()
+    ref = direct_conv(x, k, 1, padding) if strides == 1 else None
+    if ref is not None:
+        ref = ref + (b if use_bias else 0)
+        np.testing.assert_allclose(y, np.maximum(ref, 0) if relu else ref, atol=1e-12)
 
 
 def test_fused_conv_does_not_compute_unneeded_input_gradient(rng):

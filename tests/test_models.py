@@ -199,3 +199,10 @@ def test_activity_losses_belong_to_the_last_call_only():
         assert len(gen.losses) == 1
     expected = 0.1 * np.sum(out.numpy() ** 2)  # Keras 3 does not divide by the batch size
     assert float(gen.losses[0]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_default_names_follow_keras_snake_case():
+    assert layers.Conv2D(2, 3).name == "conv2d"
+    assert layers.MaxPooling2D().name == "max_pooling2d"
+    assert layers.LSTM(2).name == "lstm" and layers.SimpleRNN(2).name == "simple_rnn"
+    assert layers.Conv2DTranspose(2, 3).name == "conv2d_transpose"

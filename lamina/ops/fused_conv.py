@@ -2,11 +2,15 @@
 
 Exactly `ops.conv` followed by a bias add and (optionally) a ReLU, channels-last, 1-D
 (N, W, C) or 2-D (N, H, W, C): im2col (a strided view copied once into a matrix), one BLAS
-matmul, then the bias and ReLU applied in place on the matmul's output. The backward
+matmul, then the bias and ReLU applied in place on the matmul's output (for a short window,
+kh*kw*cin <= 32 as a first 3x3 layer on grayscale images, the bias is folded into the matmul
+as a column of ones: one pass less over the output, and the bias gradient comes with the
+kernel's). The backward
 masks the gradient once by the ReLU, and computes the kernel gradient (cols^T g), the
 bias gradient (1^T g, a matrix-vector product: 4x faster than a column sum here) and, when
-needed, the input gradient (g k^T scattered back by col2im, looping over the kh*kw kernel
-offsets only; one (rows, kh*kw*cin) matmul is 2x faster than kh*kw batched ones).
+needed, the input gradient ("col2im": g k[a, b]^T added onto the input window at each kernel
+offset (a, b), looping over the kh*kw offsets only). That is done a few samples at a time,
+so the products stay in cache while they are added: 25% faster than one big product.
 """
 
 import functools
@@ -40,14 +44,28 @@ def conv_bias_act(
     xp = W.pad_hw(x, pads)
     nb = x.shape[0]
     rows = nb * out_hw[0] * out_hw[1]
+    depth = kh * kw * cin
+    k2 = k.reshape(depth, cout)
+    # a short window (e.g. 3x3 on one channel): the bias rides in the matmul as a column
+    # of ones, which saves a pass over the output and gives the bias gradient for free
+    fold = bias is not None and depth <= _FOLD_DEPTH and (kh, kw, strides) != (1, 1, (1, 1))
     if kh == kw == 1 and strides == (1, 1):
         cols = xp.reshape(rows, cin)
+    elif fold:
+        cols = np.empty((rows, depth + 1), np.result_type(x, k))
+        np.copyto(
+            cols[:, :depth].reshape(nb, *out_hw, kh, kw, cin),
+            W.patches(xp, (kh, kw), strides, dil, out_hw),
+        )
+        cols[:, depth] = 1
     else:
-        cols = W.patches(xp, (kh, kw), strides, dil, out_hw).reshape(rows, kh * kw * cin)
-    k2 = k.reshape(kh * kw * cin, cout)
-    z = cols @ k2
-    if bias is not None:
-        z += data_of(bias)
+        cols = W.patches(xp, (kh, kw), strides, dil, out_hw).reshape(rows, depth)
+    if fold:
+        z = cols @ np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
+    else:
+        z = cols @ k2
+        if bias is not None:
+            z += data_of(bias)
     if relu:
         np.maximum(z, 0, out=z)
     out = z.reshape(nb, out_hw[0], out_hw[1], cout)
@@ -57,14 +75,19 @@ def conv_bias_act(
         if relu:  # d relu = 1 where the output is positive
             g2 = np.multiply(g2, z > 0)
         gx = gk = gb = None
-        if need[1]:
-            gk = (cols.T @ g2).reshape(k.shape)
-            gk = gk[0] if n == 1 else gk
-        if len(need) > 2 and need[2]:
-            gb = _ones(rows, g2.dtype) @ g2
+        if fold and (need[1] or need[2]):
+            both = cols.T @ g2  # (depth + 1, cout): kernel rows, then the bias row
+            gk, gb = both[:depth].reshape(k.shape), both[depth]
+        else:
+            if need[1]:
+                gk = (cols.T @ g2).reshape(k.shape)
+            if len(need) > 2 and need[2]:
+                gb = _ones(rows, g2.dtype) @ g2
+        if gk is not None and n == 1:
+            gk = gk[0]
         if need[0]:
-            gcols = (g2 @ k2.T).reshape(nb, out_hw[0], out_hw[1], kh, kw, cin)
-            gx = _lower(W.crop_hw(W.col2im(gcols, xp.shape, strides, dil), pads), n)
+            gxp = _input_gradient(g2, k, xp.shape, strides, dil, out_hw)
+            gx = _lower(W.crop_hw(gxp, pads), n)
         return gx, gk, gb
 
     return record(_lower(out, n), (inputs, kernel, bias), backward)
@@ -74,4 +97,29 @@ def conv_bias_act(
 def _ones(n, dtype):
     out = np.ones(n, dtype)
     out.flags.writeable = False
+    return out
+
+
+_FOLD_DEPTH = 32  # fold the bias into the matmul up to this window depth (kh*kw*cin)
+_CHUNK_ROWS = 512  # output pixels per block of the input gradient (about 4 MNIST samples)
+
+
+def _input_gradient(g2, k, padded_shape, strides, dilation, out_hw):
+    """d loss / d padded input: sum over offsets (a, b) of g k[a, b]^T, shifted onto the windows."""
+    kh, kw, cin, cout = k.shape
+    per_sample = out_hw[0] * out_hw[1]
+    k_t = k.reshape(kh * kw, cin, cout).transpose(0, 2, 1)  # (kh*kw, cout, cin)
+    k_t = np.ascontiguousarray(k_t)
+    out = np.zeros(padded_shape, g2.dtype)
+    nb = padded_shape[0]
+    step = max(1, _CHUNK_ROWS // per_sample)
+    offsets = [
+        W.offset_slice(a, b, strides, dilation, out_hw) for a in range(kh) for b in range(kw)
+    ]
+    for s in range(0, nb, step):
+        e = min(s + step, nb)
+        blocks = np.matmul(g2[s * per_sample : e * per_sample], k_t)  # (kh*kw, rows, cin)
+        target = out[s:e]
+        for i, idx in enumerate(offsets):
+            target[idx] += blocks[i].reshape(e - s, out_hw[0], out_hw[1], cin)
     return out
