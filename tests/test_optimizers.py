@@ -708,3 +708,24 @@ def test_keras2_lr_argument_is_accepted_with_a_warning():
     with pytest.warns(DeprecationWarning, match="learning_rate"):
         opt = optimizers.RMSprop(lr=1e-4)
     assert float(opt.learning_rate) == pytest.approx(1e-4)
+
+
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "adamax", "nadam"])
+def test_large_variables_read_gradients_in_place_with_identical_results(name):
+    """Variables of >= CHUNK elements skip the gradient copy; results must not change."""
+    from lamina.optimizers._slots import CHUNK
+
+    rng = np.random.default_rng(0)
+    shapes = [(CHUNK + 1000,), (7,), (3, CHUNK // 2 + 5)]  # chunks cut inside and between variables
+    start = [rng.standard_normal(s).astype("float32") for s in shapes]
+    grads = [[rng.standard_normal(s).astype("float32") for s in shapes] for _ in range(4)]
+    results = []
+    for extra in ({}, {"clipnorm": 1e30}):  # a no-op clip forces the copying path
+        vs = [lamina.Variable(a) for a in start]
+        opt = optimizers.get({"class_name": name, "config": extra}) if extra else optimizers.get(name)
+        for gs in grads:
+            opt.apply_gradients(zip(gs, vs))
+        results.append([v.numpy().copy() for v in vs])
+        assert opt._direct is None  # no gradient arrays kept alive between steps
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -32,20 +32,40 @@ class Group:
 
 class Segment:
     """A contiguous run of variables inside one group, with flat slices of every buffer
-    (`bufs`) and the same split in cache-sized chunks (`parts`, for the update rule)."""
+    (`bufs`) and the same split in cache-sized chunks (`parts`, for the update rule).
 
-    __slots__ = ("bufs", "group", "members", "parts")
+    Chunks never straddle a large variable's edge: `direct[p]` is (variable index, lo, hi)
+    when part p lies inside one variable of at least CHUNK elements (the update may then
+    read that variable's gradient array in place instead of a copy), else None.
+    """
 
-    def __init__(self, group, members, bufs):
+    __slots__ = ("bufs", "direct", "group", "members", "parts")
+
+    def __init__(self, group, members, bufs, spans):
         self.group = group
         self.members = members
         self.bufs = bufs
-        size = bufs["grad"].size
-        if size <= CHUNK:
-            self.parts = [bufs]
-        else:
-            starts = range(0, size, CHUNK)
-            self.parts = [{n: b[i : i + CHUNK] for n, b in bufs.items()} for i in starts]
+        self.parts, self.direct = [], []
+        run = None  # start of the current run of small variables
+
+        def add(lo, hi, src):
+            self.parts.append({n: b[lo:hi] for n, b in bufs.items()})
+            self.direct.append(src)
+
+        for i, lo, hi in spans:
+            if hi - lo >= CHUNK:
+                if run is not None:
+                    add(run, lo, None)
+                    run = None
+                for a in range(lo, hi, CHUNK):
+                    add(a, min(a + CHUNK, hi), (i, a - lo, min(a + CHUNK, hi) - lo))
+            elif run is None:
+                run = lo
+            elif hi - run > CHUNK:
+                add(run, lo, None)
+                run = lo
+        if run is not None:
+            add(run, spans[-1][2], None)
 
 
 class SlotStore:
@@ -81,7 +101,7 @@ class SlotStore:
             shaped.append(view.reshape(shape))
         self.flat[name] = flat
         self.shaped[name] = shaped
-        self.full = [Segment(g, g.members, dict(g.buffers)) for g in self.groups.values()]
+        self.full = [self._segment(g, list(range(len(g.members)))) for g in self.groups.values()]
         return shaped
 
     def segments(self, indices):
@@ -107,4 +127,5 @@ class SlotStore:
     def _segment(self, grp, positions):
         start, stop = grp.bounds[positions[0]][0], grp.bounds[positions[-1]][1]
         bufs = {name: buf[start:stop] for name, buf in grp.buffers.items()}
-        return Segment(grp, [grp.members[p] for p in positions], bufs)
+        spans = [(grp.members[p], grp.bounds[p][0] - start, grp.bounds[p][1] - start) for p in positions]
+        return Segment(grp, [grp.members[p] for p in positions], bufs, spans)

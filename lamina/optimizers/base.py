@@ -21,7 +21,7 @@ import numpy as np
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.optimizers import schedules
 from lamina.optimizers._base_api import OptimizerAPI
-from lamina.optimizers._slots import SlotStore
+from lamina.optimizers._slots import CHUNK, SlotStore
 
 
 class Optimizer(OptimizerAPI):
@@ -100,7 +100,22 @@ class Optimizer(OptimizerAPI):
             self._slots.update(zip([name for name, _ in group], lists))
         self._wd_mask = [self._use_weight_decay(v) for v in variables]
         self._build_extra(variables)
+        self._owns_weights = self._adopt_weights(variables)
+        self._direct = None
         self.built = True
+
+    def _adopt_weights(self, variables):
+        """Move the variables' storage into a flat "weight" buffer (each `v.data` becomes a
+        view), so the update is applied chunk by chunk while the chunk is in cache instead
+        of in one more pass over all the weights. A variable already backed by someone
+        else's buffer (e.g. a second optimizer) keeps its storage, and then none move."""
+        if not self._fast or any(v.data.base is not None or not v.data.flags.c_contiguous
+                                 for v in variables):
+            return False
+        for v, view in zip(variables, self._store.add("weight")):
+            view[...] = v.data
+            v.data = view
+        return True
 
     def _add_slots(self, variables, group):
         """Flat-backed slot variables named like Keras's, created interleaved per variable."""
@@ -160,6 +175,11 @@ class Optimizer(OptimizerAPI):
         known = self._trainable_variables_indices
         present = []
         missing = None
+        # large gradients are read in place unless a step reads the flat copy (clipping,
+        # loss scaling, accumulation, or a custom per-variable update_step)
+        direct = None if (self._clipping or self.loss_scale_factor is not None
+                          or self.gradient_accumulation_steps or not self._fast) else {}
+        self._direct = direct
         for g, v in zip(grads, variables):
             i = known.get(id(v))
             if i is None:
@@ -184,7 +204,10 @@ class Optimizer(OptimizerAPI):
                     f"{self.name}: the gradient for variable {v.path!r} has dtype {arr.dtype}; "
                     "expected a real (float) gradient"
                 )
-            dst[...] = arr
+            if direct is not None and arr.size >= CHUNK and arr.dtype == dst.dtype and arr.flags.c_contiguous:
+                direct[i] = arr.reshape(-1)  # read in place by the update: no copy
+            else:
+                dst[...] = arr
             present.append(i)
         if not present:
             raise ValueError("No gradients provided for any variable.")
@@ -228,6 +251,7 @@ class Optimizer(OptimizerAPI):
                 v.assign(v.constraint(v))
         it = self._iterations.data
         it[()] = it.item() + 1  # much cheaper than a 0-d ufunc call
+        self._direct = None  # do not keep this step's gradient arrays alive
 
     def _update(self, segs):
         """Clip, decay and update the variables of `segs` (one real optimizer step)."""
@@ -243,20 +267,34 @@ class Optimizer(OptimizerAPI):
         variables = self._trainable_variables
         shaped = self._store.shaped
         constants = {}
+        owned = self._owns_weights
         for seg in segs:
             dt = seg.group.dtype
             c = constants.get(dt)
             if c is None:
                 c = constants[dt] = self._step_constants(dt, lr, step)
-            for part in seg.parts:
-                name, add = self._update_flat(part, c)
-            deltas = shaped[name]
             if wd:  # decoupled decay first: w <- w * (1 - weight_decay * lr)
                 factor, mask = dt.type(1.0 - wd * lr), self._wd_mask
                 for i in seg.members:
                     if mask[i]:
                         vd = variables[i].data
                         vd *= factor
+            direct = self._direct
+            for part, src in zip(seg.parts, seg.direct):
+                if src is not None and direct:
+                    flat = direct.get(src[0])
+                    if flat is not None:
+                        part = {**part, "grad": flat[src[1]:src[2]]}
+                name, add = self._update_flat(part, c)
+                if owned:  # the chunk of the weights is updated while it is in cache
+                    w = part["weight"]
+                    if add:
+                        w += part[name]
+                    else:
+                        w -= part[name]
+            if owned:
+                continue
+            deltas = shaped[name]
             if add:
                 for i in seg.members:
                     vd = variables[i].data
