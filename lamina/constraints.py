@@ -7,13 +7,12 @@ no gradient (`variable.assign(constraint(variable))` writes it back). Norms are 
 along `axis` (an int or a tuple/list of ints), with Keras's epsilon placement:
 w * desired / (epsilon + norm), epsilon = 1e-7.
 """
-import difflib
-import inspect
 
 import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, data_of
+from lamina.registry import Registry
 
 
 def _values(w):
@@ -134,60 +133,6 @@ ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update(max_norm=MaxNorm, non_neg=NonNeg, unit_norm=UnitNorm, min_max_norm=MinMaxNorm)
 
 
-def _lookup(name, custom_objects=None):
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
-    if cls is None:
-        valid = sorted(ALL_OBJECTS_DICT)
-        close = difflib.get_close_matches(name, valid, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown constraint {name!r}{hint} Valid names: {', '.join(valid)}")
-    return cls
-
-
-def serialize(constraint):
-    """A Keras-style config dict {"module", "class_name", "config", "registered_name"}."""
-    if constraint is None or isinstance(constraint, str):
-        return constraint
-    if not hasattr(constraint, "get_config"):
-        raise ValueError(
-            f"Cannot serialize constraint {constraint!r}: it has no get_config(); subclass "
-            "lamina.constraints.Constraint"
-        )
-    name = type(constraint).__name__
-    builtin = ALL_OBJECTS_DICT.get(name) is type(constraint)
-    return {
-        "module": "keras.constraints" if builtin else type(constraint).__module__,
-        "class_name": name,
-        "config": constraint.get_config(),
-        "registered_name": None if builtin else name,
-    }
-
-
-def deserialize(config, custom_objects=None):
-    """A constraint instance from a name or a dict made by `serialize`."""
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)()
-    if isinstance(config, dict):
-        if "class_name" not in config:
-            raise ValueError(f"constraint config {config!r} has no 'class_name' key")
-        cls = _lookup(config["class_name"], custom_objects)
-        return cls.from_config(dict(config.get("config") or {}))
-    raise TypeError(
-        f"constraints.deserialize expects a name or a config dict, got {type(config).__name__}"
-    )
-
-
-def get(identifier):
-    """A constraint from a name, a config dict, a class, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier {identifier!r}: pass a name such as "
-        "'max_norm', a config dict, a Constraint or a callable(w) -> w"
-    )
+_REGISTRY = Registry("constraint", "keras.constraints", ALL_OBJECTS_DICT,
+                     "a name such as 'max_norm', a config dict, a Constraint or a callable(w) -> w")
+serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get

@@ -5,7 +5,6 @@ Calling a regularizer on a weight tensor returns a scalar lamina Tensor built fr
 L1 = l1 * sum(|x|), L2 = l2 * sum(x^2) (no 1/2 factor).
 """
 import difflib
-import inspect
 import math
 import numbers
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from lamina import ops
 from lamina.engine.tensor import Tensor
+from lamina.registry import Registry
 
 
 def validate_float_arg(value, name):
@@ -156,60 +156,6 @@ ALL_OBJECTS_DICT.update(l1=L1, l2=L2, l1l2=L1L2, l1_l2=L1L2, orthogonal_regulari
 _NAME_DEFAULTS = {"l1_l2": {"l1": 0.01, "l2": 0.01}}
 
 
-def _lookup(name, custom_objects=None):
-    cls = (custom_objects or {}).get(name) or ALL_OBJECTS_DICT.get(name)
-    if cls is None:
-        valid = sorted(ALL_OBJECTS_DICT)
-        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)  # short names
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Unknown regularizer {name!r}{hint} Valid names: {', '.join(valid)}")
-    return cls
-
-
-def serialize(regularizer):
-    """A Keras-style config dict {"module", "class_name", "config", "registered_name"}."""
-    if regularizer is None or isinstance(regularizer, str):
-        return regularizer
-    if not hasattr(regularizer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize regularizer {regularizer!r}: it has no get_config(); subclass "
-            "lamina.regularizers.Regularizer"
-        )
-    name = type(regularizer).__name__
-    builtin = ALL_OBJECTS_DICT.get(name) is type(regularizer)
-    return {
-        "module": "keras.regularizers" if builtin else type(regularizer).__module__,
-        "class_name": name,
-        "config": regularizer.get_config(),
-        "registered_name": None if builtin else name,
-    }
-
-
-def deserialize(config, custom_objects=None):
-    """A regularizer instance from a name or a dict made by `serialize`."""
-    if isinstance(config, str):
-        return _lookup(config, custom_objects)(**_NAME_DEFAULTS.get(config, {}))
-    if isinstance(config, dict):
-        if "class_name" not in config:
-            raise ValueError(f"regularizer config {config!r} has no 'class_name' key")
-        cls = _lookup(config["class_name"], custom_objects)
-        return cls.from_config(dict(config.get("config") or {}))
-    raise TypeError(
-        f"regularizers.deserialize expects a name or a config dict, got {type(config).__name__}"
-    )
-
-
-def get(identifier):
-    """A regularizer from a name, a config dict, a class, an instance or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier {identifier!r}: pass a name such as 'l2', "
-        "a config dict, a Regularizer or a callable(weights) -> scalar"
-    )
+_REGISTRY = Registry("regularizer", "keras.regularizers", ALL_OBJECTS_DICT,
+                     "a name such as 'l2', a config dict, a Regularizer or a callable(weights) -> scalar", name_defaults=_NAME_DEFAULTS, cutoff=0.5)
+serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get
