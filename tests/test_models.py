@@ -206,3 +206,23 @@ def test_default_names_follow_keras_snake_case():
     assert layers.MaxPooling2D().name == "max_pooling2d"
     assert layers.LSTM(2).name == "lstm" and layers.SimpleRNN(2).name == "simple_rnn"
     assert layers.Conv2DTranspose(2, 3).name == "conv2d_transpose"
+
+
+def test_feature_extraction_from_a_sequential_model():
+    """The course's pattern: a Model from model.input to every layer's output."""
+    model = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(2, 3, activation="relu"),
+                              layers.Flatten(), layers.Dense(3)])
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
+    extractor = keras.Model(inputs=model.input, outputs=[layer.output for layer in model.layers])
+    feats = extractor.predict(x, verbose=0)
+    assert [f.shape for f in feats] == [(2, 6, 6, 2), (2, 72), (2, 3)]
+    np.testing.assert_allclose(feats[-1], model.predict(x, verbose=0), rtol=1e-6)
+    assert model.output.shape == (None, 3) and model.input.shape == (None, 8, 8, 1)
+
+
+def test_layer_output_follows_the_latest_build_of_a_growing_sequential():
+    model = keras.Sequential()
+    model.add(layers.Dense(4, input_shape=(3,)))  # builds
+    model.add(layers.Dense(2))  # rebuilds: layer 0 is called again
+    sub = keras.Model(model.inputs, model.layers[0].output)
+    assert sub.predict(np.ones((1, 3), np.float32), verbose=0).shape == (1, 4)

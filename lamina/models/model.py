@@ -29,6 +29,22 @@ class Model(Trainer, Layer):
         Layer.__init__(self, trainable=trainable, name=name, dtype=dtype, **kwargs)
         Trainer.__init__(self)
 
+    @property
+    def input(self):
+        """The model's symbolic input (a list when it has several)."""
+        inputs = self.__dict__.get("inputs")
+        if not inputs:
+            raise AttributeError(f"model {self.name!r} has no symbolic input yet: build it or call it on data")
+        return inputs[0] if len(inputs) == 1 else list(inputs)
+
+    @property
+    def output(self):
+        """The model's symbolic output (a list when it has several)."""
+        outputs = self.__dict__.get("outputs")
+        if not outputs:
+            raise AttributeError(f"model {self.name!r} has no symbolic output yet: build it or call it on data")
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
     def get_layer(self, name=None, index=None):
         """The layer with this `name` (or at this `index` of `model.layers`)."""
         if index is not None:

@@ -81,6 +81,7 @@ class Sequential(Model):
                 "build((None, n_features))"
             )
         input_shape = tuple(input_shape)
+        self._forget_previous_build()
         if self._input_layer is not None and tuple(self._input_layer.batch_shape[1:]) == input_shape[1:]:
             x = self._input_layer.output_tensor
         else:
@@ -96,6 +97,13 @@ class Sequential(Model):
         self.outputs = [x]
         self._build_shapes = input_shape
         self.built = True
+
+    def _forget_previous_build(self):
+        """Drop the layer calls recorded by this model's previous build, so `layer.output`
+        refers to the current graph (each `add` to a model with an input shape rebuilds it)."""
+        for t in getattr(self, "_layer_outputs", []):
+            node = t._keras_history[0]
+            node.layer._call_nodes = [n for n in node.layer._call_nodes if n is not node]
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
