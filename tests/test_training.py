@@ -247,3 +247,62 @@ def test_progress_output_one_line_per_epoch_when_not_a_terminal(capsys):
     assert capsys.readouterr().out.startswith("2/2 - ")
     model.fit(x, y, epochs=1, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_multi_input_multi_output_like_the_course():
+    """Dict/list inputs by Input name, list and dict losses/metrics, Keras 3's history keys."""
+    rng = np.random.default_rng(0)
+    title = keras.Input(shape=(20,), name="title")
+    body = keras.Input(shape=(20,), name="text_body")
+    tags = keras.Input(shape=(5,), name="tags")
+    features = layers.Dense(16, activation="relu")(layers.Concatenate()([title, body, tags]))
+    priority = layers.Dense(1, activation="sigmoid", name="priority")(features)
+    department = layers.Dense(4, activation="softmax", name="department")(features)
+    model = keras.Model(inputs=[title, body, tags], outputs=[priority, department])
+    xs = [rng.integers(0, 2, (64, 20)), rng.integers(0, 2, (64, 20)), rng.integers(0, 2, (64, 5))]
+    ys = [rng.random((64, 1)), np.eye(4)[rng.integers(0, 4, 64)]]
+    keys = ["department_accuracy", "department_loss", "loss", "priority_loss", "priority_mean_absolute_error"]
+    model.compile(optimizer="rmsprop", loss=["mean_squared_error", "categorical_crossentropy"],
+                  metrics=[["mean_absolute_error"], ["accuracy"]])
+    h = model.fit(xs, ys, epochs=1, verbose=0)
+    assert sorted(h.history) == keys
+    res = model.evaluate(xs, ys, verbose=0, return_dict=True)
+    assert res["loss"] == pytest.approx(res["priority_loss"] + res["department_loss"], rel=1e-5)
+    assert len(model.evaluate(xs, ys, verbose=0)) == 5
+    model.compile(optimizer="rmsprop",
+                  loss={"priority": "mean_squared_error", "department": "categorical_crossentropy"},
+                  metrics={"priority": ["mean_absolute_error"], "department": ["accuracy"]})
+    h = model.fit({"title": xs[0], "text_body": xs[1], "tags": xs[2]},
+                  {"priority": ys[0], "department": ys[1]}, epochs=1, verbose=0)
+    assert sorted(h.history) == keys
+
+
+def test_custom_metric_subclass_with_add_weight():
+    class RootMeanSquaredError(keras.metrics.Metric):  # as the course writes it
+        def __init__(self, name="rmse", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.mse_sum = self.add_weight(name="mse_sum", initializer="zeros")
+            self.total_samples = self.add_weight(name="total_samples", initializer="zeros", dtype="int32")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_true = keras.ops.one_hot(y_true, num_classes=keras.ops.shape(y_pred)[1])
+            self.mse_sum.assign_add(keras.ops.sum(keras.ops.square(y_true - y_pred)))
+            self.total_samples.assign_add(keras.ops.shape(y_pred)[0])
+
+        def result(self):
+            return keras.ops.sqrt(self.mse_sum / keras.ops.cast(self.total_samples, "float32"))
+
+        def reset_state(self):
+            self.mse_sum.assign(0.0)
+            self.total_samples.assign(0)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 5)).astype("float32"), rng.integers(0, 10, 64)
+    model = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy", RootMeanSquaredError()])
+    h = model.fit(x, y, batch_size=64, epochs=1, verbose=0, shuffle=False)
+    assert sorted(h.history) == ["accuracy", "loss", "rmse"]
+    p = model.predict(x, verbose=0)  # weights after the single step: recompute with the metric's formula
+    model.evaluate(x, y, batch_size=64, verbose=0)
+    expected = np.sqrt(np.sum((np.eye(10)[y] - p) ** 2) / 64)
+    assert model.evaluate(x, y, batch_size=64, verbose=0, return_dict=True)["rmse"] == pytest.approx(expected, rel=1e-5)

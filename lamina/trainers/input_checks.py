@@ -52,7 +52,11 @@ def check_features(model, x):
     expected = _model_input_shapes(model)
     if expected is None:
         return
-    flat = tree.flatten(x)
+    names = getattr(model, "input_names", None)
+    if isinstance(x, dict) and names and all(n in x for n in names):
+        flat = [x[n] for n in names]  # inputs given by their Input names
+    else:
+        flat = tree.flatten(x)
     if len(flat) != len(expected):
         raise ValueError(
             f"model {model.name!r} has {len(expected)} input(s) but got {len(flat)} array(s) in x"

@@ -148,11 +148,19 @@ class Trainer:
                 logs[m.name] = m.result()
             if self._compile_metrics is not None and self._compile_metrics.built:
                 logs.update(self._compile_metrics.results())
+        known = {id(m) for m in self._own_metrics()}
         for m in self.metrics:  # metrics a subclass adds by overriding `metrics`
-            if m.name not in logs:
+            if id(m) not in known and m.name not in logs:
                 r = m.result()
                 logs.update(r) if isinstance(r, dict) else logs.__setitem__(m.name, r)
         return pythonify(logs)
+
+    def _own_metrics(self):
+        """The loss trackers and compiled metrics (named with output prefixes in the logs)."""
+        own = [self._loss_tracker] + list(self._output_loss_trackers) if self.compiled else []
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            own += self._compile_metrics.metrics
+        return own
 
     def get_metrics_result(self):
         return LazyLogs(self)
