@@ -11,3 +11,4 @@ from lamina.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F40
 from lamina.callbacks.model_checkpoint import ModelCheckpoint  # noqa: F401,E402
 from lamina.callbacks.terminate_on_nan import TerminateOnNaN  # noqa: F401,E402
 from lamina.callbacks.backup_and_restore import BackupAndRestore  # noqa: F401
+from lamina.callbacks.tensorboard import TensorBoard  # noqa: F401

@@ -14,3 +14,11 @@ def register_keras_serializable(package="Custom", name=None):
     from lamina.saving import register_keras_serializable as register  # noqa: PLC0415
 
     return register(package=package, name=name)
+
+
+def plot_model(model, to_file="model.png", **kwargs):
+    """Not available: drawing the graph needs pydot and Graphviz; see `model.summary()`."""
+    raise NotImplementedError(
+        "lamina.utils.plot_model is not implemented (it needs pydot and Graphviz); "
+        "model.summary() prints the layers, their shapes and connections"
+    )
