@@ -56,16 +56,10 @@ def _check_positive(name, value):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps).
+class _StepDecay(LearningRateSchedule):
+    """Shared by the decays driven by `step / decay_steps` (floored with `staircase`)."""
 
-    With `staircase=True` the exponent is `floor(step / decay_steps)` (a step function).
-    """
-
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="ExponentialDecay",
-    ):  # fmt: skip
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         _check_positive("decay_steps", decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -73,12 +67,11 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step):
+    def _progress(self, step):
+        """(dtype, step / decay_steps, floored when staircase)."""
         dt = _lr_dtype(self.initial_learning_rate)
         p = _step(step, dt) / dt.type(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return _result(dt.type(self.initial_learning_rate) * dt.type(self.decay_rate) ** p, dt)
+        return dt, (np.floor(p) if self.staircase else p)
 
     def get_config(self):
         return {
@@ -88,6 +81,21 @@ class ExponentialDecay(LearningRateSchedule):
             "staircase": self.staircase,
             "name": self.name,
         }
+
+
+class ExponentialDecay(_StepDecay):
+    """lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps).
+
+    With `staircase=True` the exponent is `floor(step / decay_steps)` (a step function).
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        dt, p = self._progress(step)
+        return _result(dt.type(self.initial_learning_rate) * dt.type(self.decay_rate) ** p, dt)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -167,39 +175,20 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """lr(step) = initial_learning_rate / (1 + decay_rate * step / decay_steps).
 
     With `staircase=True`, `step / decay_steps` is floored.
     """
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="InverseTimeDecay",
-    ):  # fmt: skip
-        _check_positive("decay_steps", decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
+                 name="InverseTimeDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        dt = _lr_dtype(self.initial_learning_rate)
-        p = _step(step, dt) / dt.type(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
+        dt, p = self._progress(step)
         denom = dt.type(1) + dt.type(self.decay_rate) * p
         return _result(dt.type(self.initial_learning_rate) / denom, dt)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 class CosineDecay(LearningRateSchedule):
