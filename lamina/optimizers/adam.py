@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from lamina import _native
 from lamina.optimizers.base import Optimizer
 
 
@@ -53,6 +54,18 @@ class Adam(Optimizer):
         alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         t_ = dtype.type
         return t_(1 - self.beta_1), t_(1 - self.beta_2), t_(alpha), t_(self.epsilon)
+
+    def _native_rule(self):
+        kernels = _native.optim
+        if kernels is None or type(self)._update_flat is not Adam._update_flat:
+            return None
+        fused, amsgrad = kernels.adam, self.amsgrad
+
+        def rule(b, c):
+            one_minus_b1, one_minus_b2, alpha, eps = c
+            fused(b["weight"], b["grad"], b["momentum"], b["velocity"],
+                  b["velocity_hat"] if amsgrad else None, one_minus_b1, one_minus_b2, alpha, eps)
+        return rule
 
     def _update_flat(self, b, c):
         one_minus_b1, one_minus_b2, alpha, eps = c

@@ -54,6 +54,14 @@ class Optimizer(OptimizerAPI):
         return (buffer name, add): the variable gets `+= buffer` if add else `-= buffer`."""
         raise NotImplementedError(f"{type(self).__name__} does not define _update_flat")
 
+    def _native_rule(self):
+        """A compiled fused update `rule(b, c)` for float32 chunks, or None (the default).
+
+        `b` and `c` are as for `_update_flat`, plus `b["weight"]`; the rule updates the slots
+        and the weights in one pass, bitwise-identically to `_update_flat` followed by the
+        weight update (lamina/_native). Only used when the optimizer owns the weights."""
+        return None
+
     def _uses_fast_path(self):
         """The flat-buffer path runs unless a subclass brings its own `update_step`."""
         cls = type(self)
@@ -288,11 +296,13 @@ class Optimizer(OptimizerAPI):
         shaped = self._store.shaped
         constants = {}
         owned = self._owns_weights
+        native = self._native_rule() if owned else None
         for seg in segs:
             dt = seg.group.dtype
             c = constants.get(dt)
             if c is None:
                 c = constants[dt] = self._step_constants(dt, lr, step)
+            rule = native if dt == np.float32 else None
             if wd:  # decoupled decay first: w <- w * (1 - weight_decay * lr)
                 factor, mask = dt.type(1.0 - wd * lr), self._wd_mask
                 for i in seg.members:
@@ -305,6 +315,9 @@ class Optimizer(OptimizerAPI):
                     flat = direct.get(src[0])
                     if flat is not None:
                         part = {**part, "grad": flat[src[1]:src[2]]}
+                if rule is not None:
+                    rule(part, c)
+                    continue
                 name, add = self._update_flat(part, c)
                 if owned:  # the chunk of the weights is updated while it is in cache
                     w = part["weight"]

@@ -1,6 +1,7 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 import numpy as np
 
+from lamina import _native
 from lamina.optimizers.base import Optimizer
 
 
@@ -54,6 +55,18 @@ class RMSprop(Optimizer):
     def _step_constants(self, dtype, lr, step):
         t = dtype.type
         return t(self.rho), t(1 - self.rho), t(lr), t(self.momentum), t(self.epsilon)
+
+    def _native_rule(self):
+        kernels = _native.optim
+        if (kernels is None or self.centered or self.momentum > 0
+                or type(self)._update_flat is not RMSprop._update_flat):
+            return None
+        fused = kernels.rmsprop
+
+        def rule(b, c):
+            rho, one_minus_rho, lr, _, eps = c
+            fused(b["weight"], b["grad"], b["velocity"], rho, one_minus_rho, lr, eps)
+        return rule
 
     def _update_flat(self, b, c):
         rho, one_minus_rho, lr, momentum, eps = c

@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from lamina import _native
 from lamina.optimizers.base import Optimizer
 
 
@@ -47,6 +48,17 @@ class SGD(Optimizer):
 
     def _step_constants(self, dtype, lr, step):
         return dtype.type(lr), dtype.type(self.momentum)
+
+    def _native_rule(self):
+        kernels = _native.optim
+        if kernels is None or type(self)._update_flat is not SGD._update_flat:
+            return None
+        fused, has_momentum, nesterov = kernels.sgd, self.momentum != 0, bool(self.nesterov)
+
+        def rule(b, c):
+            lr, momentum = c
+            fused(b["weight"], b["grad"], b["momentum"] if has_momentum else None, lr, momentum, nesterov)
+        return rule
 
     def _update_flat(self, b, c):
         lr, momentum = c

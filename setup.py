@@ -1,0 +1,23 @@
+"""Build the optional C kernels (lamina/_native). Everything else is in pyproject.toml.
+
+`optional=True`: without a working C compiler the install still succeeds and lamina uses
+its NumPy implementation of the same kernels (bitwise-identical results, slower).
+"""
+import sys
+
+from setuptools import Extension, setup
+
+# IEEE float32 semantics exactly as NumPy's: no FMA contraction, no fast-math reassociation;
+# -fno-math-errno only lets sqrtf vectorize (it changes no result).
+UNIX_FLAGS = ["-O3", "-std=c11", "-fno-math-errno", "-ffp-contract=off"]
+
+setup(
+    ext_modules=[
+        Extension(
+            "lamina._native._optim",
+            sources=["lamina/_native/_optim.c"],
+            extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
+            optional=True,
+        )
+    ]
+)
