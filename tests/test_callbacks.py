@@ -614,10 +614,3 @@ def test_keras_names_exported():
     r = ReduceLROnPlateau()
     assert (r.monitor, r.factor, r.patience, r.verbose, r.mode, r.min_delta, r.cooldown,
             r.min_lr) == ("val_loss", 0.1, 10, 0, "auto", 1e-4, 0, 0.0)
-
-
-def test_unavailable_tools_say_what_to_use_instead():
-    import lamina
-
-    with pytest.raises(NotImplementedError, match="summary"):
-        lamina.utils.plot_model(None)

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import socket
+import tarfile
 import threading
 
 import pytest
@@ -152,8 +153,17 @@ def test_get_file_keras_api(tmp_path, server):
     with pytest.raises(OSError, match="404"):
         get_file("missing.bin", server.url + "missing.bin", cache_dir=str(tmp_path))
     assert sorted(os.listdir(tmp_path / "datasets")) == ["blob.bin"]
-    with pytest.raises(NotImplementedError, match="extract"):
-        get_file("a.tar.gz", server.url + "a.tar.gz", extract=True, cache_dir=str(tmp_path))
+    # extraction over HTTP (layout and safety: tests/test_get_file_extract.py)
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w:gz") as tar:
+        info = tarfile.TarInfo("pkg/readme.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    server.files["a.tar.gz"] = (tar_bytes.getvalue(), "ok")
+    folder = get_file("a.tar.gz", server.url + "a.tar.gz", extract=True, cache_dir=str(tmp_path))
+    assert folder == os.path.join(str(tmp_path), "datasets", "a_extracted")
+    with open(os.path.join(folder, "pkg", "readme.txt"), "rb") as f:
+        assert f.read() == b"hi"
 
 
 def test_progress_bar_redraws_at_most_ten_times_a_second(monkeypatch):

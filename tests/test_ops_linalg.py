@@ -100,9 +100,10 @@ def test_norm(ord_, axis, keepdims):
              ref=lambda a: np.linalg.norm(a, ord=ord_, axis=axis, keepdims=keepdims), away_from=0.0)
 
 
-def test_norm_unsupported_raises():
-    with pytest.raises(NotImplementedError, match="ord"):
-        ops.norm(np.ones((3, 3)), ord="nuc", axis=(0, 1))
+def test_norm_invalid_matrix_ord_raises():
+    # matrix norms (incl. "nuc") are in tests/test_ops_linalg_decomp.py; ord=3 is not one
+    with pytest.raises(ValueError, match="ord"):
+        ops.norm(np.ones((3, 3)), ord=3, axis=(0, 1))
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])

@@ -51,6 +51,17 @@ class Leaf(Node):
         Node.__init__(self, (), None, shape, dtype, None)
 
 
+class VariableLeaf(Leaf):
+    """A Variable's leaf; `owner()` gives the Variable back (a weak reference), so that a
+    walk of the graph can tell which variables a computation read (custom_gradient)."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, shape, dtype, owner):
+        Leaf.__init__(self, shape, dtype)
+        self.owner = owner
+
+
 def _second_order(g, need):
     raise NotImplementedError(
         "this value is a gradient computed by an inner GradientTape; lamina's backward pass "
@@ -87,19 +98,23 @@ def unbroadcast(g, shape):
 
 
 def _recorded_by(node, tape):
-    """Whether the walk for `tape` may go through `node` (leaves have `tapes=None`)."""
-    return node.tapes is not None and (tape is None or tape in node.tapes)
+    """Whether the walk for `tape` may go through `node` (leaves have `tapes=None`; nodes
+    made before the tape's last `reset()` are forgotten by it)."""
+    return node.tapes is not None and (
+        tape is None or (tape in node.tapes and node.seq > getattr(tape, "_since", -1))
+    )
 
 
 def _leading_nodes(target, tape, wanted):
     """(recorded nodes on a path from a `wanted` node to `target`, parents first; every node
     on such a path, leaves included). Iterative: no recursion limit on long chains."""
     seen, stack, recorded = {target}, [target], []
+    since = getattr(tape, "_since", -1)  # GradientTape.reset() forgets older nodes
     while stack:  # every node `tape` recorded upstream of the target
         node = stack.pop()
         tapes = node.tapes
-        if tapes is None or (tape is not None and tape not in tapes):
-            continue  # a leaf, or a value this tape did not record: a constant here
+        if tapes is None or (tape is not None and (tape not in tapes or node.seq < since)):
+            continue  # a leaf, or a value this tape did not record (or forgot): a constant here
         recorded.append(node)
         for p in node.parents:
             if p is not None and p not in seen:

@@ -4,7 +4,7 @@ import contextlib
 import numpy as np
 
 from lamina.engine import tree
-from lamina.engine.graph import STATE, Leaf, backprop, barrier
+from lamina.engine.graph import STATE, Leaf, _creation_order, backprop, barrier
 from lamina.engine.tensor import Tensor, Variable, as_array
 
 
@@ -52,6 +52,7 @@ class GradientTape:
         self._lent = []  # (tensor, Leaf) given to untracked tensors by `watch`, taken back on exit
         self._used = False
         self._active = False
+        self._since = -1  # nodes numbered at or below this were recorded before a reset()
 
     def __enter__(self):
         if self._active:
@@ -85,9 +86,11 @@ class GradientTape:
             _refresh_state()
 
     def reset(self):
-        """Forget everything recorded so far (the tape keeps recording if active)."""
+        """Forget everything recorded so far: watches and operations (the tape keeps recording
+        if active). Values computed before the reset are constants to this tape afterwards."""
         self._watched = {}
         self._used = False
+        self._since = next(_creation_order)
         if self._active:
             _refresh_state()
 

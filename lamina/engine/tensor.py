@@ -4,10 +4,12 @@ A `Tensor` is an immutable value (`.data`, a NumPy array) plus, when it was prod
 recorded op, the graph node that made it. A `Variable` is named mutable state (weights):
 a Tensor whose array is updated in place by `assign*`, and a permanent leaf of the graph.
 """
+import weakref
+
 import numpy as np
 
 from lamina.engine import dtypes
-from lamina.engine.graph import STATE, Leaf, Node
+from lamina.engine.graph import STATE, Node, VariableLeaf
 
 
 class Tensor:
@@ -138,7 +140,7 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.constraint = constraint
         self.regularizer = None
-        self._leaf = Leaf(self.data.shape, self.data.dtype)
+        self._leaf = VariableLeaf(self.data.shape, self.data.dtype, weakref.ref(self))
 
     @property
     def value(self):

@@ -36,6 +36,11 @@ from lamina.layers.rnn import (  # noqa: F401,E402
     TimeDistributed, Wrapper,
 )
 from lamina.layers.attention import Attention, MultiHeadAttention  # noqa: F401,E402
+from lamina.layers.preprocessing import (  # noqa: F401,E402
+    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, RandomBrightness,
+    RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+    Resizing, StringLookup, TextVectorization,
+)
 
 # Keras's short aliases of the convolution and pooling layers
 Convolution1D, Convolution2D = Conv1D, Conv2D

@@ -20,6 +20,7 @@ from lamina.losses.probabilistic import (  # noqa: F401
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, kl_divergence, poisson, sparse_categorical_crossentropy,
 )
+from lamina.losses.overlap import Dice, Tversky, dice, tversky  # noqa: F401
 from lamina.losses.regression import (  # noqa: F401
     CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredError, MeanSquaredLogarithmicError, cosine_similarity, huber, log_cosh,
@@ -42,6 +43,7 @@ ALL_OBJECTS = (
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge, TripletLoss,
+    Dice, Tversky, dice, tversky,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,

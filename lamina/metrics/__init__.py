@@ -33,6 +33,7 @@ from lamina.metrics.confusion import (  # noqa: F401
     AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
 )
 from lamina.metrics.f_score import F1Score, FBetaScore  # noqa: F401
+from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: F401
 from lamina.metrics.metric import Metric  # noqa: F401
 from lamina.metrics.probabilistic import (  # noqa: F401
     BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
@@ -56,6 +57,7 @@ ALL_OBJECTS = (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     F1Score, FBetaScore,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
 )  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({_to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})

@@ -1,4 +1,5 @@
-"""Functional models: a graph of layer calls from `Input` tensors to outputs, replayed on data."""
+"""Functional models: a graph of layer and `keras.ops` calls from `Input` tensors to outputs,
+replayed on data."""
 from lamina.engine import tree
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
@@ -60,12 +61,15 @@ class Functional(Model):
         self.inputs = _check_symbolic(inputs, "inputs")
         self.outputs = _check_symbolic(outputs, "outputs")
         self._nodes = graph_nodes(self.inputs, self.outputs)
-        layers = [t._keras_history[0].layer for t in self.inputs if t._keras_history]
+        # every layer and keras.ops operation of the graph (the summary's rows); `layers`
+        # lists only the Layers, as in Keras
+        operations = [t._keras_history[0].layer for t in self.inputs if t._keras_history]
         for node in self._nodes:
-            if not any(node.layer is l for l in layers):
-                layers.append(node.layer)
-        for layer in layers:
-            if not any(layer is l for l in self._layers):
+            if not any(node.layer is l for l in operations):
+                operations.append(node.layer)
+        self._operations = operations
+        for layer in operations:
+            if isinstance(layer, Layer) and not any(layer is l for l in self._layers):
                 self._layers.append(layer)
         self.output_names = [t._keras_history[0].layer.name for t in self.outputs]
         self.input_names = [t.name for t in self.inputs]
@@ -105,7 +109,8 @@ class Functional(Model):
                 lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, (node.args, node.kwargs)
             )
             outs = node.layer(*args, **kwargs)
-            for t, v in zip(node.flat_outputs, tree.flatten(outs) if len(node.flat_outputs) > 1 else [outs]):
+            flat = tree.flatten(outs) if tree.is_nested(node.outputs) else [outs]
+            for t, v in zip(node.flat_outputs, flat):
                 values[id(t)] = v
         return tree.pack_as(self._outputs_struct, [values[id(t)] for t in self.outputs])
 

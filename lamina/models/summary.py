@@ -2,6 +2,7 @@
 import numpy as np
 
 from lamina.layers.input_layer import InputLayer
+from lamina.layers.layer import Layer
 
 
 def readable_size(nbytes):
@@ -37,8 +38,8 @@ def _rows(model, expand_nested, depth=0):
     layers = _layers_for_summary(model)
     for layer in layers:
         name = ("   " * depth) + f"{layer.name} ({type(layer).__name__})"
-        if isinstance(layer, InputLayer):
-            params = "0"
+        if isinstance(layer, InputLayer) or not isinstance(layer, Layer):
+            params = "0"  # inputs, and keras.ops operations (Keras shows them as rows too)
         elif layer.built:
             params = f"{layer.count_params():,}"
         else:
@@ -52,6 +53,8 @@ def _rows(model, expand_nested, depth=0):
 def _layers_for_summary(model):
     if hasattr(model, "_stack"):
         return list(model._stack)
+    if hasattr(model, "_operations"):
+        return list(model._operations)  # functional: layers and keras.ops operations
     return list(model.layers)
 
 
@@ -100,7 +103,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
         headers.append("Trainable")
         layers = _layers_for_summary(model)
         for c, layer in zip(cells, layers):
-            c.append("Y" if layer.trainable else "N")
+            c.append("-" if not isinstance(layer, Layer) else "Y" if layer.trainable else "N")
     minimum = [31, 22, 13, 20, 9]
     widths = [max([minimum[i], len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(headers)]
     if line_length:

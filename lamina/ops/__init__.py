@@ -16,6 +16,7 @@ from lamina.ops.activations import (  # noqa: F401
 from lamina.ops.attention import dot_product_attention  # noqa: F401
 from lamina.ops.control import cond, fori_loop, map, scan, switch, vectorized_map, while_loop  # noqa: F401
 from lamina.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: F401
+from lamina.ops.custom_grad import custom_gradient  # noqa: F401
 from lamina.ops.core import (  # noqa: F401
     arange,
     array,
@@ -52,6 +53,8 @@ from lamina.ops.linalg import (  # noqa: F401
     trace,
     vdot,
 )
+from lamina.ops.linalg_decomp import cholesky, det, inv, lstsq, lu_factor, solve, solve_triangular  # noqa: F401
+from lamina.ops.linalg_spectral import eig, eigh, qr, svd  # noqa: F401
 from lamina.ops.logic import (  # noqa: F401
     argpartition,
     argsort,
@@ -223,6 +226,12 @@ from lamina.ops.shape import (  # noqa: F401
     unstack,
     vstack,
 )
+
+# Keep this after every op import: wraps the public ops so that KerasTensor inputs build
+# functional-model nodes (lamina/ops/_dispatch.py); the eager path is unchanged.
+from lamina.ops import _dispatch as _dispatch  # noqa: E402
+
+_dispatch.install(globals())
 
 
 def __getattr__(name):

@@ -3,12 +3,14 @@
 1-D inputs are (N, W, C) with kernels (kw, ...); 2-D inputs (N, H, W, C) with kernels
 (kh, kw, ...). `data_format="channels_first"` is supported by transposing to channels-last
 and back. Padding follows TensorFlow ("same": output ceil(in / stride), extra pad at the
-bottom/right). A convolution is im2col (a strided view copied once into a matrix) and one
-BLAS matmul; the input gradient is a matmul and col2im, looping over the kh*kw kernel
-offsets only.
+bottom/right). A convolution is im2col (every window copied once into a matrix row) and
+one BLAS matmul; the input gradient is a matmul and col2im (windows summed back, looping
+over the kh*kw kernel offsets only). im2col and col2im are compiled kernels when
+`lamina._native.conv` is built (`lamina.ops._conv_kernels`).
 """
 import numpy as np
 
+from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import fdata, record
 
@@ -84,7 +86,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     if kh == kw == 1 and strides == (1, 1):
         cols = xp.reshape(rows, cin)
     else:
-        cols = W.patches(xp, (kh, kw), strides, dil, out_hw).reshape(rows, kh * kw * cin)
+        cols = K.im2col(xp, (kh, kw), strides, dil, out_hw)
     k2 = k.reshape(kh * kw * cin, cout)
     out = (cols @ k2).reshape(nb, out_hw[0], out_hw[1], cout)
 
@@ -96,7 +98,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             gk = gk[0] if n == 1 else gk
         if need[0]:  # d out / d x: scatter g k^T back over the windows
             gcols = (g2 @ k2.T).reshape(nb, out_hw[0], out_hw[1], kh, kw, cin)
-            gx = _lower(W.crop_hw(W.col2im(gcols, xp.shape, strides, dil), pads), n)
+            gx = _lower(W.crop_hw(K.col2im(gcols, xp.shape, strides, dil), pads), n)
         return gx, gk
 
     return record(_lower(out, n), (inputs, kernel), backward)
@@ -194,14 +196,14 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                                                    (left, wo, w_in, strides[1], kw, dil[1])))
     k2 = k.reshape(kh * kw * cout, cin)
     cols = (x.reshape(-1, cin) @ k2.T).reshape(nb, h, w_in, kh, kw, cout)
-    buf = W.col2im(cols, (nb, full[0], full[1], cout), strides, dil)
+    buf = K.col2im(cols, (nb, full[0], full[1], cout), strides, dil)
     out = np.ascontiguousarray(buf[:, top : top + ho, left : left + wo])
 
     def backward(g, need):
         g = g[:, None] if n == 1 else g
         gbuf = np.zeros((nb, full[0], full[1], cout), g.dtype)
         gbuf[:, top : top + ho, left : left + wo] = g
-        gcols = W.patches(gbuf, (kh, kw), strides, dil, (h, w_in)).reshape(nb * h * w_in, kh * kw * cout)
+        gcols = K.im2col(gbuf, (kh, kw), strides, dil, (h, w_in))
         gx = _lower((gcols @ k2).reshape(x.shape), n) if need[0] else None
         gk = None
         if need[1]:

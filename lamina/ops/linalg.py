@@ -1,4 +1,8 @@
-"""Matrix products: matmul (incl. a scipy.sparse left operand), dot, tensordot, einsum, norm."""
+"""Matrix products: matmul (incl. a scipy.sparse left operand), dot, tensordot, einsum.
+
+Also the `keras.ops.linalg` namespace: the solves, factorizations and decompositions live in
+linalg_decomp.py / linalg_spectral.py and `norm` in linalg_norm.py, re-exported at the end.
+"""
 import string
 
 import numpy as np
@@ -186,22 +190,6 @@ def einsum(subscripts, *operands):
     return record(out, tuple(operands), backward)
 
 
-def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (keras.ops name)
-    """Vector norms of order 1, 2 (default) and inf, and the Frobenius norm, with gradients."""
-    from lamina.ops import math, reduce  # noqa: PLC0415
-
-    if ord in (None, 2, "fro", "euclidean") and not (ord == 2 and isinstance(axis, tuple)):
-        return math.sqrt(reduce.sum(math.square(x), axis=axis, keepdims=keepdims))
-    if ord == 1 and not isinstance(axis, tuple):
-        return reduce.sum(math.abs(x), axis=axis, keepdims=keepdims)
-    if ord == np.inf and not isinstance(axis, tuple):
-        return reduce.max(math.abs(x), axis=axis, keepdims=keepdims)
-    raise NotImplementedError(
-        f"norm: ord={ord!r} with axis={axis!r} is not implemented; lamina supports vector norms "
-        "of order 1, 2 and inf, and the Frobenius norm"
-    )
-
-
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum of the diagonal of the (axis1, axis2) matrices of `x`."""
     from lamina.ops.reduce import sum as reduce_sum  # noqa: PLC0415
@@ -225,3 +213,9 @@ def inner(x1, x2):
 
         return multiply(x1, x2)
     return tensordot(x1, x2, axes=([np.ndim(a) - 1], [np.ndim(b) - 1]))
+
+
+# keras.ops.linalg.* names (defined in their own modules, which do not import this one)
+from lamina.ops.linalg_decomp import cholesky, det, inv, lstsq, lu_factor, solve, solve_triangular  # noqa: E402,F401
+from lamina.ops.linalg_norm import norm  # noqa: E402,F401
+from lamina.ops.linalg_spectral import eig, eigh, qr, svd  # noqa: E402,F401

@@ -8,20 +8,25 @@ import difflib
 from lamina.optimizers import schedules  # noqa: F401
 from lamina.optimizers._serialization import deserialize_object, serialize_object
 from lamina.optimizers.adadelta import Adadelta
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adagrad import Adagrad
 from lamina.optimizers.adam import Adam
 from lamina.optimizers.adamax import Adamax
 from lamina.optimizers.adamw import AdamW
 from lamina.optimizers.base import Optimizer
+from lamina.optimizers.ftrl import Ftrl
+from lamina.optimizers.lamb import Lamb
+from lamina.optimizers.lion import Lion
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
 
-ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam)
+ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam,
+               Adafactor, Ftrl, Lamb, Lion)  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 # Keras 3 optimizers lamina does not provide (yet): named in the error message.
 _NOT_IMPLEMENTED = (
-    "adafactor", "ftrl", "lion", "lamb", "muon", "lossscaleoptimizer", "multioptimizer",
+    "muon", "lossscaleoptimizer", "multioptimizer",
     "schedulefreeadamw", "schedulefreesgd",
 )  # fmt: skip
 

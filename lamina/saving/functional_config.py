@@ -1,4 +1,5 @@
-"""Functional models to and from Keras 3's config: layers with their inbound call nodes.
+"""Functional models to and from Keras 3's config: layers (and keras.ops operations, see
+op_config.py) with their inbound call nodes.
 
     {"name", "trainable",
      "layers": [{...serialized layer..., "name": "dense", "inbound_nodes": [
@@ -10,7 +11,7 @@ A node index counts only the calls that belong to this model (a nested functiona
 counts its own creation as call 0, as Keras does).
 """
 from lamina.engine import tree
-from lamina.saving import serialization
+from lamina.saving import op_config, serialization
 from lamina.saving.errors import SavingError
 from lamina.saving.state import keras_functional_order
 
@@ -57,7 +58,10 @@ def get_functional_config(model):
 
     layers = []
     for layer in keras_functional_order(model):
-        entry = serialization.serialize_keras_object(layer)
+        if op_config.is_operation(layer):  # a keras.ops call on symbolic tensors
+            entry = op_config.serialize_operation(layer)
+        else:
+            entry = serialization.serialize_keras_object(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
             {"args": serialize_args(list(n.args)), "kwargs": serialize_args(dict(n.kwargs))}
@@ -91,8 +95,11 @@ def functional_from_config(cls, config, custom_objects=None):
     for data in config["layers"]:
         if not isinstance(data, dict) or not isinstance(data.get("name"), str):
             raise SavingError(f"a layer entry of the functional model has no name: {str(data)[:200]}")
-        layer = serialization.deserialize_keras_object(data, custom_objects=custom_objects)
-        if not isinstance(layer, Layer):
+        if op_config.is_operation_entry(data):
+            layer = op_config.operation_from_config(data, custom_objects=custom_objects)
+        else:
+            layer = serialization.deserialize_keras_object(data, custom_objects=custom_objects)
+        if not isinstance(layer, Layer) and not op_config.is_operation(layer):
             raise SavingError(f"entry {data['name']!r} is a {type(layer).__name__}, not a layer")
         if data["name"] in created:
             raise SavingError(f"two layers are named {data['name']!r}")

@@ -5,7 +5,9 @@ A `.keras` file is a zip of three members (stored, not compressed, as Keras writ
     config.json       the model as `serialize_keras_object` writes it, with compile_config
     model.weights.h5  every variable in Keras's HDF5 layout (layers and optimizer state)
 or `model.weights.npz` instead of the `.h5` member when h5py is not installed or
-`weights_format="npz"` is asked for (lamina reads it; Keras cannot).
+`weights_format="npz"` is asked for (lamina reads it; Keras cannot), plus asset files
+`assets/<layer path>/<file>` for layers that keep state outside variables (vocabularies of
+TextVectorization / StringLookup; see `assets.py`).
 """
 import datetime
 import io
@@ -14,7 +16,7 @@ import os
 import warnings
 import zipfile
 
-from lamina.saving import files, serialization, state, weights_store
+from lamina.saving import assets, files, serialization, state, weights_store
 from lamina.saving.errors import CorruptFileError, SavingError
 
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files lamina's match
@@ -58,6 +60,8 @@ def model_to_bytes(model, weights_format="h5"):
         zf.writestr(weights_store._zip_info(_CONFIG), config)
         name = _WEIGHTS_H5 if weights_format == "h5" else _WEIGHTS_NPZ
         zf.writestr(weights_store._zip_info(name), weights)
+        for member, data in assets.collect(model).items():  # e.g. vocabularies
+            zf.writestr(weights_store._zip_info(member), data)
     return buffer.getvalue()
 
 
@@ -138,6 +142,10 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             state.load_state(model, reader, source)
         except (Exception, RecursionError) as e:  # noqa: BLE001
             files.ensure_saving_error(e, source, "the weights cannot be loaded")
+        try:
+            assets.restore(model, archive)
+        except (Exception, RecursionError) as e:  # noqa: BLE001
+            files.ensure_saving_error(e, source, "the assets (e.g. a vocabulary) cannot be loaded")
         return model
     finally:
         archive.close()

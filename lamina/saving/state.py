@@ -16,7 +16,7 @@ from lamina.saving.keras_names import to_snake_case
 
 # attributes of lamina's own base classes that hold layers Keras would not visit
 _SKIP = frozenset({"_layers", "_own_variables", "_stack", "_input_layer", "_call_nodes",
-                   "_regularized", "_losses", "_train_vars", "_layer_outputs"})
+                   "_regularized", "_losses", "_train_vars", "_layer_outputs", "_operations"})
 
 
 def _is_layer(obj):
@@ -109,15 +109,17 @@ def keras_trainable_order(model):
                 out.append(v)
         children = model_layers(layer)
         for child in children if children is not None else layer._layers:
-            visit(child, trainable)
+            if _is_layer(child):  # keras.ops operations in a functional graph hold no state
+                visit(child, trainable)
 
     visit(model, True)
     return out
 
 
 def keras_functional_order(model):
-    """A functional model's layers ordered as Keras's `map_graph` orders them: by depth from
-    the outputs (inputs first), ties broken by first visit in a depth-first walk."""
+    """A functional model's layers (and keras.ops operations) ordered as Keras's `map_graph`
+    orders them: by depth from the outputs (inputs first), ties broken by first visit in a
+    depth-first walk."""
     input_ids = {id(t) for t in model.inputs}
     finished, in_progress, nodes, first_seen = set(), set(), [], {}
 

@@ -223,11 +223,78 @@ def _chain_one(first, rest):
         yield item
 
 
+class DatasetData:
+    """Batches from a lamina `Dataset` (what `keras.utils.image_dataset_from_directory` & co.
+    return): one fresh pass per epoch; with `steps`, one pass continued across epochs (as
+    Keras does with tf.data), warning when it runs out, unless `restart_each_epoch` (set
+    for validation data: Keras evaluates the same first `validation_steps` batches each
+    epoch). fit's `shuffle` does not apply (the dataset shuffles itself); `class_weight`
+    becomes per-batch sample weights."""
+
+    def __init__(self, dataset, steps=None, class_weight=None):
+        if steps is None and dataset.cardinality() == -1:
+            raise ValueError(
+                "the dataset is infinite (repeat() without a count): pass steps_per_epoch to fit "
+                "(validation_steps for validation data, steps to evaluate/predict)"
+            )
+        self.dataset = dataset
+        self.class_weight = class_weight
+        self._given_steps = steps
+        self._steps = steps if steps is not None else (
+            dataset.cardinality() if dataset.cardinality() >= 0 else None)
+        self._iterator = None
+        self._exhausted = False
+        self.restart_each_epoch = False
+
+    def steps(self):
+        return self._steps
+
+    def _pack(self, item):
+        x, y, sw = unpack_x_y_sample_weight(item)
+        if self.class_weight is not None and y is not None:
+            cw = class_weights_to_sample_weights(y, self.class_weight)
+            sw = cw if sw is None else np.asarray(sw, np.float32) * cw
+        return pack_batch(x, y, sw)
+
+    def first_batch(self):
+        for item in self.dataset.take(1):
+            return unpack_x_y_sample_weight(item)
+        raise ValueError("the dataset is empty: it produced no batch")
+
+    def batches(self):
+        if self._given_steps is None:
+            for item in self.dataset:
+                yield self._pack(item)
+            return
+        if self._iterator is None or self.restart_each_epoch:
+            self._iterator = iter(self.dataset)
+            self._exhausted = False
+        for count in range(self._given_steps):
+            item = next(self._iterator, None) if not self._exhausted else None
+            if item is None:
+                if not self._exhausted:
+                    warnings.warn(
+                        f"the dataset ran out of data after {count} of {self._given_steps} steps "
+                        "this epoch; build it with .repeat() or ask for fewer steps",
+                        stacklevel=3,
+                    )
+                self._exhausted = True
+                return
+            yield self._pack(item)
+
+
 def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, class_weight=None,
               steps=None):
-    """An ArrayData for arrays, else an IterableData (generators, PyDataset)."""
+    """An ArrayData for arrays, a DatasetData for lamina Datasets, else an IterableData
+    (generators, PyDataset)."""
     if x is None:
         raise ValueError("no data: pass x (and y) to fit/evaluate/predict")
+    if getattr(x, "_is_lamina_dataset", False) is True:
+        if y is not None or sample_weight is not None:
+            raise ValueError(
+                "when x is a Dataset it yields (x, y) batches itself; do not pass y or sample_weight"
+            )
+        return DatasetData(x, steps=steps, class_weight=class_weight)
     if is_array_data(x):
         return ArrayData(x, y, sample_weight, batch_size or 32, shuffle, class_weight, steps)
     if y is not None:

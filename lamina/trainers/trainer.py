@@ -279,6 +279,8 @@ class Trainer:
         if validation_data is not None:
             vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
             val = make_data(vx, vy, vsw, validation_batch_size or batch_size, False, None, validation_steps)
+            if hasattr(val, "restart_each_epoch"):  # Keras: validation_steps restart each epoch
+                val.restart_each_epoch = True
             self._prepare(val, "evaluate")
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.steps())

@@ -16,9 +16,24 @@ def register_keras_serializable(package="Custom", name=None):
     return register(package=package, name=name)
 
 
-def plot_model(model, to_file="model.png", **kwargs):
-    """Not available: drawing the graph needs pydot and Graphviz; see `model.summary()`."""
-    raise NotImplementedError(
-        "lamina.utils.plot_model is not implemented (it needs pydot and Graphviz); "
-        "model.summary() prints the layers, their shapes and connections"
-    )
+# dataset and image utilities, imported on first use (keeps `import lamina` fast)
+_LAZY_FUNCTIONS = {
+    "plot_model": "model_plot", "model_to_dot": "model_plot",
+    "Dataset": "dataset",
+    "image_dataset_from_directory": "directory_dataset",
+    "text_dataset_from_directory": "directory_dataset",
+    "timeseries_dataset_from_array": "timeseries_dataset",
+    "split_dataset": "dataset_split",
+    "load_img": "image_utils", "img_to_array": "image_utils",
+    "array_to_img": "image_utils", "save_img": "image_utils",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY_FUNCTIONS:
+        import importlib  # noqa: PLC0415
+
+        value = getattr(importlib.import_module(f"lamina.utils.{_LAZY_FUNCTIONS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lamina.utils' has no attribute {name!r}")

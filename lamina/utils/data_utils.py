@@ -153,18 +153,19 @@ def get_file(
 
     As Keras: an absolute `fname` or `cache_subdir` is used as is; a cached file whose hash
     does not match `file_hash` is downloaded again. `cache_dir` defaults to `lamina_home()`.
-    Archive extraction (`extract`/`untar`) is not supported.
+
+    `extract=True` (or the older `untar=True`, tar only) unpacks a .tar/.tar.gz/.zip archive
+    next to it and returns the folder, with Keras 3's names: `fname="x.tar.gz"` keeps the
+    archive as `x.tar.gz` and extracts into `x_extracted/`; `fname="x"` (no dot) or no fname
+    (the URL's file name, e.g. "x.tgz") keeps the archive as `<name>_archive` and extracts
+    into `<name>/`. Unsafe archives are refused whole (see `lamina.utils.archive`). Unlike
+    Keras, a folder already extracted is reused unless the archive was downloaded again.
     """
     if origin is None:
         raise ValueError("get_file needs `origin`, the URL of the file to download")
-    if extract or untar:
-        raise NotImplementedError(
-            "get_file(extract=True/untar=True) is not supported; open the archive with the "
-            "`tarfile` or `zipfile` module"
-        )
-    del archive_format
     if md5_hash is not None and file_hash is None:
         file_hash, hash_algorithm = md5_hash, "md5"
+    provided_fname = bool(fname)
     if not fname:
         from urllib.parse import urlsplit
 
@@ -173,12 +174,41 @@ def get_file(
             raise ValueError(f"cannot take a file name from origin {origin!r}; pass `fname`")
     base = os.path.expanduser(cache_dir) if cache_dir is not None else lamina_home()
     fpath = os.path.join(base, cache_subdir, os.fspath(fname))
+    if not (extract or untar):
+        return _cached_or_download(origin, fpath, file_hash, hash_algorithm, force_download)[0]
+    archive, folder = extraction_paths(fpath, provided_name=provided_fname)
+    fetched = _cached_or_download(origin, archive, file_hash, hash_algorithm, force_download)[1]
+    if fetched or not os.path.isdir(folder):
+        from lamina.utils.archive import extract_archive  # noqa: PLC0415
+
+        formats = "tar" if untar else archive_format
+        if not extract_archive(archive, folder, formats):
+            import warnings  # noqa: PLC0415
+
+            warnings.warn(
+                f"get_file: could not extract {archive}: it is not an archive of the formats "
+                f"{formats!r} (tar, tar.gz, zip)",
+                stacklevel=2,
+            )
+    return folder
+
+
+def extraction_paths(fpath, provided_name=True):
+    """(archive path, extraction folder) for `get_file(..., extract=True)`, Keras 3's layout."""
+    folder, name = os.path.split(fpath)
+    if provided_name and "." in name:
+        return fpath, os.path.join(folder, name[: name.find(".")] + "_extracted")
+    return os.path.join(folder, name + "_archive"), fpath
+
+
+def _cached_or_download(origin, fpath, file_hash, hash_algorithm, force_download):
+    """(path, whether it was downloaded now)."""
     if os.path.exists(fpath) and not force_download:
         if file_hash is None or validate_file(fpath, file_hash, hash_algorithm):
-            return fpath
+            return fpath, False
         print(
             f"{fpath} does not match its expected hash {file_hash} (incomplete or outdated); "
             "downloading it again",
             file=sys.stderr,
         )
-    return download(origin, fpath, file_hash, hash_algorithm)
+    return download(origin, fpath, file_hash, hash_algorithm), True

@@ -1,0 +1,58 @@
+"""`RandomTranslation`: shift images by a random fraction of their size during training."""
+import numpy as np
+
+from lamina.layers.preprocessing import image_ops
+from lamina.layers.preprocessing.image_base import (
+    BaseImagePreprocessingLayer,
+    check_choice,
+    check_symmetric_factor,
+)
+
+
+def translation_transforms(dx, dy):
+    """Transform rows sampling the input at (x - dx, y - dy): the image moves right by dx
+    and down by dy pixels."""
+    ones, zeros = np.ones_like(dx), np.zeros_like(dx)
+    return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
+
+
+class RandomTranslation(BaseImagePreprocessingLayer):
+    """Shift each image by (u_h * height, u_w * width) pixels, u drawn uniformly per image.
+
+    height_factor / width_factor: f (-> [-f, f]) or (lower, upper), each in [-1, 1];
+    positive values shift down / right. fill_mode: "reflect" (default), "wrap", "constant"
+    (with fill_value) or "nearest"; interpolation: "bilinear" or "nearest" (fractional shifts
+    interpolate). Output: the input's shape, float32.
+    """
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect",
+                 interpolation="bilinear", seed=None, fill_value=0.0, data_format=None,
+                 **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.height_factor = height_factor
+        self.height_lower, self.height_upper = check_symmetric_factor(
+            height_factor, "RandomTranslation", "height_factor")
+        self.width_factor = width_factor
+        self.width_lower, self.width_upper = check_symmetric_factor(
+            width_factor, "RandomTranslation", "width_factor")
+        self.fill_mode = check_choice(fill_mode, image_ops.FILL_MODES, "RandomTranslation",
+                                      "fill_mode")
+        self.interpolation = check_choice(interpolation, image_ops.INTERPOLATIONS,
+                                          "RandomTranslation", "interpolation")
+        self.fill_value = fill_value
+        self._seed_generator(seed)
+
+    def transform(self, images, training):
+        if not training:
+            return images
+        b, h, w, _ = images.shape
+        dy = self.rng.uniform(self.height_lower, self.height_upper, size=b) * h
+        dx = self.rng.uniform(self.width_lower, self.width_upper, size=b) * w
+        return image_ops.affine_transform(images, translation_transforms(dx, dy),
+                                          self.interpolation, self.fill_mode, self.fill_value)
+
+    def get_config(self):
+        return {**super().get_config(), "height_factor": self.height_factor,
+                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}

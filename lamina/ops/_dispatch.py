@@ -1,0 +1,126 @@
+"""Symbolic dispatch for the public `lamina.ops` namespace, in one place.
+
+Keras 3 lets `keras.ops.*` take symbolic `KerasTensor`s (from `keras.Input` or a layer
+called on one): the call then records an operation node of a functional model instead of
+computing. `install(namespace)` replaces each public op function of `lamina.ops` with a
+wrapper of the same signature that first runs the op eagerly, as before; only when that
+raises and an argument is a KerasTensor does it hand over to `lamina.ops.operation.trace`.
+So the eager path pays one extra Python call (a few tens of nanoseconds, measured by
+benchmarks/ops_overhead.py) and the op definitions themselves stay untouched.
+
+The wrappers are generated from each function's signature (no `*args, **kwargs`
+repacking, which would cost about 0.1 us per call); the op modules keep the raw functions,
+which lamina uses internally.
+"""
+import inspect
+import types
+
+# one factory per distinct signature (228 ops have 94): compiling is most of the import cost
+_TEMPLATE = """
+def _make_{index}(_f, _name, _sym, _trace, _D):
+    def op({params}):
+        try:
+            return _f({call})
+        except Exception:
+            if _sym(locals()):
+                return _trace(_name, _f, locals())
+            raise
+    return op
+"""
+
+
+_RAW = {}  # public op name -> the op function itself (what the wrappers call)
+
+
+def op_function(name):
+    """The op function behind public `lamina.ops.<name>`; only wrapped public ops qualify,
+    so a name read from a saved file can reach nothing else."""
+    fn = _RAW.get(name) if isinstance(name, str) else None
+    if fn is None:
+        raise ValueError(f"lamina.ops has no op {name!r} that can be a functional-model node")
+    return fn
+
+
+def _any_symbolic(values):
+    from lamina.layers.symbolic import any_symbolic  # noqa: PLC0415
+
+    return any_symbolic(list(values.values()))
+
+
+def _trace(name, fn, values):
+    from lamina.ops.operation import trace  # noqa: PLC0415
+
+    return trace(name, fn, values)
+
+
+def parameters(fn):
+    """(positional names, *args name, keyword-only names, **kwargs name, defaults by name),
+    read from the code object (much cheaper than inspect.signature at import)."""
+    code = fn.__code__
+    names = code.co_varnames
+    npos, nkw = code.co_argcount, code.co_kwonlyargcount
+    positional, kwonly = names[:npos], names[npos:npos + nkw]
+    rest = iter(names[npos + nkw:])
+    varargs = next(rest) if code.co_flags & inspect.CO_VARARGS else None
+    varkw = next(rest) if code.co_flags & inspect.CO_VARKEYWORDS else None
+    pos_defaults = fn.__defaults__ or ()
+    defaults = dict(zip(positional[npos - len(pos_defaults):], pos_defaults))
+    defaults.update(fn.__kwdefaults__ or {})
+    return positional, varargs, kwonly, varkw, defaults
+
+
+def _signature_code(fn):
+    """(parameter list, call arguments, defaults) reproducing `fn`'s signature."""
+    positional, varargs, kwonly, varkw, defaults = parameters(fn)
+    params, call, values = [], [], []
+
+    def with_default(name):
+        if name not in defaults:
+            return name
+        values.append(defaults[name])
+        return f"{name}=_D[{len(values) - 1}]"
+
+    for name in positional:  # passed on positionally: the cheapest call
+        params.append(with_default(name))
+        call.append(name)
+    if varargs:
+        params.append("*" + varargs)
+        call.append("*" + varargs)
+    elif kwonly:
+        params.append("*")
+    for name in kwonly:
+        params.append(with_default(name))
+        call.append(f"{name}={name}")
+    if varkw:
+        params.append("**" + varkw)
+        call.append("**" + varkw)
+    return ", ".join(params), ", ".join(call), tuple(values)
+
+
+def _is_op(name, value):
+    return (not name.startswith("_") and type(value) is types.FunctionType
+            and value.__module__.startswith("lamina.ops"))
+
+
+def install(namespace):
+    """Wrap every public op function in `namespace` (the `lamina.ops` module dict)."""
+    names = [n for n, v in namespace.items() if _is_op(n, v)]
+    specs = {n: _signature_code(namespace[n]) for n in names}
+    patterns = {}
+    for params, call, _ in specs.values():
+        patterns.setdefault((params, call), len(patterns))
+    source = "".join(_TEMPLATE.format(index=i, params=p, call=c) for (p, c), i in patterns.items())
+    scope = {}
+    exec(compile(source, "<lamina.ops symbolic dispatch>", "exec"), scope)  # noqa: S102
+    for n in names:
+        fn = namespace[n]
+        params, call, defaults = specs[n]
+        make = scope[f"_make_{patterns[params, call]}"]
+        wrapper = make(fn, n, _any_symbolic, _trace, defaults)
+        wrapper.__name__ = n
+        wrapper.__doc__ = fn.__doc__
+        wrapper.__module__ = fn.__module__
+        wrapper.__qualname__ = n
+        wrapper.__wrapped__ = fn
+        namespace[n] = wrapper
+        _RAW[n] = fn

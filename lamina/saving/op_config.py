@@ -1,0 +1,65 @@
+"""`keras.ops` operations inside a functional model's config, in Keras 3's layout.
+
+An operation is listed among the model's "layers" like a layer, with its inbound nodes:
+
+    {"module": "keras.src.ops", "class_name": "Mean", "registered_name": "Mean",
+     "config": {"name": "mean", "axis": -1, "keepdims": true},
+     "inbound_nodes": [{"args": [<__keras_tensor__>], "kwargs": {}}]}
+
+The config holds the op's non-tensor keyword arguments, the node its tensors and positional
+arguments. Keras writes each op's own module ("keras.src.ops.numpy", "keras.src.ops.nn",
+...); every module under keras.src.ops, keras.ops or lamina.ops reads the same way.
+Reading never imports or runs anything named in the file: the class name maps to a public
+`lamina.ops` function (`Mean` -> `mean`, `GetItem` -> `get_item`) and only those ops can
+be rebuilt.
+"""
+from lamina import naming
+from lamina.saving import serialization
+from lamina.saving.errors import SavingError
+
+WRITE_MODULE = "keras.src.ops"  # Keras resolves every op class from this package
+_READ_PREFIXES = ("keras.src.ops", "keras.ops", "lamina.ops")
+
+
+def is_operation(obj):
+    from lamina.ops.operation import Operation  # noqa: PLC0415
+
+    return isinstance(obj, Operation)
+
+
+def serialize_operation(op):
+    cls = type(op).__name__
+    return {"module": WRITE_MODULE, "class_name": cls,
+            "config": serialization.serialize_dict(op.get_config()), "registered_name": cls}
+
+
+def is_operation_entry(data):
+    """Whether a "layers" entry of a functional config is a keras.ops operation."""
+    module = data.get("module") if isinstance(data, dict) else None
+    return isinstance(module, str) and any(
+        module == p or module.startswith(p + ".") for p in _READ_PREFIXES)
+
+
+def operation_from_config(data, custom_objects=None):
+    """The Operation described by a "layers" entry (see the module docstring)."""
+    from lamina.ops.operation import operation_class  # noqa: PLC0415
+
+    class_name, config = data.get("class_name"), data.get("config") or {}
+    if not isinstance(class_name, str) or not isinstance(config, dict):
+        raise SavingError(f"cannot read the operation entry {str(data)[:200]}")
+    op_name = naming.to_snake_case(class_name)
+    try:
+        cls = operation_class(op_name)
+    except ValueError:
+        raise serialization.UnknownObjectError(
+            f"the model graph uses keras.ops.{op_name} (operation class {class_name!r}), which "
+            "lamina does not have; rebuild the model with ops lamina has") from None
+    static = {k: serialization.deserialize_keras_object(v, custom_objects=custom_objects)
+              for k, v in config.items() if k != "name"}
+    name = config.get("name")
+    if name is not None and not isinstance(name, str):
+        raise SavingError(f"operation {class_name!r}: 'name' must be a string, got {name!r}")
+    try:
+        return cls(static, name=name)
+    except ValueError as e:
+        raise SavingError(f"operation {class_name!r}: {e}") from None
