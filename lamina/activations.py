@@ -8,6 +8,8 @@ losses. `get`/`serialize`/`deserialize` map Keras's names ("relu", "swish", ...)
 import difflib
 import types
 
+import numpy as np
+
 from lamina import ops
 from lamina.engine.tensor import Tensor
 
@@ -168,8 +170,8 @@ hard_swish = hard_silu
 def gelu(x, approximate=False):
     """x * Phi(x) (exact, Keras's activation default) or its tanh approximation."""
     y = ops.gelu(x, approximate=approximate)
-    want = ops.convert_to_tensor(x).dtype if not isinstance(x, Tensor) else x.dtype
-    if want.kind == "f" and y.dtype != want:
+    want = np.dtype(getattr(x, "dtype", None) or ops.convert_to_tensor(x).dtype)
+    if want.kind == "f" and np.dtype(y.dtype) != want:
         y = ops.cast(y, want)  # keep float32 float32 whatever the op computed in
     return y
 

@@ -1,6 +1,7 @@
 """keras.ops and Python operators on symbolic tensors inside functional models (Keras 3)."""
 import inspect
 import json
+import math
 import zipfile
 
 import numpy as np
@@ -373,3 +374,18 @@ def test_eager_ops_unchanged():
         ops.add(np.ones(2), np.ones(3))
     assert inspect.signature(ops.mean) == inspect.signature(ops.mean.__wrapped__)
     assert ops.mean.__name__ == "mean" and ops.mean.__doc__ == ops.mean.__wrapped__.__doc__
+
+
+def test_keras_ops_sub_namespaces_and_activations_on_symbolic_tensors():
+    """keras.ops.linalg.inv / keras.ops.nn.relu / keras.ops.numpy.add and keras.activations
+    build graph nodes too, and compute the same numbers as the flat ops."""
+    inputs = keras.Input((3, 3))
+    a = keras.ops.linalg.inv(keras.ops.numpy.add(inputs, keras.ops.eye(3) * 4.0))
+    b = keras.ops.nn.relu(keras.activations.gelu(inputs))
+    model = keras.Model(inputs, [a, b])
+    assert a.shape == (None, 3, 3) and b.shape == (None, 3, 3)
+    x = np.random.default_rng(0).standard_normal((2, 3, 3)).astype("float32")
+    got_a, got_b = model.predict(x, verbose=0)
+    np.testing.assert_allclose(got_a, np.linalg.inv(x + 4 * np.eye(3)), rtol=1e-5, atol=1e-6)
+    gelu = 0.5 * x * (1 + np.vectorize(math.erf)(x / np.sqrt(2)))
+    np.testing.assert_allclose(got_b, np.maximum(gelu, 0), rtol=1e-5, atol=1e-6)

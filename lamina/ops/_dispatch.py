@@ -124,3 +124,27 @@ def install(namespace):
         wrapper.__wrapped__ = fn
         namespace[n] = wrapper
         _RAW[n] = fn
+    _share_with_submodules(namespace)
+
+
+# Keras 3's sub-namespaces of keras.ops; lamina's implementation modules of the same names
+# get the dispatching wrappers of the functions they share with the flat namespace
+_SUBMODULES = ("core", "image", "linalg", "math", "nn")
+
+
+def _share_with_submodules(namespace):
+    """`keras.ops.linalg.inv(x)` / `keras.ops.nn.relu(x)` on KerasTensors too, and a
+    `keras.ops.numpy` namespace holding every flat op (Keras's numpy-like ops)."""
+    for sub in _SUBMODULES:
+        module = namespace.get(sub)
+        if not isinstance(module, types.ModuleType):
+            continue
+        for name, raw in _RAW.items():
+            if module.__dict__.get(name) is raw:
+                setattr(module, name, namespace[name])
+    numpy_ns = types.ModuleType("lamina.ops.numpy", "keras.ops.numpy: the NumPy-like ops "
+                                "(the same functions as lamina.ops.<name>).")
+    for name in _RAW:
+        setattr(numpy_ns, name, namespace[name])
+    namespace.setdefault("numpy", numpy_ns)
+
