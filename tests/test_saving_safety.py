@@ -109,6 +109,23 @@ def test_shapes_that_do_not_match_the_architecture(tmp_path, valid):
     assert "(3, 7)" in str(err) and "(3, 2)" in str(err)
 
 
+@pytest.mark.parametrize("fmt", ["h5", "npz"])
+def test_huge_layers_in_the_config_fail_before_allocating(tmp_path, valid, fmt):
+    """Dense(10**11) would need 1.2 TB: refused by the weight budget (the bytes the file's
+    weights hold plus 64 MiB), before any allocation, with the layer and shape named."""
+    _, members = valid[fmt]
+    config = json.loads(members["config.json"])
+    dense = next(l for l in config["config"]["layers"] if l["class_name"] == "Dense")
+    dense["config"]["units"] = 10**11
+    data = _zip({**members, "config.json": json.dumps(config)})
+    err = _raises(tmp_path, data, SavingError, "more than the weights stored")
+    assert f"(3, {10**11})" in str(err) and dense["config"]["name"] in str(err)
+    # just above the slack (64 MiB of extra kernel) is refused too
+    dense["config"]["units"] = (64 << 20) // (4 * 3) + 100
+    _raises(tmp_path, _zip({**members, "config.json": json.dumps(config)}), SavingError,
+            "more than the weights stored")
+
+
 def test_nan_weights_warn(tmp_path):
     model = lamina.Sequential([layers.Input((2,)), layers.Dense(1)])
     model.layers[0].kernel.assign(np.array([[np.nan], [1.0]], "float32"))

@@ -26,6 +26,33 @@ class _CallContext:
     holders = weakref.WeakSet()  # layers holding activity losses from an earlier call
 
 
+class WeightBudget:
+    """The bytes of weights layers may still create, while a saved model is rebuilt from its
+    config: a config asking for absurd sizes (a corrupt or hostile file) then fails before
+    the memory is allocated, instead of after. Used as `with WeightBudget(n, source): ...`."""
+
+    current = None
+
+    def __init__(self, nbytes, source):
+        self.left = int(nbytes)
+        self.source = source
+
+    def take(self, nbytes, what):
+        if nbytes > self.left:
+            raise ValueError(
+                f"{what} would need {nbytes:,} bytes, more than the weights stored in "
+                f"{self.source!r} can fill ({self.left:,} bytes left): the file's config does not "
+                "match its weights (a corrupt or hostile file)")
+        self.left -= nbytes
+
+    def __enter__(self):
+        self._outer, WeightBudget.current = WeightBudget.current, self
+        return self
+
+    def __exit__(self, *exc):
+        WeightBudget.current = self._outer
+
+
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
 
 
@@ -168,6 +195,9 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
+        if WeightBudget.current is not None:  # rebuilding a saved model: check before allocating
+            size = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+            WeightBudget.current.take(size, f"layer {self.name!r}: weight {name!r} of shape {shape}")
         var = Variable(init, shape=shape, dtype=dtype, trainable=trainable,
                        name=name or "variable", constraint=constraints.get(constraint))
         var.path = f"{self.name}/{var.name}"

@@ -19,6 +19,7 @@ import zipfile
 from lamina.saving import assets, files, serialization, state, weights_store
 from lamina.saving.errors import CorruptFileError, SavingError
 
+_WEIGHT_SLACK = 64 << 20  # bytes of weights a rebuilt model may hold beyond the stored ones
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files lamina's match
 _CONFIG, _METADATA = "config.json", "metadata.json"
 _WEIGHTS_H5, _WEIGHTS_NPZ = "model.weights.h5", "model.weights.npz"
@@ -128,8 +129,13 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             raise CorruptFileError(f"the archive has no {_WEIGHTS_H5!r} (or .npz) member", source)
         if not compile:
             config = {k: v for k, v in config.items() if k != "compile_config"}
+        # layers may create only about as many weight bytes as the file stores (plus slack
+        # for variables a format leaves out): a config asking for more fails before allocating
+        from lamina.layers.layer import WeightBudget  # noqa: PLC0415
+
+        budget = min(reader.declared_nbytes(), files.size_limit()) + _WEIGHT_SLACK
         try:
-            with serialization.SafeModeScope(safe_mode):
+            with serialization.SafeModeScope(safe_mode), WeightBudget(budget, source):
                 model = serialization.deserialize_keras_object(
                     config, custom_objects=custom_objects, safe_mode=safe_mode)
         except (Exception, RecursionError) as e:  # noqa: BLE001

@@ -200,6 +200,18 @@ class H5Reader:
     def paths(self):
         return list(self._paths)
 
+    def declared_nbytes(self):
+        """Bytes the file's datasets declare (metadata only: nothing is read)."""
+        total = 0
+        for path, keys in self._paths.items():
+            for key in keys:
+                try:
+                    ds = self._file[_vars_key(path)][key]
+                    total += int(np.prod(ds.shape, dtype=np.float64)) * ds.dtype.itemsize
+                except (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError):
+                    continue  # reading it later reports the damage
+        return total
+
     def get(self, path):
         keys = self._paths.get(path)
         return None if keys is None else Entry(self, path, keys)
@@ -272,6 +284,10 @@ class NpzReader:
 
     def paths(self):
         return list(self._paths)
+
+    def declared_nbytes(self):
+        """Uncompressed bytes of the arrays (an array holds at most its member's size)."""
+        return sum(info.file_size for info in self._members.values())
 
     def get(self, path):
         keys = self._paths.get(path)
