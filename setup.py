@@ -16,8 +16,16 @@ setup(
         Extension(
             "lamina._native._optim",
             sources=["lamina/_native/_optim.c"],
+            depends=["lamina/_native/native_args.h"],
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "lamina._native._conv",
+            sources=["lamina/_native/_conv.c"],
+            depends=["lamina/_native/native_args.h"],
+            extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
+            optional=True,
+        ),
     ]
 )

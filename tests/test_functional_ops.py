@@ -389,3 +389,28 @@ def test_keras_ops_sub_namespaces_and_activations_on_symbolic_tensors():
     np.testing.assert_allclose(got_a, np.linalg.inv(x + 4 * np.eye(3)), rtol=1e-5, atol=1e-6)
     gelu = 0.5 * x * (1 + np.vectorize(math.erf)(x / np.sqrt(2)))
     np.testing.assert_allclose(got_b, np.maximum(gelu, 0), rtol=1e-5, atol=1e-6)
+
+
+def test_keras_ops_image_on_symbolic_tensors_trains_saves_and_loads(tmp_path):
+    inputs = keras.Input((8, 8, 3))
+    small = keras.ops.image.resize(inputs, (4, 4))
+    gray = keras.ops.image.rgb_to_grayscale(small)
+    padded = keras.ops.image.pad_images(gray, 1, 1, target_height=6, target_width=6)
+    outputs = layers.Dense(1)(layers.Flatten()(padded))
+    model = keras.Model(inputs, outputs)
+    assert [small.shape, gray.shape, padded.shape] == [(None, 4, 4, 3), (None, 4, 4, 1),
+                                                       (None, 6, 6, 1)]
+    names = [type(op).__name__ for op in model._operations]
+    assert names[1:4] == ["Resize", "RGBToGrayscale", "PadImages"]  # Keras's class names
+    x = np.random.default_rng(0).random((3, 8, 8, 3)).astype("float32")
+    # 2x2 block means (bilinear halving), then the TF grayscale weights
+    expected = x.reshape(3, 4, 2, 4, 2, 3).mean(axis=(2, 4)) @ np.array([0.2989, 0.5870, 0.1140])
+    feature = keras.Model(inputs, padded).predict(x, verbose=0)
+    np.testing.assert_allclose(feature[:, 1:5, 1:5, 0], expected, rtol=1e-5)
+    assert not feature[:, 0].any() and not feature[:, :, 5].any()
+    model.compile("sgd", "mse")
+    model.fit(x, np.ones((3, 1)), epochs=2, verbose=0)
+    path = tmp_path / "image_ops.keras"
+    model.save(path)
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0),
+                                  model.predict(x, verbose=0))

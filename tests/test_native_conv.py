@@ -6,6 +6,7 @@ inputs with odd sizes, strides, dilations, ties, NaN and infinities; hand-comput
 pin the values themselves. A small convnet trains to bitwise the same weights with and
 without the extension.
 """
+
 import collections
 import os
 import shutil
@@ -26,8 +27,9 @@ needs_kernels = pytest.mark.skipif(_native.conv is None, reason="the C extension
 
 def assert_bitwise(a, b):
     assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, b.shape, a.dtype, b.dtype)
-    np.testing.assert_array_equal(np.ascontiguousarray(a).view(np.uint8),
-                                  np.ascontiguousarray(b).view(np.uint8))
+    np.testing.assert_array_equal(
+        np.ascontiguousarray(a).view(np.uint8), np.ascontiguousarray(b).view(np.uint8)
+    )
 
 
 def awkward(rng, shape, dtype=np.float32):
@@ -55,8 +57,9 @@ GEOMETRIES = [
 
 
 def out_hw(shape, window, strides, dilation):
-    return tuple((shape[1 + i] - (window[i] - 1) * dilation[i] - 1) // strides[i] + 1
-                 for i in range(2))
+    return tuple(
+        (shape[1 + i] - (window[i] - 1) * dilation[i] - 1) // strides[i] + 1 for i in range(2)
+    )
 
 
 @needs_kernels
@@ -94,11 +97,13 @@ def test_col2im_matches_numpy(shape, window, strides, dilation):
     hw = out_hw(shape, window, strides, dilation)
     cols = awkward(rng, (shape[0], *hw, *window, shape[3]))
     with np.errstate(invalid="ignore"):  # inf - inf
-        assert_bitwise(K.col2im(cols, shape, strides, dilation),
-                       K.col2im_numpy(cols, shape, strides, dilation))
+        assert_bitwise(
+            K.col2im(cols, shape, strides, dilation), K.col2im_numpy(cols, shape, strides, dilation)
+        )
     cols = rng.standard_normal(cols.shape).astype(np.float32)  # finite: sums of many terms
-    assert_bitwise(K.col2im(cols, shape, strides, dilation),
-                   K.col2im_numpy(cols, shape, strides, dilation))
+    assert_bitwise(
+        K.col2im(cols, shape, strides, dilation), K.col2im_numpy(cols, shape, strides, dilation)
+    )
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -142,8 +147,15 @@ def test_relu_mask_values_and_signed_zeros(native, monkeypatch):
 
 
 # (input shape, window rows): rows 1 is a 1-D pooling (N, W, C) lifted to (N, 1, W, C)
-POOLS = [((2, 8, 6, 4), 2), ((3, 7, 5, 3), 2), ((1, 2, 2, 1), 2), ((2, 5, 9, 70), 2),
-         ((2, 1, 9, 3), 1), ((3, 1, 8, 70), 1), ((1, 1, 2, 1), 1)]
+POOLS = [
+    ((2, 8, 6, 4), 2),
+    ((3, 7, 5, 3), 2),
+    ((1, 2, 2, 1), 2),
+    ((2, 5, 9, 70), 2),
+    ((2, 1, 9, 3), 1),
+    ((3, 1, 8, 70), 1),
+    ((1, 1, 2, 1), 1),
+]
 
 
 @needs_kernels
@@ -169,14 +181,16 @@ def test_max_pool_values_and_routing(native, monkeypatch):
         monkeypatch.setattr(_native, "conv", None)
     # windows [[1, 3], [3, 2]] (first maximum top-right), [[5, 0], [5, 9]] (bottom-right),
     # [[4, 4], [4, 4]] (all tied: top-left); the odd last column and row take no part
-    x = np.array([[1, 3, 5, 0, 4, 4, 8], [3, 2, 5, 9, 4, 4, 8], [8, 8, 8, 8, 8, 8, 8]],
-                 np.float32).reshape(1, 3, 7, 1)
+    x = np.array(
+        [[1, 3, 5, 0, 4, 4, 8], [3, 2, 5, 9, 4, 4, 8], [8, 8, 8, 8, 8, 8, 8]], np.float32
+    ).reshape(1, 3, 7, 1)
     xt = Tensor(x)
     with GradientTape() as tape:
         tape.watch(xt)
         y = fast_pool.max_pool_2x2(xt)
-    gx = tape.gradient(y, xt, output_gradients=Tensor(np.array([10, 20, 30], np.float32)
-                                                      .reshape(1, 1, 3, 1))).numpy()
+    gx = tape.gradient(
+        y, xt, output_gradients=Tensor(np.array([10, 20, 30], np.float32).reshape(1, 1, 3, 1))
+    ).numpy()
     np.testing.assert_array_equal(y.numpy().reshape(-1), [3, 9, 4])
     np.testing.assert_array_equal(
         gx[0, :, :, 0],
@@ -212,11 +226,13 @@ def test_kernel_arguments_are_checked():
     with pytest.raises(TypeError, match="3 arguments"):
         conv.relu_mask(x, x)
     with pytest.raises(ValueError, match=r"out has shape \(1, 2, 3, 2\), expected \(1, 2, 2, 2\)"):
-        conv.max_pool_2x2(x, np.zeros((1, 2, 3, 2), np.float32),
-                          np.zeros((1, 2, 2, 2), np.uint8), 2)
+        conv.max_pool_2x2(
+            x, np.zeros((1, 2, 3, 2), np.float32), np.zeros((1, 2, 2, 2), np.uint8), 2
+        )
     with pytest.raises(TypeError, match="uint8"):
-        conv.max_pool_2x2(x, np.zeros((1, 2, 2, 2), np.float32),
-                          np.zeros((1, 2, 2, 2), np.int32), 2)
+        conv.max_pool_2x2(
+            x, np.zeros((1, 2, 2, 2), np.float32), np.zeros((1, 2, 2, 2), np.int32), 2
+        )
     with pytest.raises(ValueError, match="rows must be 1 or 2, got 3"):
         conv.max_pool_2x2_backward(x, x.astype(np.uint8), x, 3)
     with pytest.raises(ValueError, match="do not fit the padded input of 4x4"):
@@ -295,15 +311,17 @@ def test_training_is_identical_with_and_without_kernels(monkeypatch):
 
     def train():
         lamina.utils.set_random_seed(2)
-        model = lamina.Sequential([
-            lamina.Input((11, 11, 2)),
-            layers.Conv2D(6, 3, activation="relu"),  # depth 18: bias folded into the matmul
-            layers.MaxPooling2D(2),  # 9x9 -> 4x4, odd trailing row and column
-            layers.Conv2D(8, 3, padding="same", activation="relu"),  # needs the input gradient
-            layers.MaxPooling2D(2),
-            layers.Flatten(),
-            layers.Dense(2, activation="softmax"),
-        ])
+        model = lamina.Sequential(
+            [
+                lamina.Input((11, 11, 2)),
+                layers.Conv2D(6, 3, activation="relu"),  # depth 18: bias folded into the matmul
+                layers.MaxPooling2D(2),  # 9x9 -> 4x4, odd trailing row and column
+                layers.Conv2D(8, 3, padding="same", activation="relu"),  # needs the input gradient
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dense(2, activation="softmax"),
+            ]
+        )
         model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
         h = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
         return h.history, [w.copy() for w in model.get_weights()]
@@ -311,8 +329,13 @@ def test_training_is_identical_with_and_without_kernels(monkeypatch):
     counting = CountingKernels(_native.conv)
     monkeypatch.setattr(_native, "conv", counting)
     hist, weights = train()
-    assert set(counting.calls) == {"im2col", "col2im", "relu_mask", "max_pool_2x2",
-                                   "max_pool_2x2_backward"}
+    assert set(counting.calls) == {
+        "im2col",
+        "col2im",
+        "relu_mask",
+        "max_pool_2x2",
+        "max_pool_2x2_backward",
+    }
     monkeypatch.setattr(_native, "conv", None)
     ref_hist, ref_weights = train()
     assert hist == ref_hist

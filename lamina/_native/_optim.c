@@ -7,16 +7,8 @@
  * Arguments are C-contiguous float32 buffers (NumPy arrays) of equal length, then Python
  * floats that are already float32 values.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "native_args.h"
 #include <math.h>
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-/* one compiled copy per instruction set, picked at load time */
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MULTIVERSION
-#endif
 
 MULTIVERSION
 static void rmsprop_kernel(float *restrict w, const float *restrict g, float *restrict v,
@@ -66,27 +58,11 @@ static void sgd_kernel(float *restrict w, const float *restrict g, float *restri
 
 /* --- argument handling ---------------------------------------------------------------- */
 
-typedef struct {
-    Py_buffer views[5];
-    int count;
-} Buffers;
-
-static void release(Buffers *b) {
-    for (int i = 0; i < b->count; i++)
-        PyBuffer_Release(&b->views[i]);
-    b->count = 0;
-}
-
 /* Borrow obj as a writable C-contiguous float32 buffer of n elements (n < 0: take its size). */
-static float *borrow(Buffers *b, PyObject *obj, Py_ssize_t *n, const char *what) {
-    Py_buffer *view = &b->views[b->count];
-    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+static float *borrow_floats(Buffers *b, PyObject *obj, Py_ssize_t *n, const char *what) {
+    Py_buffer *view = borrow(b, obj, 1, "f", -1, what);
+    if (!view)
         return NULL;
-    b->count++;
-    if (view->itemsize != 4 || !view->format || strcmp(view->format, "f") != 0) {
-        PyErr_Format(PyExc_TypeError, "%s must be a float32 array", what);
-        return NULL;
-    }
     Py_ssize_t len = view->len / 4;
     if (*n >= 0 && len != *n) {
         PyErr_Format(PyExc_ValueError, "%s has %zd elements, expected %zd", what, len, *n);
@@ -106,14 +82,6 @@ static int floats(PyObject *const *args, Py_ssize_t first, Py_ssize_t count, flo
     return 0;
 }
 
-static int check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t expected) {
-    if (nargs != expected) {
-        PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", name, expected, nargs);
-        return -1;
-    }
-    return 0;
-}
-
 /* rmsprop(w, g, v, rho, 1 - rho, lr, epsilon) */
 static PyObject *rmsprop(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Buffers b = {.count = 0};
@@ -121,9 +89,9 @@ static PyObject *rmsprop(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     float c[4];
     if (check_nargs("rmsprop", nargs, 7) < 0 || floats(args, 3, 4, c) < 0)
         return NULL;
-    float *w = borrow(&b, args[0], &n, "w");
-    float *g = w ? borrow(&b, args[1], &n, "g") : NULL;
-    float *v = g ? borrow(&b, args[2], &n, "v") : NULL;
+    float *w = borrow_floats(&b, args[0], &n, "w");
+    float *g = w ? borrow_floats(&b, args[1], &n, "g") : NULL;
+    float *v = g ? borrow_floats(&b, args[2], &n, "v") : NULL;
     if (v) {
         Py_BEGIN_ALLOW_THREADS
         rmsprop_kernel(w, g, v, n, c[0], c[1], c[2], c[3]);
@@ -142,14 +110,14 @@ static PyObject *adam(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     float c[4];
     if (check_nargs("adam", nargs, 9) < 0 || floats(args, 5, 4, c) < 0)
         return NULL;
-    float *w = borrow(&b, args[0], &n, "w");
-    float *g = w ? borrow(&b, args[1], &n, "g") : NULL;
-    float *m = g ? borrow(&b, args[2], &n, "m") : NULL;
-    float *v = m ? borrow(&b, args[3], &n, "v") : NULL;
+    float *w = borrow_floats(&b, args[0], &n, "w");
+    float *g = w ? borrow_floats(&b, args[1], &n, "g") : NULL;
+    float *m = g ? borrow_floats(&b, args[2], &n, "m") : NULL;
+    float *v = m ? borrow_floats(&b, args[3], &n, "v") : NULL;
     float *vhat = NULL;
     int ok = v != NULL;
     if (ok && args[4] != Py_None)
-        ok = (vhat = borrow(&b, args[4], &n, "vhat")) != NULL;
+        ok = (vhat = borrow_floats(&b, args[4], &n, "vhat")) != NULL;
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
         adam_kernel(w, g, m, v, vhat, n, c[0], c[1], c[2], c[3]);
@@ -171,12 +139,12 @@ static PyObject *sgd(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     int nesterov = PyObject_IsTrue(args[5]);
     if (nesterov < 0)
         return NULL;
-    float *w = borrow(&b, args[0], &n, "w");
-    float *g = w ? borrow(&b, args[1], &n, "g") : NULL;
+    float *w = borrow_floats(&b, args[0], &n, "w");
+    float *g = w ? borrow_floats(&b, args[1], &n, "g") : NULL;
     float *mom = NULL;
     int ok = g != NULL;
     if (ok && args[2] != Py_None)
-        ok = (mom = borrow(&b, args[2], &n, "momentum")) != NULL;
+        ok = (mom = borrow_floats(&b, args[2], &n, "momentum")) != NULL;
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
         sgd_kernel(w, g, mom, n, c[0], c[1], nesterov);

@@ -2,7 +2,7 @@
 
 Padding/cropping amounts: an int (all sides), one int per axis (both sides), or a
 (before, after) pair per axis. UpSampling repeats rows/columns ("nearest") or interpolates
-them ("bilinear", half-pixel centres as Keras's image resize).
+them (`ops.image.resize` "bilinear", half-pixel centres, as Keras does).
 """
 
 import numpy as np
@@ -162,19 +162,6 @@ def _repeat_nearest(x, axes, sizes):
     return record(out, (x,), backward)
 
 
-def _bilinear_matrix(size, scale, dtype):
-    """(size * scale, size) interpolation weights, half-pixel centres, edges clamped."""
-    out = size * scale
-    src = np.maximum((np.arange(out) + 0.5) / scale - 0.5, 0.0)
-    lo = np.minimum(np.floor(src).astype(int), size - 1)
-    hi = np.minimum(lo + 1, size - 1)
-    w = src - lo
-    m = np.zeros((out, size))
-    np.add.at(m, (np.arange(out), lo), 1 - w)
-    np.add.at(m, (np.arange(out), hi), w)
-    return m.astype(dtype)
-
-
 class _UpSampling(_Spatial):
     def _init_upsampling(self, size, interpolation, data_format):
         kind = type(self).__name__
@@ -194,13 +181,8 @@ class _UpSampling(_Spatial):
         axes = self._spatial_axes()
         if self.interpolation == "nearest":
             return _repeat_nearest(inputs, list(axes), list(self.size))
-        letters = "abcdefgh"[: self.rank + 2]
-        y = inputs
-        for ax, s in zip(axes, self.size):
-            m = _bilinear_matrix(inputs.shape[ax], s, inputs.dtype)
-            spec = letters[:ax] + "z" + letters[ax + 1 :]
-            y = ops.einsum(f"z{letters[ax]},{letters}->{spec}", m, y)
-        return y
+        size = [inputs.shape[ax] * s for ax, s in zip(axes, self.size)]
+        return ops.image.resize(inputs, size, "bilinear", data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._map_spatial(input_shape, lambda i, n: n * self.size[i])

@@ -102,18 +102,17 @@ def _is_op(name, value):
             and value.__module__.startswith("lamina.ops"))
 
 
-def install(namespace):
-    """Wrap every public op function in `namespace` (the `lamina.ops` module dict)."""
-    names = [n for n, v in namespace.items() if _is_op(n, v)]
-    specs = {n: _signature_code(namespace[n]) for n in names}
+def _wrap_all(functions):
+    """{name: dispatching wrapper} for {name: op function}; records the raw functions."""
+    specs = {n: _signature_code(fn) for n, fn in functions.items()}
     patterns = {}
     for params, call, _ in specs.values():
         patterns.setdefault((params, call), len(patterns))
     source = "".join(_TEMPLATE.format(index=i, params=p, call=c) for (p, c), i in patterns.items())
     scope = {}
     exec(compile(source, "<lamina.ops symbolic dispatch>", "exec"), scope)  # noqa: S102
-    for n in names:
-        fn = namespace[n]
+    wrappers = {}
+    for n, fn in functions.items():
         params, call, defaults = specs[n]
         make = scope[f"_make_{patterns[params, call]}"]
         wrapper = make(fn, n, _any_symbolic, _trace, defaults)
@@ -122,8 +121,20 @@ def install(namespace):
         wrapper.__module__ = fn.__module__
         wrapper.__qualname__ = n
         wrapper.__wrapped__ = fn
-        namespace[n] = wrapper
+        wrappers[n] = wrapper
         _RAW[n] = fn
+    return wrappers
+
+
+def install(namespace):
+    """Wrap every public op function in `namespace` (the `lamina.ops` module dict), and the
+    ops of `keras.ops.image` (their names are distinct from the flat ones)."""
+    namespace.update(_wrap_all({n: v for n, v in namespace.items() if _is_op(n, v)}))
+    image = namespace.get("image")
+    if isinstance(image, types.ModuleType):
+        own = {n: v for n, v in vars(image).items() if _is_op(n, v) and n not in _RAW}
+        for n, wrapper in _wrap_all(own).items():
+            setattr(image, n, wrapper)
     _share_with_submodules(namespace)
 
 
@@ -145,6 +156,7 @@ def _share_with_submodules(namespace):
     numpy_ns = types.ModuleType("lamina.ops.numpy", "keras.ops.numpy: the NumPy-like ops "
                                 "(the same functions as lamina.ops.<name>).")
     for name in _RAW:
-        setattr(numpy_ns, name, namespace[name])
+        if name in namespace:  # the flat ops (not the image ones)
+            setattr(numpy_ns, name, namespace[name])
     namespace.setdefault("numpy", numpy_ns)
 

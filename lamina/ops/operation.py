@@ -91,8 +91,14 @@ class Operation:
 _CLASSES = {}
 
 
+_ACRONYM_CLASSES = {"rgb_to_grayscale": "RGBToGrayscale", "rgb_to_hsv": "RGBToHSV",
+                    "hsv_to_rgb": "HSVToRGB"}
+
+
 def class_name_of(op_name):
     """Keras's class name for an op: `get_item` -> `GetItem`, `log1p` -> `Log1p`."""
+    if op_name in _ACRONYM_CLASSES:
+        return _ACRONYM_CLASSES[op_name]
     return "".join(part[:1].upper() + part[1:] for part in op_name.split("_"))
 
 

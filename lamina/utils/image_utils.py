@@ -156,7 +156,7 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
     """Resize without distorting: crop the largest centred window of the target's aspect ratio,
     then resize it. `x` is (h, w, c) or (batch, h, w, c); returns float32 NumPy."""
-    from lamina.utils.image_resize import crop_box, resize  # noqa: PLC0415
+    from lamina.utils.image_resize import resize  # noqa: PLC0415
 
     if len(size) != 2:
         raise ValueError(f"smart_resize: size must be (height, width), got {size}")
@@ -165,6 +165,5 @@ def smart_resize(x, size, interpolation="bilinear", data_format="channels_last")
         raise ValueError(f"smart_resize expects (h, w, c) or (batch, h, w, c), got shape {x.shape}")
     if data_format == "channels_first":
         x = np.moveaxis(x, -3, -1)
-    top, left, ch, cw = crop_box(x.shape[-3], x.shape[-2], int(size[0]), int(size[1]))
-    out = resize(x[..., top:top + ch, left:left + cw, :], size, interpolation)
+    out = resize(x, size, interpolation, crop_to_aspect_ratio=True)
     return np.moveaxis(out, -1, -3) if data_format == "channels_first" else out

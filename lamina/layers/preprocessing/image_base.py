@@ -21,6 +21,10 @@ from lamina.layers.conv_utils import standardize_data_format
 from lamina.layers.layer import Layer, _CallContext
 from lamina.layers.symbolic import any_symbolic
 
+# what Keras's RandomRotation / RandomZoom / RandomTranslation accept (ops.image also has "mirror")
+FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+INTERPOLATIONS = ("nearest", "bilinear")
+
 
 def check_factor(factor, bounds, layer, name="factor"):
     """(lower, upper) from a number f (-> (max(-|f|, bounds[0]), |f|)) or a pair (sorted),

@@ -3,17 +3,20 @@ import math
 
 import numpy as np
 
-from lamina.layers.preprocessing import image_ops
 from lamina.layers.preprocessing.image_base import (
+    FILL_MODES,
+    INTERPOLATIONS,
     BaseImagePreprocessingLayer,
     check_choice,
     check_factor,
 )
+from lamina.ops import image
 
 
 def rotation_transforms(angles, height, width):
-    """Transform rows (see image_ops) rotating about the image centre by `angles` radians,
-    counter-clockwise as displayed (row 0 at the top): 90 degrees is `np.rot90`."""
+    """Transform rows (see `lamina.ops.image.affine_transform`) rotating about the image
+    centre by `angles` radians, counter-clockwise as displayed (row 0 at the top): 90
+    degrees is `np.rot90`."""
     cos, sin = np.cos(angles), np.sin(angles)
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
     zeros = np.zeros_like(angles)
@@ -36,8 +39,8 @@ class RandomRotation(BaseImagePreprocessingLayer):
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.factor = check_factor(factor, (-1, 1), "RandomRotation")
-        self.fill_mode = check_choice(fill_mode, image_ops.FILL_MODES, "RandomRotation", "fill_mode")
-        self.interpolation = check_choice(interpolation, image_ops.INTERPOLATIONS,
+        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomRotation", "fill_mode")
+        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
                                           "RandomRotation", "interpolation")
         self.fill_value = fill_value
         self._seed_generator(seed)
@@ -48,8 +51,9 @@ class RandomRotation(BaseImagePreprocessingLayer):
         b, h, w, _ = images.shape
         lower, upper = self.factor
         angles = self.rng.uniform(lower, upper, size=b) * 2.0 * math.pi
-        return image_ops.affine_transform(images, rotation_transforms(angles, h, w),
-                                          self.interpolation, self.fill_mode, self.fill_value)
+        return image.affine_transform(images, rotation_transforms(angles, h, w),
+                                      self.interpolation, self.fill_mode, self.fill_value,
+                                      data_format="channels_last")
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "fill_mode": self.fill_mode,

@@ -1,12 +1,14 @@
 """`RandomTranslation`: shift images by a random fraction of their size during training."""
 import numpy as np
 
-from lamina.layers.preprocessing import image_ops
 from lamina.layers.preprocessing.image_base import (
+    FILL_MODES,
+    INTERPOLATIONS,
     BaseImagePreprocessingLayer,
     check_choice,
     check_symmetric_factor,
 )
+from lamina.ops import image
 
 
 def translation_transforms(dx, dy):
@@ -35,9 +37,9 @@ class RandomTranslation(BaseImagePreprocessingLayer):
         self.width_factor = width_factor
         self.width_lower, self.width_upper = check_symmetric_factor(
             width_factor, "RandomTranslation", "width_factor")
-        self.fill_mode = check_choice(fill_mode, image_ops.FILL_MODES, "RandomTranslation",
+        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomTranslation",
                                       "fill_mode")
-        self.interpolation = check_choice(interpolation, image_ops.INTERPOLATIONS,
+        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
                                           "RandomTranslation", "interpolation")
         self.fill_value = fill_value
         self._seed_generator(seed)
@@ -48,8 +50,9 @@ class RandomTranslation(BaseImagePreprocessingLayer):
         b, h, w, _ = images.shape
         dy = self.rng.uniform(self.height_lower, self.height_upper, size=b) * h
         dx = self.rng.uniform(self.width_lower, self.width_upper, size=b) * w
-        return image_ops.affine_transform(images, translation_transforms(dx, dy),
-                                          self.interpolation, self.fill_mode, self.fill_value)
+        return image.affine_transform(images, translation_transforms(dx, dy),
+                                      self.interpolation, self.fill_mode, self.fill_value,
+                                      data_format="channels_last")
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor,

@@ -1,12 +1,14 @@
 """`RandomZoom`: zoom images in or out about their centre during training."""
 import numpy as np
 
-from lamina.layers.preprocessing import image_ops
 from lamina.layers.preprocessing.image_base import (
+    FILL_MODES,
+    INTERPOLATIONS,
     BaseImagePreprocessingLayer,
     check_choice,
     check_symmetric_factor,
 )
+from lamina.ops import image
 
 
 def zoom_transforms(width_zoom, height_zoom, height, width):
@@ -40,8 +42,8 @@ class RandomZoom(BaseImagePreprocessingLayer):
         if width_factor is not None:
             self.width_lower, self.width_upper = check_symmetric_factor(
                 width_factor, "RandomZoom", "width_factor")
-        self.fill_mode = check_choice(fill_mode, image_ops.FILL_MODES, "RandomZoom", "fill_mode")
-        self.interpolation = check_choice(interpolation, image_ops.INTERPOLATIONS,
+        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomZoom", "fill_mode")
+        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
                                           "RandomZoom", "interpolation")
         self.fill_value = fill_value
         self._seed_generator(seed)
@@ -55,8 +57,9 @@ class RandomZoom(BaseImagePreprocessingLayer):
             width_zoom = 1.0 + self.rng.uniform(self.width_lower, self.width_upper, size=b)
         else:
             width_zoom = height_zoom
-        return image_ops.affine_transform(images, zoom_transforms(width_zoom, height_zoom, h, w),
-                                          self.interpolation, self.fill_mode, self.fill_value)
+        return image.affine_transform(images, zoom_transforms(width_zoom, height_zoom, h, w),
+                                      self.interpolation, self.fill_mode, self.fill_value,
+                                      data_format="channels_last")
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor,

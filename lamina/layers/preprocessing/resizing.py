@@ -1,10 +1,15 @@
 """Layers that change the image size: `Resizing`, `CenterCrop` and `RandomCrop`."""
-from lamina import ops
-from lamina.layers.preprocessing import image_ops
 from lamina.layers.preprocessing.image_base import BaseImagePreprocessingLayer, check_choice
+from lamina.ops import image
 
 _RESIZE_INTERPOLATIONS = ("bilinear", "nearest")
 _KERAS_ONLY = ("bicubic", "lanczos3", "lanczos5", "area")
+
+
+def _smart_resize(images, height, width):
+    """The largest centred window of the target's aspect ratio, resized (bilinear)."""
+    return image.resize(images, (height, width), crop_to_aspect_ratio=True,
+                        data_format="channels_last")
 
 
 class _SizedLayer(BaseImagePreprocessingLayer):
@@ -64,25 +69,10 @@ class Resizing(_SizedLayer):
         self.antialias = bool(antialias)
 
     def transform(self, images, training):
-        size = (self.height, self.width)
-        if self.crop_to_aspect_ratio:
-            return image_ops.smart_resize(images, size, self.interpolation)
-        if self.pad_to_aspect_ratio:
-            images = self._pad(images)
-        return image_ops.resize(images, size, self.interpolation)
-
-    def _pad(self, images):
-        _, h, w, _ = images.shape
-        pad_h = max(h, int(float(w * self.height) / self.width))
-        pad_w = max(w, int(float(h * self.width) / self.height))
-        top, left = int(float(pad_h - h) / 2), int(float(pad_w - w) / 2)
-        if top > 0:
-            widths = [[0, 0], [top, top], [0, 0], [0, 0]]
-        elif left > 0:
-            widths = [[0, 0], [0, 0], [left, left], [0, 0]]
-        else:
-            return images
-        return ops.pad(images, widths, constant_values=self.fill_value)
+        return image.resize(images, (self.height, self.width), self.interpolation,
+                            crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                            pad_to_aspect_ratio=self.pad_to_aspect_ratio,
+                            fill_value=self.fill_value, data_format="channels_last")
 
     def get_config(self):
         return {**super().get_config(), "interpolation": self.interpolation,
@@ -100,8 +90,9 @@ class CenterCrop(_SizedLayer):
         _, h, w, _ = images.shape
         if h >= self.height and w >= self.width:
             top, left = int((h - self.height) / 2), int((w - self.width) / 2)
-            return image_ops.crop(images, top, left, self.height, self.width)
-        return image_ops.smart_resize(images, (self.height, self.width))
+            return image.crop_images(images, top, left, target_height=self.height,
+                                     target_width=self.width, data_format="channels_last")
+        return _smart_resize(images, self.height, self.width)
 
 
 class RandomCrop(_SizedLayer):
@@ -119,8 +110,9 @@ class RandomCrop(_SizedLayer):
         if training and h > self.height and w > self.width:
             top = int(self.rng.uniform(0, h - self.height + 1))
             left = int(self.rng.uniform(0, w - self.width + 1))
-            return image_ops.crop(images, top, left, self.height, self.width)
-        return image_ops.smart_resize(images, (self.height, self.width))
+            return image.crop_images(images, top, left, target_height=self.height,
+                                     target_width=self.width, data_format="channels_last")
+        return _smart_resize(images, self.height, self.width)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
