@@ -36,11 +36,14 @@ from lamina.layers.rnn import (  # noqa: F401,E402
     TimeDistributed, Wrapper,
 )
 from lamina.layers.attention import Attention, MultiHeadAttention  # noqa: F401,E402
-from lamina.layers.preprocessing import (  # noqa: F401,E402
-    CategoryEncoding, CenterCrop, Discretization, Hashing, IntegerLookup, RandomBrightness,
-    RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
-    Resizing, StringLookup, TextVectorization,
-)
+from lamina import lazy as _lazy  # noqa: E402
+
+# preprocessing layers: imported on first use (keeps `import lamina` fast)
+__getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
+    "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
+    "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization"),
+    "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers
 Convolution1D, Convolution2D = Conv1D, Conv2D

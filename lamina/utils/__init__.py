@@ -7,6 +7,7 @@ from lamina.utils.sequence_utils import multi_hot, pad_sequences  # noqa: F401
 from lamina.utils.progbar import Progbar  # noqa: F401
 from lamina.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from lamina.backend import clear_session  # noqa: F401
+from lamina import lazy as _lazy
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -16,8 +17,8 @@ def register_keras_serializable(package="Custom", name=None):
     return register(package=package, name=name)
 
 
-# dataset and image utilities, imported on first use (keeps `import lamina` fast)
-_LAZY_FUNCTIONS = {
+# dataset, image and plotting utilities, imported on first use (keeps `import lamina` fast)
+_LAZY = {name: f"lamina.utils.{module}" for name, module in {
     "plot_model": "model_plot", "model_to_dot": "model_plot",
     "Dataset": "dataset",
     "image_dataset_from_directory": "directory_dataset",
@@ -26,14 +27,5 @@ _LAZY_FUNCTIONS = {
     "split_dataset": "dataset_split",
     "load_img": "image_utils", "img_to_array": "image_utils",
     "array_to_img": "image_utils", "save_img": "image_utils",
-}
-
-
-def __getattr__(name):
-    if name in _LAZY_FUNCTIONS:
-        import importlib  # noqa: PLC0415
-
-        value = getattr(importlib.import_module(f"lamina.utils.{_LAZY_FUNCTIONS[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'lamina.utils' has no attribute {name!r}")
+}.items()}
+__getattr__, __dir__ = _lazy.exports(__name__, globals(), _LAZY)
