@@ -191,8 +191,16 @@ def test_bad_pooling_arguments():
         layers.AveragePooling2D(pool_size=0)
     with pytest.raises(ValueError, match="removes all"):
         layers.Cropping2D(((2, 2), (0, 0)))(np.zeros((1, 4, 4, 1), "float32"))
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        layers.UpSampling2D(interpolation="bicubic")
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        layers.UpSampling2D(interpolation="cubic")
+
+
+def test_upsampling2d_bicubic_is_ops_image_resize():
+    x = np.random.default_rng(0).random((2, 3, 4, 2)).astype("float32")
+    got = layers.UpSampling2D(size=(2, 3), interpolation="bicubic")(x)
+    want = keras.ops.image.resize(x, (6, 12), "bicubic")
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    assert np.asarray(got).shape == (2, 6, 12, 2)
 
 
 def test_pooling_config_keys_and_aliases():

@@ -295,7 +295,7 @@ def test_channels_first_and_bad_rank():
         layers.RandomFlip()(np.zeros((4, 4)), training=True)
     with pytest.raises(ValueError, match="factor"):
         layers.RandomRotation(1.5)
-    with pytest.raises(NotImplementedError, match="fill_mode"):
+    with pytest.raises(ValueError, match="fill_mode"):
         layers.RandomZoom(0.1, fill_mode="mirror")
 
 
@@ -375,11 +375,18 @@ def test_keras_config_keys():
         "fill_mode", "fill_value", "antialias", "data_format"}
 
 
-def test_unsupported_options_raise_not_implemented():
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        layers.Resizing(2, 2, interpolation="bicubic")
-    with pytest.raises(NotImplementedError, match="antialias"):
-        layers.Resizing(2, 2, antialias=True)
+def test_resizing_passes_every_interpolation_and_antialias_to_ops_image():
+    x = np.arange(2 * 6 * 6 * 1, dtype=np.float32).reshape(2, 6, 6, 1)
+    for method in ("bicubic", "lanczos3", "area"):
+        for antialias in (False, True):
+            got = layers.Resizing(3, 4, interpolation=method, antialias=antialias)(x)
+            want = lamina.ops.image.resize(x, (3, 4), method, antialias=antialias)
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    # area downsampling by 2 = 2x2 block means
+    area = np.asarray(layers.Resizing(3, 3, interpolation="area")(x))
+    np.testing.assert_allclose(area, x.reshape(2, 3, 2, 3, 2, 1).mean(axis=(2, 4)), rtol=1e-6)
+    with pytest.raises(ValueError, match="interpolation"):
+        layers.Resizing(2, 2, interpolation="cubic")
 
 
 # --- training with augmentation ---------------------------------------------------------

@@ -166,13 +166,9 @@ class _UpSampling(_Spatial):
     def _init_upsampling(self, size, interpolation, data_format):
         kind = type(self).__name__
         self.size = U.standardize_tuple(size, self.rank, "size", kind)
-        valid = ("nearest", "bilinear")
+        valid = ("nearest", "bilinear") if self.rank == 1 else (
+            "nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
         if interpolation not in valid:
-            if interpolation in ("bicubic", "lanczos3", "lanczos5", "area"):
-                raise NotImplementedError(
-                    f"{kind}: interpolation {interpolation!r} is not implemented in "
-                    f"lamina; use 'nearest' or 'bilinear'"
-                )
             raise ValueError(f"{kind}: interpolation must be one of {valid}, got {interpolation!r}")
         self.interpolation = interpolation
         self._setup(data_format)
@@ -182,7 +178,7 @@ class _UpSampling(_Spatial):
         if self.interpolation == "nearest":
             return _repeat_nearest(inputs, list(axes), list(self.size))
         size = [inputs.shape[ax] * s for ax, s in zip(axes, self.size)]
-        return ops.image.resize(inputs, size, "bilinear", data_format=self.data_format)
+        return ops.image.resize(inputs, size, self.interpolation, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._map_spatial(input_shape, lambda i, n: n * self.size[i])

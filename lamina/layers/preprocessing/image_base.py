@@ -61,11 +61,11 @@ def check_symmetric_factor(factor, layer, name):
 
 def check_choice(value, choices, layer, name):
     if value not in choices:
-        import difflib
+        import difflib  # noqa: PLC0415
 
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise NotImplementedError(
+        raise ValueError(
             f"{layer}: unknown `{name}` {value!r}; expected one of {choices}.{hint}")
     return value
 

@@ -2,8 +2,8 @@
 from lamina.layers.preprocessing.image_base import BaseImagePreprocessingLayer, check_choice
 from lamina.ops import image
 
-_RESIZE_INTERPOLATIONS = ("bilinear", "nearest")
-_KERAS_ONLY = ("bicubic", "lanczos3", "lanczos5", "area")
+_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5", "area",
+                          "gaussian", "mitchellcubic")  # those of ops.image.resize
 
 
 def _smart_resize(images, height, width):
@@ -36,7 +36,9 @@ class _SizedLayer(BaseImagePreprocessingLayer):
 class Resizing(_SizedLayer):
     """Resize images to (height, width) (half-pixel centres, as tf.image.resize).
 
-    interpolation: "bilinear" (default) or "nearest". crop_to_aspect_ratio: first crop the
+    interpolation: "bilinear" (default), "nearest", "bicubic", "lanczos3", "lanczos5", "area"
+    (the formulas of `ops.image.resize`); antialias: widen the kernel when downsampling.
+    crop_to_aspect_ratio: first crop the
     largest centred window with the target aspect ratio (no distortion).
     pad_to_aspect_ratio: first pad evenly with fill_value to the target aspect ratio.
     Input (B, H, W, C) or (H, W, C); output (B, height, width, C) or (height, width, C).
@@ -46,10 +48,6 @@ class Resizing(_SizedLayer):
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
                  antialias=False, data_format=None, **kwargs):
         super().__init__(height, width, data_format=data_format, **kwargs)
-        if interpolation in _KERAS_ONLY:
-            raise NotImplementedError(
-                f"Resizing: interpolation={interpolation!r} is not implemented in lamina; "
-                "use 'bilinear' or 'nearest'")
         self.interpolation = check_choice(interpolation, _RESIZE_INTERPOLATIONS, "Resizing",
                                           "interpolation")
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
@@ -58,10 +56,6 @@ class Resizing(_SizedLayer):
         if fill_mode != "constant":
             raise ValueError(f"Resizing: only fill_mode='constant' is supported (as in Keras), "
                              f"got {fill_mode!r}")
-        if antialias:
-            raise NotImplementedError(
-                "Resizing: antialias=True is not implemented in lamina; with antialias=False "
-                "downsampling interpolates between the two nearest pixels, as Keras does")
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode = fill_mode
@@ -70,7 +64,7 @@ class Resizing(_SizedLayer):
 
     def transform(self, images, training):
         return image.resize(images, (self.height, self.width), self.interpolation,
-                            crop_to_aspect_ratio=self.crop_to_aspect_ratio,
+                            antialias=self.antialias, crop_to_aspect_ratio=self.crop_to_aspect_ratio,
                             pad_to_aspect_ratio=self.pad_to_aspect_ratio,
                             fill_value=self.fill_value, data_format="channels_last")
 
