@@ -20,6 +20,7 @@ from lamina.engine.tensor import Tensor
 from lamina.layers.conv_utils import standardize_data_format
 from lamina.layers.layer import Layer, _CallContext
 from lamina.layers.symbolic import any_symbolic
+from lamina.ops import image
 
 # what Keras's RandomRotation / RandomZoom / RandomTranslation accept (ops.image also has "mirror")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -129,3 +130,32 @@ class BaseImagePreprocessingLayer(Layer):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class AffineAugmentation(BaseImagePreprocessingLayer):
+    """Base of RandomRotation / RandomZoom / RandomTranslation: a random affine map per
+    image (training only), sampled with `ops.image.affine_transform`. Subclasses give
+    `_transforms(batch, height, width)`: the (batch, 8) transform rows of this call."""
+
+    def _init_sampling(self, fill_mode, interpolation, fill_value, seed):
+        kind = type(self).__name__
+        self.fill_mode = check_choice(fill_mode, FILL_MODES, kind, "fill_mode")
+        self.interpolation = check_choice(interpolation, INTERPOLATIONS, kind, "interpolation")
+        self.fill_value = fill_value
+        self._seed_generator(seed)
+
+    def _transforms(self, batch, height, width):
+        raise NotImplementedError(f"{type(self).__name__} must implement _transforms()")
+
+    def transform(self, images, training):
+        if not training:
+            return images
+        b, h, w, _ = images.shape
+        return image.affine_transform(images, self._transforms(b, h, w), self.interpolation,
+                                      self.fill_mode, self.fill_value, data_format="channels_last")
+
+    def get_config(self):
+        return {**super().get_config(), "fill_mode": self.fill_mode,
+                "interpolation": self.interpolation, "seed": self.seed,
+                "fill_value": self.fill_value}
+

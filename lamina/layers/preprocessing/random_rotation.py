@@ -3,14 +3,7 @@ import math
 
 import numpy as np
 
-from lamina.layers.preprocessing.image_base import (
-    FILL_MODES,
-    INTERPOLATIONS,
-    BaseImagePreprocessingLayer,
-    check_choice,
-    check_factor,
-)
-from lamina.ops import image
+from lamina.layers.preprocessing.image_base import AffineAugmentation, check_factor
 
 
 def rotation_transforms(angles, height, width):
@@ -25,7 +18,7 @@ def rotation_transforms(angles, height, width):
                      sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
 
 
-class RandomRotation(BaseImagePreprocessingLayer):
+class RandomRotation(AffineAugmentation):
     """Rotate each image by an angle drawn uniformly from [factor[0], factor[1]] * 2 pi.
 
     factor: a fraction of a full turn, f (-> [-f, f]) or (lower, upper), in [-1, 1];
@@ -39,23 +32,12 @@ class RandomRotation(BaseImagePreprocessingLayer):
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.factor = check_factor(factor, (-1, 1), "RandomRotation")
-        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomRotation", "fill_mode")
-        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
-                                          "RandomRotation", "interpolation")
-        self.fill_value = fill_value
-        self._seed_generator(seed)
+        self._init_sampling(fill_mode, interpolation, fill_value, seed)
 
-    def transform(self, images, training):
-        if not training:
-            return images
-        b, h, w, _ = images.shape
+    def _transforms(self, batch, height, width):
         lower, upper = self.factor
-        angles = self.rng.uniform(lower, upper, size=b) * 2.0 * math.pi
-        return image.affine_transform(images, rotation_transforms(angles, h, w),
-                                      self.interpolation, self.fill_mode, self.fill_value,
-                                      data_format="channels_last")
+        angles = self.rng.uniform(lower, upper, size=batch) * 2.0 * math.pi
+        return rotation_transforms(angles, height, width)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "fill_mode": self.fill_mode,
-                "fill_value": self.fill_value, "interpolation": self.interpolation,
-                "seed": self.seed}
+        return {**super().get_config(), "factor": self.factor}

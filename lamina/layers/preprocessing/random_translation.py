@@ -1,14 +1,7 @@
 """`RandomTranslation`: shift images by a random fraction of their size during training."""
 import numpy as np
 
-from lamina.layers.preprocessing.image_base import (
-    FILL_MODES,
-    INTERPOLATIONS,
-    BaseImagePreprocessingLayer,
-    check_choice,
-    check_symmetric_factor,
-)
-from lamina.ops import image
+from lamina.layers.preprocessing.image_base import AffineAugmentation, check_symmetric_factor
 
 
 def translation_transforms(dx, dy):
@@ -18,7 +11,7 @@ def translation_transforms(dx, dy):
     return np.stack([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], axis=1)
 
 
-class RandomTranslation(BaseImagePreprocessingLayer):
+class RandomTranslation(AffineAugmentation):
     """Shift each image by (u_h * height, u_w * width) pixels, u drawn uniformly per image.
 
     height_factor / width_factor: f (-> [-f, f]) or (lower, upper), each in [-1, 1];
@@ -37,25 +30,13 @@ class RandomTranslation(BaseImagePreprocessingLayer):
         self.width_factor = width_factor
         self.width_lower, self.width_upper = check_symmetric_factor(
             width_factor, "RandomTranslation", "width_factor")
-        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomTranslation",
-                                      "fill_mode")
-        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
-                                          "RandomTranslation", "interpolation")
-        self.fill_value = fill_value
-        self._seed_generator(seed)
+        self._init_sampling(fill_mode, interpolation, fill_value, seed)
 
-    def transform(self, images, training):
-        if not training:
-            return images
-        b, h, w, _ = images.shape
-        dy = self.rng.uniform(self.height_lower, self.height_upper, size=b) * h
-        dx = self.rng.uniform(self.width_lower, self.width_upper, size=b) * w
-        return image.affine_transform(images, translation_transforms(dx, dy),
-                                      self.interpolation, self.fill_mode, self.fill_value,
-                                      data_format="channels_last")
+    def _transforms(self, batch, height, width):
+        dy = self.rng.uniform(self.height_lower, self.height_upper, size=batch) * height
+        dx = self.rng.uniform(self.width_lower, self.width_upper, size=batch) * width
+        return translation_transforms(dx, dy)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor,
-                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
-                "interpolation": self.interpolation, "seed": self.seed,
-                "fill_value": self.fill_value}
+                "width_factor": self.width_factor}

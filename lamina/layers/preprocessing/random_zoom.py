@@ -1,14 +1,7 @@
 """`RandomZoom`: zoom images in or out about their centre during training."""
 import numpy as np
 
-from lamina.layers.preprocessing.image_base import (
-    FILL_MODES,
-    INTERPOLATIONS,
-    BaseImagePreprocessingLayer,
-    check_choice,
-    check_symmetric_factor,
-)
-from lamina.ops import image
+from lamina.layers.preprocessing.image_base import AffineAugmentation, check_symmetric_factor
 
 
 def zoom_transforms(width_zoom, height_zoom, height, width):
@@ -20,7 +13,7 @@ def zoom_transforms(width_zoom, height_zoom, height, width):
                      zeros, zeros], axis=1)
 
 
-class RandomZoom(BaseImagePreprocessingLayer):
+class RandomZoom(AffineAugmentation):
     """Zoom each image by 1 + u, u drawn uniformly from the factor's range, per axis.
 
     height_factor: f (-> [-f, f]) or (lower, upper), each in [-1, 1]; as in Keras, a
@@ -42,27 +35,16 @@ class RandomZoom(BaseImagePreprocessingLayer):
         if width_factor is not None:
             self.width_lower, self.width_upper = check_symmetric_factor(
                 width_factor, "RandomZoom", "width_factor")
-        self.fill_mode = check_choice(fill_mode, FILL_MODES, "RandomZoom", "fill_mode")
-        self.interpolation = check_choice(interpolation, INTERPOLATIONS,
-                                          "RandomZoom", "interpolation")
-        self.fill_value = fill_value
-        self._seed_generator(seed)
+        self._init_sampling(fill_mode, interpolation, fill_value, seed)
 
-    def transform(self, images, training):
-        if not training:
-            return images
-        b, h, w, _ = images.shape
-        height_zoom = 1.0 + self.rng.uniform(self.height_lower, self.height_upper, size=b)
+    def _transforms(self, batch, height, width):
+        height_zoom = 1.0 + self.rng.uniform(self.height_lower, self.height_upper, size=batch)
         if self.width_factor is not None:
-            width_zoom = 1.0 + self.rng.uniform(self.width_lower, self.width_upper, size=b)
+            width_zoom = 1.0 + self.rng.uniform(self.width_lower, self.width_upper, size=batch)
         else:
             width_zoom = height_zoom
-        return image.affine_transform(images, zoom_transforms(width_zoom, height_zoom, h, w),
-                                      self.interpolation, self.fill_mode, self.fill_value,
-                                      data_format="channels_last")
+        return zoom_transforms(width_zoom, height_zoom, height, width)
 
     def get_config(self):
         return {**super().get_config(), "height_factor": self.height_factor,
-                "width_factor": self.width_factor, "fill_mode": self.fill_mode,
-                "interpolation": self.interpolation, "seed": self.seed,
-                "fill_value": self.fill_value}
+                "width_factor": self.width_factor}
