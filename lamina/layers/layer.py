@@ -15,7 +15,9 @@ from lamina import naming
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor, Variable
+from lamina.layers.input_spec import InputSpec, check_input_spec, shape_of as _shape_of
 from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.weight_budget import WeightBudget
 
 
 class _CallContext:
@@ -26,46 +28,7 @@ class _CallContext:
     holders = weakref.WeakSet()  # layers holding activity losses from an earlier call
 
 
-class WeightBudget:
-    """The bytes of weights layers may still create, while a saved model is rebuilt from its
-    config: a config asking for absurd sizes (a corrupt or hostile file) then fails before
-    the memory is allocated, instead of after. Used as `with WeightBudget(n, source): ...`."""
-
-    current = None
-
-    def __init__(self, nbytes, source):
-        self.left = int(nbytes)
-        self.source = source
-
-    def take(self, nbytes, what):
-        if nbytes > self.left:
-            raise ValueError(
-                f"{what} would need {nbytes:,} bytes, more than the weights stored in "
-                f"{self.source!r} can fill ({self.left:,} bytes left): the file's config does not "
-                "match its weights (a corrupt or hostile file)")
-        self.left -= nbytes
-
-    def __enter__(self):
-        self._outer, WeightBudget.current = WeightBudget.current, self
-        return self
-
-    def __exit__(self, *exc):
-        WeightBudget.current = self._outer
-
-
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
-
-
-class InputSpec:
-    """Constraints on a layer's input checked on every call: rank and sizes of some axes."""
-
-    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None, dtype=None, shape=None):
-        self.ndim = ndim
-        self.min_ndim = min_ndim
-        self.max_ndim = max_ndim
-        self.axes = dict(axes or {})
-        self.dtype = dtype
-        self.shape = shape
 
 
 class Layer:
@@ -303,7 +266,7 @@ class Layer:
         if self.input_spec is not None:
             shape = inputs.data.shape if type(inputs) is Tensor else None
             if shape is None or shape != self.__dict__.get("_checked_shape"):
-                _check_input_spec(self, inputs)
+                check_input_spec(self, inputs)
                 self.__dict__["_checked_shape"] = shape
         sig = _call_signature(type(self))
         ctx = _CallContext
@@ -436,12 +399,6 @@ def _unique(vs):
     return out
 
 
-def _shape_of(x):
-    if isinstance(x, KerasTensor):
-        return x.shape
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x)) if not hasattr(x, "nnz") else x.shape
-
-
 def _first_dtype(inputs, default):
     for t in tree.flatten(inputs):
         if isinstance(t, KerasTensor):
@@ -480,34 +437,6 @@ def _call_signature(cls):
         sig.computes_mask = cls.compute_mask is not Layer.compute_mask
         _SIGNATURES[cls] = sig
     return sig
-
-
-def _check_input_spec(layer, x):
-    spec = layer.input_spec
-    if isinstance(x, (list, tuple, dict)) or spec is None:
-        return
-    shape = _shape_of(x)
-    nd = len(shape)
-    bad = (spec.ndim is not None and nd != spec.ndim) or (
-        spec.min_ndim is not None and nd < spec.min_ndim) or (
-        spec.max_ndim is not None and nd > spec.max_ndim)
-    if not bad:
-        for axis, size in spec.axes.items():
-            if size is not None and (nd < (abs(axis) if axis < 0 else axis + 1) or shape[axis] != size):
-                bad = True
-                break
-    if bad:
-        raise ValueError(_input_error(layer, shape))
-
-
-def _input_error(layer, shape):
-    expected = getattr(layer, "_expected_input_shape", None)
-    exp = expected() if callable(expected) else None
-    kind = type(layer).__name__
-    msg = f"{kind} layer {layer.name!r}: expected input of shape {exp}, got {tuple(shape)}" if exp else (
-        f"{kind} layer {layer.name!r} got an input of incompatible shape {tuple(shape)}")
-    hint = getattr(layer, "_input_hint", None)
-    return msg + (f": {hint(shape)}" if callable(hint) and hint(shape) else "")
 
 
 def _infer_by_running(layer, args, kwargs):
