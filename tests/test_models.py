@@ -226,3 +226,32 @@ def test_layer_output_follows_the_latest_build_of_a_growing_sequential():
     model.add(layers.Dense(2))  # rebuilds: layer 0 is called again
     sub = keras.Model(model.inputs, model.layers[0].output)
     assert sub.predict(np.ones((1, 3), np.float32), verbose=0).shape == (1, 4)
+
+
+def test_calling_build_directly_marks_the_layer_built_as_keras_3():
+    import lamina
+
+    dense = lamina.layers.Dense(3)
+    dense.build((None, 4))
+    assert dense.built and dense.count_params() == 15
+    assert dense.get_build_config() == {"input_shape": (None, 4)}
+
+    class Scale(lamina.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    layer = Scale()
+    layer.build((None, 5))
+    assert layer.built and layer.count_params() == 5
+    # a subclass calling super().build() is marked once, after its own build finishes
+    class Twice(Scale):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.b = self.add_weight(shape=(1,), initializer="zeros")
+
+    twice = Twice()
+    twice.build((None, 2))
+    assert twice.built and twice.count_params() == 3

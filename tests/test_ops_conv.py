@@ -251,8 +251,8 @@ def test_conv_errors_are_helpful():
         ops.conv(np.ones((1, 8, 8, 1)), np.ones((3, 3, 1, 2)), padding="sane")
     with pytest.raises(ValueError, match="channels_last"):
         ops.conv(np.ones((1, 8, 8, 1)), np.ones((3, 3, 1, 2)), data_format="channel_last")
-    with pytest.raises(NotImplementedError, match="3-D"):
-        ops.conv(np.ones((1, 4, 4, 4, 1)), np.ones((2, 2, 2, 1, 1)))
+    with pytest.raises(ValueError, match=r"1-D, 2-D or 3-D.*\(2, 2, 2, 2, 1, 1\)"):
+        ops.conv(np.ones((1, 4, 4, 4, 4, 1)), np.ones((2, 2, 2, 2, 1, 1)))
     with pytest.raises(ValueError, match="strides"):
         ops.conv(np.ones((1, 8, 8, 1)), np.ones((3, 3, 1, 2)), strides=(1, 2, 3))
     with pytest.raises(ValueError, match=r"max_pool.*rank 4.*reshape"):

@@ -13,8 +13,10 @@ from lamina.layers.normalization import Normalization  # noqa: F401
 from lamina.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
 from lamina.layers.rescaling import Rescaling  # noqa: F401
 from lamina.layers.batch_normalization import BatchNormalization  # noqa: F401
-from lamina.layers.conv import Conv1D, Conv2D  # noqa: F401
-from lamina.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose  # noqa: F401
+from lamina.layers.conv import Conv1D, Conv2D, Conv3D  # noqa: F401
+from lamina.layers.conv_transpose import (  # noqa: F401
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+)
 from lamina.layers.depthwise_conv import (  # noqa: F401
     DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
 )
@@ -25,9 +27,11 @@ from lamina.layers.noise import GaussianDropout, GaussianNoise  # noqa: F401
 from lamina.layers.pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
+    AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D,
 )
 from lamina.layers.spatial import (  # noqa: F401
     Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
+    Cropping3D, UpSampling3D, ZeroPadding3D,
 )
 from lamina.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: F401
 from lamina.layers.masking import Masking  # noqa: F401,E402
@@ -53,3 +57,6 @@ MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
 AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+Convolution3D, Convolution3DTranspose = Conv3D, Conv3DTranspose
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D

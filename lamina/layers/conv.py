@@ -1,4 +1,4 @@
-"""`Conv1D` and `Conv2D`: activation(conv(inputs, kernel) + bias), as Keras 3.
+"""`Conv1D`, `Conv2D` and `Conv3D`: activation(conv(inputs, kernel) + bias), as Keras 3.
 
 Channels-last inputs (N, *spatial, C) by default. The convolution, bias and ReLU run as one
 fused op (im2col + one matmul, `lamina.ops.fused_conv`); other activations follow it.
@@ -11,7 +11,7 @@ from lamina.ops import fused_conv
 
 
 class BaseConv(Layer):
-    """N-D convolution (N = `rank`, 1 or 2): kernel (*kernel_size, in_channels // groups,
+    """N-D convolution (N = `rank`, 1, 2 or 3): kernel (*kernel_size, in_channels // groups,
     filters), glorot_uniform; bias (filters,), zeros."""
 
     rank = None
@@ -208,3 +208,13 @@ class Conv2D(BaseConv):
     """
 
     rank = 2
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over (batch, depth, height, width, channels) volumes (video, scans).
+
+    `Conv3D(8, 3)` on 16x16x16x1 inputs has 3*3*3*1*8 + 8 = 224 parameters. Runs on NumPy
+    (im2col over the kd*kh*kw window offsets); the compiled kernels are 2-D only.
+    """
+
+    rank = 3

@@ -1,4 +1,5 @@
-"""`Conv1DTranspose` and `Conv2DTranspose`: the transposed ("de-") convolution, as Keras 3.
+"""`Conv1DTranspose`, `Conv2DTranspose`, `Conv3DTranspose`: the transposed ("de-")
+convolution, as Keras 3.
 
 Maps (N, *spatial, Cin) to (N, *out, filters) with out = in * strides for "same" padding
 (roughly the inverse geometry of a strided convolution); used to upsample in decoders.
@@ -171,3 +172,19 @@ class Conv2DTranspose(BaseConvTranspose):
     """Transposed convolution over (batch, height, width, channels), e.g. to upsample maps."""
 
     rank = 2
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """Transposed convolution over (batch, depth, height, width, channels) volumes.
+
+    Keras's argument order: `data_format` and `dilation_rate` come right after `padding`
+    (then activation, use_bias, ... as in every convolution); `output_padding` (one int or
+    3 ints, each smaller than its stride) is a keyword.
+    """
+
+    rank = 3
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), *args, output_padding=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format,
+                         dilation_rate, *args, **kwargs)

@@ -8,6 +8,7 @@ padding is "valid" or "same" ("causal" for 1-D convolutions); data_format is
 import difflib
 
 from lamina.backend import image_data_format
+from lamina.ops._window import LAYOUTS, SPATIAL_AXES
 
 
 def standardize_tuple(value, rank, name, layer, allow_zero=False):
@@ -87,7 +88,7 @@ def output_length(
 
 
 def spatial_axes_names(rank):
-    return ("width",) if rank == 1 else ("height", "width")
+    return SPATIAL_AXES[rank]
 
 
 def split_channels(input_shape, rank, data_format):
@@ -110,14 +111,17 @@ def check_input_rank(layer, input_shape, rank):
     if len(shape) == want:
         return
     kind = type(layer).__name__
-    layout = {1: "(batch, steps, channels)", 2: "(batch, height, width, channels)"}[rank]
+    layout = "(batch, steps, channels)" if rank == 1 else LAYOUTS[rank]
     msg = f"{kind} layer {layer.name!r} expects inputs of rank {want} {layout}, got shape {shape}"
     if len(shape) == want - 1:
         dims = ", ".join(str(d) for d in shape[1:])
+        example = "one value per voxel" if rank == 3 else "grayscale MNIST images"
         msg += (
-            f": if the data has a single channel (e.g. grayscale MNIST images), add the channel "
+            f": if the data has a single channel (e.g. {example}), add the channel "
             f"axis, e.g. x = x.reshape(-1, {dims}, 1), or use keras.Input(shape=({dims}, 1))"
         )
     elif len(shape) == want + 1 and rank == 1:
         msg += ": a 1-D layer works on sequences; use the 2-D layer for images"
+    elif len(shape) == want + 1 and rank == 2:
+        msg += ": a 2-D layer works on images; use the 3-D layer for volumes"
     raise ValueError(msg)

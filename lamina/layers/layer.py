@@ -6,6 +6,7 @@ as attributes are tracked. Calling a layer on a symbolic `KerasTensor` records a
 the functional API instead of computing.
 """
 import difflib
+import functools
 import inspect
 import weakref
 
@@ -64,6 +65,23 @@ class Layer:
         self._batch_input_shape = _batch_input_shape(kwargs)
         if "weights" in kwargs and kwargs["weights"] is not None:
             self._initial_weights = kwargs["weights"]
+
+    def __init_subclass__(cls, **kwargs):
+        # as Keras 3: a layer whose `build` was called directly (layer.build(shape)) is built,
+        # and remembers the shape for its saved build config
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def build_and_mark(self, *args, **kw):
+                if args and self.__dict__.get("_build_shapes") is None:
+                    self._build_shapes = args[0]
+                out = build(self, *args, **kw)
+                self.built = True
+                return out
+
+            build_and_mark._marks_built = True
+            cls.build = build_and_mark
 
     # --- tracking --------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Pooling layers, as Keras 3: `MaxPooling1D/2D`, `AveragePooling1D/2D` (sliding windows) and
-`GlobalMaxPooling1D/2D`, `GlobalAveragePooling1D/2D` (one value per channel).
+"""Pooling layers, as Keras 3: `MaxPooling1D/2D/3D`, `AveragePooling1D/2D/3D` (sliding
+windows) and `GlobalMaxPooling1D/2D/3D`, `GlobalAveragePooling1D/2D/3D` (one value per channel).
 
 Windowed pooling runs `lamina.ops.max_pool` / `average_pool` (vectorised over pixels; the
 backward loops over the pool offsets only); the common 2x2/stride-2 max pooling uses
@@ -32,7 +32,8 @@ class BasePooling(Layer):
         self.input_spec = InputSpec(ndim=rank + 2)
         self.built = True
         self._fast = (
-            self.pool_op == "max"
+            rank < 3
+            and self.pool_op == "max"
             and self.pool_size == self.strides == (2,) * rank
             and self.padding == "valid"
             and self.data_format == "channels_last"
@@ -88,6 +89,12 @@ class MaxPooling2D(BasePooling):
     rank, pool_op = 2, "max"
 
 
+class MaxPooling3D(BasePooling):
+    """Maximum over pool_size windows of (batch, depth, height, width, channels) volumes."""
+
+    rank, pool_op = 3, "max"
+
+
 class AveragePooling1D(BasePooling):
     """Mean over windows of `pool_size` steps."""
 
@@ -98,6 +105,12 @@ class AveragePooling2D(BasePooling):
     """Mean over pool_size windows of images ("same" padding: of the non-padded values)."""
 
     rank, pool_op = 2, "average"
+
+
+class AveragePooling3D(BasePooling):
+    """Mean over pool_size windows of volumes ("same" padding: of the non-padded values)."""
+
+    rank, pool_op = 3, "average"
 
 
 class BaseGlobalPooling(Layer):
@@ -175,3 +188,17 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
 
     def call(self, inputs):
         return ops.max(inputs, axis=self._axes(), keepdims=self.keepdims)
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """Mean over depth, height and width: (batch, d, h, w, c) -> (batch, c)."""
+
+    rank = 3
+    call = GlobalAveragePooling2D.call
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """Maximum over depth, height and width: (batch, d, h, w, c) -> (batch, c)."""
+
+    rank = 3
+    call = GlobalMaxPooling2D.call

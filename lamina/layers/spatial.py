@@ -1,8 +1,10 @@
-"""Spatial resizing layers, as Keras 3: `ZeroPadding1D/2D`, `Cropping1D/2D`, `UpSampling1D/2D`.
+"""Spatial resizing layers, as Keras 3: `ZeroPadding1D/2D/3D`, `Cropping1D/2D/3D`,
+`UpSampling1D/2D/3D`.
 
 Padding/cropping amounts: an int (all sides), one int per axis (both sides), or a
-(before, after) pair per axis. UpSampling repeats rows/columns ("nearest") or interpolates
-them (`ops.image.resize` "bilinear", half-pixel centres, as Keras does).
+(before, after) pair per axis (an int and a pair may be mixed). UpSampling repeats
+rows/columns ("nearest"; the only choice in 3-D) or interpolates them (`ops.image.resize`
+"bilinear", half-pixel centres, as Keras does).
 """
 
 import numpy as np
@@ -19,10 +21,10 @@ def _pairs(value, rank, name, layer):
         pairs = ((value, value),) * rank
     elif rank == 1 and len(value) == 2 and all(isinstance(v, int) for v in value):
         pairs = (tuple(value),)
-    elif len(value) == rank and all(isinstance(v, int) for v in value):
-        pairs = tuple((v, v) for v in value)
-    elif len(value) == rank and all(isinstance(v, (tuple, list)) and len(v) == 2 for v in value):
-        pairs = tuple((int(a), int(b)) for a, b in value)
+    elif len(value) == rank and all(
+        isinstance(v, int) or (isinstance(v, (tuple, list)) and len(v) == 2) for v in value
+    ):
+        pairs = tuple((v, v) if isinstance(v, int) else (int(v[0]), int(v[1])) for v in value)
     else:
         raise ValueError(
             f"{layer}: {name} must be an int, {rank} ints or {rank} (before, after) pairs, "
@@ -53,7 +55,29 @@ class _Spatial(Layer):
         return tuple(out)
 
 
-class _ZeroPadding(_Spatial):
+class _Borders(_Spatial):
+    """Base of ZeroPadding/Cropping: the (before, after) pairs per spatial axis live in the
+    attribute named `amount` ("padding" or "cropping"), as Keras's argument of that name."""
+
+    amount = None
+    has_data_format = True  # Keras's Cropping1D takes no data_format
+
+    def __init__(self, amounts, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        setattr(self, self.amount, _pairs(amounts, self.rank, self.amount, type(self).__name__))
+        self._setup(data_format)
+
+    def get_config(self):
+        pairs = getattr(self, self.amount)
+        config = {**super().get_config(), self.amount: pairs[0] if self.rank == 1 else pairs}
+        if self.has_data_format:
+            config["data_format"] = self.data_format
+        return config
+
+
+class _ZeroPadding(_Borders):
+    amount = "padding"
+
     def call(self, inputs):
         width = [(0, 0)] * (self.rank + 2)
         for pair, ax in zip(self.padding, self._spatial_axes()):
@@ -70,12 +94,7 @@ class ZeroPadding1D(_ZeroPadding):
     rank = 1
 
     def __init__(self, padding=1, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _pairs(padding, 1, "padding", "ZeroPadding1D")
-        self._setup(data_format)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding[0], "data_format": self.data_format}
+        super().__init__(padding, data_format, **kwargs)
 
 
 class ZeroPadding2D(_ZeroPadding):
@@ -84,15 +103,22 @@ class ZeroPadding2D(_ZeroPadding):
     rank = 2
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _pairs(padding, 2, "padding", "ZeroPadding2D")
-        self._setup(data_format)
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+        super().__init__(padding, data_format, **kwargs)
 
 
-class _Cropping(_Spatial):
+class ZeroPadding3D(_ZeroPadding):
+    """Pad volumes with zeros on depth, height and width: 1, (d, h, w) or 3 (before, after)
+    pairs; `ZeroPadding3D(2)` makes (1, 1, 2, 2, 3) inputs (1, 5, 6, 6, 3)."""
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class _Cropping(_Borders):
+    amount = "cropping"
+
     def _check(self, shape):
         for (a, b), ax in zip(self.cropping, self._spatial_axes()):
             if shape[ax] is not None and a + b >= shape[ax]:
@@ -117,14 +143,10 @@ class Cropping1D(_Cropping):
     """Remove steps at the start and end of (batch, steps, features): cropping=(1, 1)."""
 
     rank = 1
+    has_data_format = False
 
     def __init__(self, cropping=(1, 1), **kwargs):
-        super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, 1, "cropping", "Cropping1D")
-        self._setup(None)
-
-    def get_config(self):
-        return {**super().get_config(), "cropping": self.cropping[0]}
+        super().__init__(cropping, **kwargs)
 
 
 class Cropping2D(_Cropping):
@@ -133,12 +155,16 @@ class Cropping2D(_Cropping):
     rank = 2
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.cropping = _pairs(cropping, 2, "cropping", "Cropping2D")
-        self._setup(data_format)
+        super().__init__(cropping, data_format, **kwargs)
 
-    def get_config(self):
-        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
+
+class Cropping3D(_Cropping):
+    """Remove slices at the borders of volumes: 1, (d, h, w) or 3 (before, after) pairs."""
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(cropping, data_format, **kwargs)
 
 
 def _repeat_nearest(x, axes, sizes):
@@ -166,8 +192,8 @@ class _UpSampling(_Spatial):
     def _init_upsampling(self, size, interpolation, data_format):
         kind = type(self).__name__
         self.size = U.standardize_tuple(size, self.rank, "size", kind)
-        valid = ("nearest", "bilinear") if self.rank == 1 else (
-            "nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
+        valid = {1: ("nearest", "bilinear"), 3: ("nearest",)}.get(
+            self.rank, ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"))
         if interpolation not in valid:
             raise ValueError(f"{kind}: interpolation must be one of {valid}, got {interpolation!r}")
         self.interpolation = interpolation
@@ -213,3 +239,16 @@ class UpSampling2D(_UpSampling):
             "data_format": self.data_format,
             "interpolation": self.interpolation,
         }
+
+
+class UpSampling3D(_UpSampling):
+    """Repeat each voxel `size` = (d, h, w) times along depth, height and width."""
+
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self._init_upsampling(size, "nearest", data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format}

@@ -1,10 +1,12 @@
 """Sliding-window geometry shared by convolutions and pooling (not public).
 
-Everything works on 2-D channels-last arrays (N, H, W, C); 1-D ops add a height-1 axis.
-Windows are read as strided views (no Python loop over pixels) and gradients are written
-back by looping over the kh*kw window offsets only ("col2im").
+Everything works on channels-last arrays (N, *spatial, C) with 2 or 3 spatial axes
+((N, H, W, C) or (N, D, H, W, C)); 1-D ops add a height-1 axis and run as 2-D. Windows are
+read as strided views (no Python loop over pixels) and gradients are written back by
+looping over the window offsets only (kh*kw of them in 2-D: "col2im").
 """
 import difflib
+import itertools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -12,6 +14,9 @@ from numpy.lib.stride_tricks import as_strided
 from lamina.engine.tensor import Tensor
 
 PADDINGS = ("valid", "same")
+# names of the spatial axes and the channels-last layout of an n-D op's inputs, for messages
+SPATIAL_AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+LAYOUTS = {n: f"(batch, {', '.join(axes)}, channels)" for n, axes in SPATIAL_AXES.items()}
 
 
 def as_tuple(value, n, name, op):
@@ -51,7 +56,7 @@ def check_rank(op, x_shape, n_spatial, what="inputs"):
     want = n_spatial + 2
     if len(x_shape) == want:
         return
-    names = {1: "(batch, width, channels)", 2: "(batch, height, width, channels)"}[n_spatial]
+    names = LAYOUTS[n_spatial]
     hint = ""
     if len(x_shape) == want - 1:
         spatial = ", ".join(str(s) for s in x_shape[1:])
@@ -68,7 +73,7 @@ def geometry(op, spatial, ksize, strides, dilation, padding):
     extra element on the bottom/right. VALID: out = floor((in - (k - 1) d - 1) / s) + 1.
     """
     outs, pads = [], []
-    axes = ("height", "width") if len(spatial) == 2 else ("width",)
+    axes = SPATIAL_AXES[len(spatial)]
     for size, k, s, d, axis in zip(spatial, ksize, strides, dilation, axes):
         eff = (k - 1) * d + 1
         if padding == "same":
@@ -89,51 +94,60 @@ def geometry(op, spatial, ksize, strides, dilation, padding):
 
 
 def pad_hw(x, pads, value=0.0):
-    """Pad the two spatial axes of (N, H, W, C) (no copy when there is no padding)."""
-    (t, b), (l, r) = pads
-    if not (t or b or l or r):
+    """Pad the spatial axes of (N, *spatial, C) by `pads` ((before, after) per axis; no
+    copy when there is no padding)."""
+    if not any(b or a for b, a in pads):
         return x
-    out = np.full((x.shape[0], x.shape[1] + t + b, x.shape[2] + l + r, x.shape[3]), value, x.dtype)
-    out[:, t : t + x.shape[1], l : l + x.shape[2]] = x
+    spatial = x.shape[1:-1]
+    padded = tuple(size + b + a for size, (b, a) in zip(spatial, pads))
+    out = np.full((x.shape[0], *padded, x.shape[-1]), value, x.dtype)
+    out[(slice(None), *(slice(b, b + size) for size, (b, _) in zip(spatial, pads)))] = x
     return out
 
 
 def crop_hw(x, pads):
-    (t, b), (l, r) = pads
-    if not (t or b or l or r):
+    """Undo `pad_hw`: a view of (N, *spatial, C) without the padding."""
+    if not any(b or a for b, a in pads):
         return x
-    return x[:, t : x.shape[1] - b, l : x.shape[2] - r]
+    return x[(slice(None), *(slice(b, size - a) for size, (b, a) in zip(x.shape[1:-1], pads)))]
 
 
-def offset_slice(a, b, strides, dilation, out_hw):
-    """Index of the input elements that window offset (a, b) touches, one per output pixel."""
-    (sh, sw), (dh, dw), (ho, wo) = strides, dilation, out_hw
-    return (
-        slice(None),
-        slice(a * dh, a * dh + (ho - 1) * sh + 1, sh),
-        slice(b * dw, b * dw + (wo - 1) * sw + 1, sw),
-    )
+def window_offsets(ksize):
+    """Every offset of a window of size `ksize` (a tuple per axis), in row-major order."""
+    return itertools.product(*(range(k) for k in ksize))
 
 
-def patches(xp, ksize, strides, dilation, out_hw):
-    """A read-only strided view (N, Ho, Wo, kh, kw, C) of every window of padded `xp`."""
-    n, _, _, c = xp.shape
-    s0, s1, s2, s3 = xp.strides
+def offset_index(offset, strides, dilation, out_sizes):
+    """Index of the input elements that window offset `offset` (one int per spatial axis)
+    touches, one per output position: (:, offset*d : ... : s, ..., :)."""
+    return (slice(None), *(
+        slice(o * d, o * d + (m - 1) * s + 1, s)
+        for o, s, d, m in zip(offset, strides, dilation, out_sizes)
+    ))
+
+
+def patches(xp, ksize, strides, dilation, out_sizes):
+    """A read-only strided view (N, *out_sizes, *ksize, C) of every window of padded `xp`."""
+    st = xp.strides
+    spatial = st[1:-1]
     return as_strided(
         xp,
-        shape=(n, out_hw[0], out_hw[1], ksize[0], ksize[1], c),
-        strides=(s0, s1 * strides[0], s2 * strides[1], s1 * dilation[0], s2 * dilation[1], s3),
+        shape=(xp.shape[0], *out_sizes, *ksize, xp.shape[-1]),
+        strides=(st[0], *(a * s for a, s in zip(spatial, strides)),
+                 *(a * d for a, d in zip(spatial, dilation)), st[-1]),
         writeable=False,
     )
 
 
 def col2im(cols, padded_shape, strides, dilation):
-    """Sum window-shaped gradients (N, Ho, Wo, kh, kw, C) back onto (N, Hp, Wp, C)."""
+    """Sum window-shaped gradients (N, *out, *ksize, C) back onto (N, *padded, C), window
+    offsets in row-major order (the inverse scatter of `patches`)."""
     out = np.zeros(padded_shape, cols.dtype)
-    _, ho, wo, kh, kw, _ = cols.shape
-    for a in range(kh):
-        for b in range(kw):
-            out[offset_slice(a, b, strides, dilation, (ho, wo))] += cols[:, :, :, a, b, :]
+    n = len(padded_shape) - 2
+    out_sizes, ksize = cols.shape[1 : n + 1], cols.shape[n + 1 : 2 * n + 1]
+    lead = (slice(None),) * (n + 1)
+    for offset in window_offsets(ksize):
+        out[offset_index(offset, strides, dilation, out_sizes)] += cols[(*lead, *offset)]
     return out
 
 

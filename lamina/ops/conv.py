@@ -1,13 +1,17 @@
 """Convolutions (`keras.ops.conv`, `depthwise_conv`, `separable_conv`, `conv_transpose`).
 
 1-D inputs are (N, W, C) with kernels (kw, ...); 2-D inputs (N, H, W, C) with kernels
-(kh, kw, ...). `data_format="channels_first"` is supported by transposing to channels-last
-and back. Padding follows TensorFlow ("same": output ceil(in / stride), extra pad at the
-bottom/right). A convolution is im2col (every window copied once into a matrix row) and
-one BLAS matmul; the input gradient is a matmul and col2im (windows summed back, looping
-over the kh*kw kernel offsets only). im2col and col2im are compiled kernels when
-`lamina._native.conv` is built (`lamina.ops._conv_kernels`).
+(kh, kw, ...); 3-D inputs (N, D, H, W, C) with kernels (kd, kh, kw, ...) (`conv` and
+`conv_transpose`; the depthwise ops are 1-D/2-D). `data_format="channels_first"` is
+supported by transposing to channels-last and back. Padding follows TensorFlow ("same":
+output ceil(in / stride), extra pad at the bottom/right). A convolution is im2col (every
+window copied once into a matrix row) and one BLAS matmul; the input gradient is a matmul
+and col2im (windows summed back, looping over the kernel offsets only). For 2-D (and 1-D,
+run as 2-D) im2col and col2im are compiled kernels when `lamina._native.conv` is built
+(`lamina.ops._conv_kernels`); 3-D uses their NumPy twins.
 """
+import math
+
 import numpy as np
 
 from lamina.ops import _conv_kernels as K
@@ -16,14 +20,12 @@ from lamina.ops._base import fdata, record
 
 
 def _spatial_rank(op, kernel_shape, layout):
-    """Number of spatial axes (1 or 2) implied by a kernel of shape (*spatial, a, b)."""
+    """Number of spatial axes (1, 2 or 3) implied by a kernel of shape (*spatial, a, b)."""
     rank = len(kernel_shape)
-    if rank == 5:
-        raise NotImplementedError(f"{op}: 3-D convolutions are not implemented (kernel shape {kernel_shape})")
-    if rank not in (3, 4):
+    if rank not in (3, 4, 5):
         raise ValueError(
-            f"{op}: the kernel must have shape {layout} for 1-D or 2-D inputs (rank 3 or 4), got "
-            f"shape {tuple(kernel_shape)}"
+            f"{op}: the kernel must have shape {layout} for 1-D, 2-D or 3-D inputs (rank 3, 4 "
+            f"or 5), got shape {tuple(kernel_shape)}"
         )
     return rank - 2
 
@@ -48,9 +50,10 @@ def _check_channels(op, x_shape, k_shape, axis, role="input"):
 
 
 def _prepare(op, inputs, kernel, strides, padding, dilation_rate, layout, channel_axis):
-    """Validate arguments; return (x, k, n, strides, dilation, padding) lifted to 2-D.
+    """Validate arguments; return (x, k, n, strides, dilation, padding), 1-D lifted to 2-D.
 
-    A 1-D op becomes a 2-D one with a height of 1 (window, stride and dilation 1 on it).
+    A 1-D op becomes a 2-D one with a height of 1 (window, stride and dilation 1 on it);
+    2-D and 3-D ops keep their rank.
     """
     x, k = fdata(inputs), fdata(kernel)
     n = _spatial_rank(op, k.shape, layout)
@@ -78,17 +81,17 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     x, k, n, strides, dil, padding = _prepare(
         "conv", inputs, kernel, strides, padding, dilation_rate, "(*window, in_channels, out_channels)", -2
     )
-    kh, kw, cin, cout = k.shape
-    out_hw, pads = W.geometry("conv", x.shape[1:3], (kh, kw), strides, dil, padding)
+    ksize, (cin, cout) = k.shape[:-2], k.shape[-2:]
+    out_sz, pads = W.geometry("conv", x.shape[1:-1], ksize, strides, dil, padding)
     xp = W.pad_hw(x, pads)
     nb = x.shape[0]
-    rows = nb * out_hw[0] * out_hw[1]
-    if kh == kw == 1 and strides == (1, 1):
+    rows = nb * math.prod(out_sz)
+    if pointwise(ksize, strides):
         cols = xp.reshape(rows, cin)
     else:
-        cols = K.im2col(xp, (kh, kw), strides, dil, out_hw)
-    k2 = k.reshape(kh * kw * cin, cout)
-    out = (cols @ k2).reshape(nb, out_hw[0], out_hw[1], cout)
+        cols = K.im2col(xp, ksize, strides, dil, out_sz)
+    k2 = k.reshape(-1, cout)
+    out = (cols @ k2).reshape(nb, *out_sz, cout)
 
     def backward(g, need):
         g2 = g.reshape(rows, cout)
@@ -97,11 +100,16 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             gk = (cols.T @ g2).reshape(k.shape)
             gk = gk[0] if n == 1 else gk
         if need[0]:  # d out / d x: scatter g k^T back over the windows
-            gcols = (g2 @ k2.T).reshape(nb, out_hw[0], out_hw[1], kh, kw, cin)
+            gcols = (g2 @ k2.T).reshape(nb, *out_sz, *ksize, cin)
             gx = _lower(W.crop_hw(K.col2im(gcols, xp.shape, strides, dil), pads), n)
         return gx, gk
 
     return record(_lower(out, n), (inputs, kernel), backward)
+
+
+def pointwise(ksize, strides):
+    """A 1x1 window moved by 1: the input is already the im2col matrix (no copy)."""
+    return all(v == 1 for v in (*ksize, *strides))
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
@@ -114,6 +122,11 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
         "depthwise_conv", inputs, kernel, strides, padding, dilation_rate,
         "(*window, in_channels, depth_multiplier)", -2,
     )
+    if n == 3:
+        raise NotImplementedError(
+            f"depthwise_conv: 3-D depthwise convolutions are not implemented (kernel shape "
+            f"{k.shape}); use ops.conv on each channel group, or 1-D/2-D inputs"
+        )
     kh, kw, cin, mult = k.shape
     out_hw, pads = W.geometry("depthwise_conv", x.shape[1:3], (kh, kw), strides, dil, padding)
     xp = W.pad_hw(x, pads)
@@ -122,7 +135,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     out = np.zeros((nb, out_hw[0], out_hw[1], cin, mult), dtype)
     for a in range(kh):  # loop over kernel offsets only; each step is one vectorized product
         for b in range(kw):
-            out += xp[W.offset_slice(a, b, strides, dil, out_hw)][..., None] * k[a, b]
+            out += xp[W.offset_index((a, b), strides, dil, out_hw)][..., None] * k[a, b]
 
     def backward(g, need):
         g5 = g.reshape(nb, out_hw[0], out_hw[1], cin, mult)
@@ -130,7 +143,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
         gxp = np.zeros(xp.shape, dtype) if need[0] else None
         for a in range(kh):
             for b in range(kw):
-                idx = W.offset_slice(a, b, strides, dil, out_hw)
+                idx = W.offset_index((a, b), strides, dil, out_hw)
                 if need[1]:
                     gk[a, b] = np.einsum("nhwc,nhwcm->cm", xp[idx], g5)
                 if need[0]:
@@ -178,32 +191,31 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         "conv_transpose", inputs, kernel, strides, padding, dilation_rate,
         "(*window, out_channels, in_channels)", -1,
     )
-    kh, kw, cout, cin = k.shape
+    *ksize, cout, cin = k.shape
     if output_padding is not None:
         output_padding = tuple(int(v) for v in np.broadcast_to(output_padding, (n,)))
         if any(v < 0 for v in output_padding):
             raise ValueError(f"conv_transpose: output_padding must be >= 0, got {output_padding}")
         output_padding = ((0,) if n == 1 else ()) + output_padding
-    nb, h, w_in, _ = x.shape
+    nb, in_sz = x.shape[0], x.shape[1:-1]
     geo = [
         _transpose_geometry(size, kk, s, d, padding, None if output_padding is None else output_padding[i])
-        for i, (size, kk, s, d) in enumerate(zip((h, w_in), (kh, kw), strides, dil))
+        for i, (size, kk, s, d) in enumerate(zip(in_sz, ksize, strides, dil))
     ]
-    (ho, top), (wo, left) = geo
     # the full (uncropped) scatter target must hold every window and the requested output
     full = tuple(max(before + size, (m - 1) * s + (kk - 1) * d + 1)
-                 for before, size, m, s, kk, d in ((top, ho, h, strides[0], kh, dil[0]),
-                                                   (left, wo, w_in, strides[1], kw, dil[1])))
-    k2 = k.reshape(kh * kw * cout, cin)
-    cols = (x.reshape(-1, cin) @ k2.T).reshape(nb, h, w_in, kh, kw, cout)
-    buf = K.col2im(cols, (nb, full[0], full[1], cout), strides, dil)
-    out = np.ascontiguousarray(buf[:, top : top + ho, left : left + wo])
+                 for (size, before), m, s, kk, d in zip(geo, in_sz, strides, ksize, dil))
+    crop = (slice(None), *(slice(before, before + size) for size, before in geo))
+    k2 = k.reshape(-1, cin)
+    cols = (x.reshape(-1, cin) @ k2.T).reshape(nb, *in_sz, *ksize, cout)
+    buf = K.col2im(cols, (nb, *full, cout), strides, dil)
+    out = np.ascontiguousarray(buf[crop])
 
     def backward(g, need):
         g = g[:, None] if n == 1 else g
-        gbuf = np.zeros((nb, full[0], full[1], cout), g.dtype)
-        gbuf[:, top : top + ho, left : left + wo] = g
-        gcols = K.im2col(gbuf, (kh, kw), strides, dil, (h, w_in))
+        gbuf = np.zeros((nb, *full, cout), g.dtype)
+        gbuf[crop] = g
+        gcols = K.im2col(gbuf, ksize, strides, dil, in_sz)
         gx = _lower((gcols @ k2).reshape(x.shape), n) if need[0] else None
         gk = None
         if need[1]:

@@ -1,7 +1,7 @@
 """A fused convolution for the layers' hot path: relu?(conv(x, kernel) + bias), one graph node.
 
 Exactly `ops.conv` followed by a bias add and (optionally) a ReLU, channels-last, 1-D
-(N, W, C) or 2-D (N, H, W, C): im2col (every window copied once into a matrix row), one BLAS
+(N, W, C), 2-D (N, H, W, C) or 3-D (N, D, H, W, C): im2col (every window copied once into a matrix row), one BLAS
 matmul, then the bias and ReLU applied in place on the matmul's output (for a short window,
 kh*kw*cin <= 32 as a first 3x3 layer on grayscale images, the bias is folded into the matmul
 as a column of ones: one pass less over the output, and the bias gradient comes with the
@@ -14,13 +14,14 @@ input by col2im. im2col, the ReLU mask and col2im are the compiled kernels of
 """
 
 import functools
+import math
 
 import numpy as np
 
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
-from lamina.ops.conv import _lower, _prepare
+from lamina.ops.conv import _lower, _prepare, pointwise
 
 
 def conv_bias_act(
@@ -40,20 +41,21 @@ def conv_bias_act(
         "(*window, in_channels, out_channels)",
         -2,
     )
-    kh, kw, cin, cout = k.shape
-    out_hw, pads = W.geometry("conv", x.shape[1:3], (kh, kw), strides, dil, padding)
+    ksize, (cin, cout) = k.shape[:-2], k.shape[-2:]
+    out_sz, pads = W.geometry("conv", x.shape[1:-1], ksize, strides, dil, padding)
     xp = W.pad_hw(x, pads)
     nb = x.shape[0]
-    rows = nb * out_hw[0] * out_hw[1]
-    depth = kh * kw * cin
+    rows = nb * math.prod(out_sz)
+    depth = math.prod(ksize) * cin
     k2 = k.reshape(depth, cout)
+    one_by_one = pointwise(ksize, strides)
     # a short window (e.g. 3x3 on one channel): the bias rides in the matmul as a column
     # of ones, which saves a pass over the output and gives the bias gradient for free
-    fold = bias is not None and depth <= _FOLD_DEPTH and (kh, kw, strides) != (1, 1, (1, 1))
-    if kh == kw == 1 and strides == (1, 1):
+    fold = bias is not None and depth <= _FOLD_DEPTH and not one_by_one
+    if one_by_one:
         cols = xp.reshape(rows, cin)
     else:
-        cols = K.im2col(xp, (kh, kw), strides, dil, out_hw, ones=fold)
+        cols = K.im2col(xp, ksize, strides, dil, out_sz, ones=fold)
     if fold:
         z = cols @ np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
     else:
@@ -62,7 +64,7 @@ def conv_bias_act(
             z += data_of(bias)
     if relu:
         np.maximum(z, 0, out=z)
-    out = z.reshape(nb, out_hw[0], out_hw[1], cout)
+    out = z.reshape(nb, *out_sz, cout)
 
     def backward(g, need):
         g2 = g.reshape(rows, cout)
@@ -81,7 +83,7 @@ def conv_bias_act(
             gk = gk[0]
         if need[0]:
             # every window's gradient in one product, then summed back onto the input
-            gcols = (g2 @ k2.T).reshape(nb, out_hw[0], out_hw[1], kh, kw, cin)
+            gcols = (g2 @ k2.T).reshape(nb, *out_sz, *ksize, cin)
             gxp = K.col2im(gcols, xp.shape, strides, dil)
             gx = _lower(W.crop_hw(gxp, pads), n)
         return gx, gk, gb
