@@ -4,17 +4,15 @@ Channels-last inputs (N, *spatial, C) by default. The convolution, bias and ReLU
 fused op (im2col + one matmul, `lamina.ops.fused_conv`); other activations follow it.
 """
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import activations, ops
 from lamina.layers import conv_utils as U
-from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.conv_base import ConvBase
 from lamina.ops import fused_conv
 
 
-class BaseConv(Layer):
+class BaseConv(ConvBase):
     """N-D convolution (N = `rank`, 1, 2 or 3): kernel (*kernel_size, in_channels // groups,
     filters), glorot_uniform; bias (filters,), zeros."""
-
-    rank = None
 
     def __init__(
         self,
@@ -38,70 +36,32 @@ class BaseConv(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        kind, rank = type(self).__name__, self.rank
+        kind = type(self).__name__
         if lora_rank is not None:
             raise NotImplementedError(f"{kind}(lora_rank=...) is not supported by lamina")
         self.filters = U.check_positive_int(filters, "filters", kind)
         self.groups = U.check_positive_int(groups, "groups", kind)
         if filters % groups:
             raise ValueError(f"{kind}: filters ({filters}) must be divisible by groups ({groups})")
-        self.kernel_size = U.standardize_tuple(kernel_size, rank, "kernel_size", kind)
-        self.strides = U.standardize_tuple(strides, rank, "strides", kind)
-        self.dilation_rate = U.standardize_tuple(dilation_rate, rank, "dilation_rate", kind)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{kind}: strides > 1 cannot be combined with dilation_rate > 1 (got strides="
-                f"{self.strides}, dilation_rate={self.dilation_rate})"
-            )
-        self.padding = U.standardize_padding(padding, kind, allow_causal=rank == 1)
-        self.data_format = U.standardize_data_format(data_format, kind)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate,
+                          allow_causal=self.rank == 1)
+        self._init_params(activation, use_bias,
+                          kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                          bias=(bias_initializer, bias_regularizer, bias_constraint))
         self._fuse_relu = self.activation is activations.relu
 
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
-
     def build(self, input_shape):
-        U.check_input_rank(self, input_shape, self.rank)
-        channels = input_shape[self._channel_axis()]
-        kind = type(self).__name__
-        if channels is None:
-            raise ValueError(
-                f"{kind} layer {self.name!r} needs a known number of input channels, got "
-                f"input shape {tuple(input_shape)}"
-            )
+        channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(
-                f"{kind} layer {self.name!r}: the input's {channels} channels are not "
-                f"divisible by groups={self.groups}"
+                f"{type(self).__name__} layer {self.name!r}: the input's {channels} channels "
+                f"are not divisible by groups={self.groups}"
             )
         self.compute_output_shape(input_shape)  # validates the window against the input size
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (channels // self.groups, self.filters),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
+        self.kernel = self._add_param(
+            "kernel", self.kernel_size + (channels // self.groups, self.filters), "kernel")
+        self._add_bias(self.filters)
         self._build_input_shape = tuple(input_shape)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
 
     def call(self, inputs):
         x = inputs
@@ -140,26 +100,8 @@ class BaseConv(Layer):
             )
         return ops.concatenate(outs, axis=-1)
 
-    def compute_output_shape(self, input_shape):
-        U.check_input_rank(self, input_shape, self.rank)
-        spatial, _ = U.split_channels(input_shape, self.rank, self.data_format)
-        axes = U.spatial_axes_names(self.rank)
-        out = tuple(
-            U.output_length(
-                size,
-                k,
-                s,
-                self.padding,
-                d,
-                "kernel",
-                axis,
-                f"{type(self).__name__} layer {self.name!r}",
-            )
-            for size, k, s, d, axis in zip(
-                spatial, self.kernel_size, self.strides, self.dilation_rate, axes
-            )
-        )
-        return U.join_channels(input_shape[0], out, self.filters, self.data_format)
+    def _out_channels(self, input_shape):
+        return self.filters
 
     def _expected_input_shape(self):
         shape = getattr(self, "_build_input_shape", None)
@@ -174,25 +116,8 @@ class BaseConv(Layer):
         return "the number of channels differs from what the layer was built for"
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        return {**super().get_config(), "filters": self.filters, **self._window_config(),
+                "groups": self.groups, **self._params_config()}
 
 
 class Conv1D(BaseConv):

@@ -5,9 +5,9 @@ Maps (N, *spatial, Cin) to (N, *out, filters) with out = in * strides for "same"
 (roughly the inverse geometry of a strided convolution); used to upsample in decoders.
 """
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers import conv_utils as U
-from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.conv_base import ConvBase
 
 
 def deconv_output_length(size, kernel, padding, output_padding, stride, dilation):
@@ -23,10 +23,8 @@ def deconv_output_length(size, kernel, padding, output_padding, stride, dilation
     return (size - 1) * stride + eff - 2 * pad + output_padding
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(ConvBase):
     """kernel (*kernel_size, filters, in_channels), glorot_uniform; bias (filters,), zeros."""
-
-    rank = None
 
     def __init__(
         self,
@@ -49,18 +47,14 @@ class BaseConvTranspose(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        kind, rank = type(self).__name__, self.rank
+        kind = type(self).__name__
         self.filters = U.check_positive_int(filters, "filters", kind)
-        self.kernel_size = U.standardize_tuple(kernel_size, rank, "kernel_size", kind)
-        self.strides = U.standardize_tuple(strides, rank, "strides", kind)
-        self.dilation_rate = U.standardize_tuple(dilation_rate, rank, "dilation_rate", kind)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(f"{kind}: strides > 1 cannot be combined with dilation_rate > 1")
-        self.padding = U.standardize_padding(padding, kind)
+        self._init_window(kernel_size, strides, padding, data_format, dilation_rate)
         self.output_padding = (
             None
             if output_padding is None
-            else U.standardize_tuple(output_padding, rank, "output_padding", kind, allow_zero=True)
+            else U.standardize_tuple(output_padding, self.rank, "output_padding", kind,
+                                     allow_zero=True)
         )
         if self.output_padding is not None and any(
             p >= s for p, s in zip(self.output_padding, self.strides)
@@ -69,45 +63,15 @@ class BaseConvTranspose(Layer):
                 f"{kind}: output_padding {self.output_padding} must be smaller than the "
                 f"strides {self.strides}"
             )
-        self.data_format = U.standardize_data_format(data_format, kind)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(ndim=rank + 2)
-
-    def _channel_axis(self):
-        return -1 if self.data_format == "channels_last" else 1
+        self._init_params(activation, use_bias,
+                          kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                          bias=(bias_initializer, bias_regularizer, bias_constraint))
 
     def build(self, input_shape):
-        U.check_input_rank(self, input_shape, self.rank)
-        channels = input_shape[self._channel_axis()]
-        if channels is None:
-            raise ValueError(
-                f"{type(self).__name__} layer {self.name!r} needs a known number of input "
-                f"channels, got input shape {tuple(input_shape)}"
-            )
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (self.filters, channels),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis(): channels})
+        channels = self._input_channels(input_shape)
+        self.kernel = self._add_param("kernel", self.kernel_size + (self.filters, channels),
+                                      "kernel")
+        self._add_bias(self.filters)
 
     def call(self, inputs):
         y = ops.conv_transpose(
@@ -119,14 +83,7 @@ class BaseConvTranspose(Layer):
             data_format=self.data_format,
             dilation_rate=self.dilation_rate,
         )
-        if self.bias is not None:
-            shape = (
-                (self.filters,)
-                if self.data_format == "channels_last"
-                else (self.filters,) + (1,) * self.rank
-            )
-            y = ops.add(y, ops.reshape(self.bias, shape))
-        return self.activation(y)
+        return self._bias_and_activation(y)
 
     def compute_output_shape(self, input_shape):
         U.check_input_rank(self, input_shape, self.rank)
@@ -141,25 +98,8 @@ class BaseConvTranspose(Layer):
         return U.join_channels(input_shape[0], out, self.filters, self.data_format)
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "output_padding": self.output_padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        return {**super().get_config(), "filters": self.filters, **self._window_config(),
+                "output_padding": self.output_padding, **self._params_config()}
 
 
 class Conv1DTranspose(BaseConvTranspose):
