@@ -102,10 +102,7 @@ class GRU(CellLayer):
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, reset_after=True,
                  use_cudnn="auto", **kwargs):
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"GRU: use_cudnn must be 'auto', True or False, got {use_cudnn!r}")
-        if use_cudnn is True:
-            raise ValueError("GRU(use_cudnn=True): lamina runs on NumPy without cuDNN; use 'auto'")
+        self._check_use_cudnn("GRU", use_cudnn)
         cell = GRUCell(
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,

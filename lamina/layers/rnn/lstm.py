@@ -101,10 +101,7 @@ class LSTM(CellLayer):
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
                  use_cudnn="auto", **kwargs):
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"LSTM: use_cudnn must be 'auto', True or False, got {use_cudnn!r}")
-        if use_cudnn is True:
-            raise ValueError("LSTM(use_cudnn=True): lamina runs on NumPy without cuDNN; use 'auto'")
+        self._check_use_cudnn("LSTM", use_cudnn)
         cell = LSTMCell(
             units, activation=activation, recurrent_activation=recurrent_activation,
             use_bias=use_bias, kernel_initializer=kernel_initializer,

@@ -250,6 +250,15 @@ class CellLayer(RNN):
     """An RNN layer that builds its own cell (SimpleRNN, LSTM, GRU): the cell's arguments
     are the layer's, and its config is flat (no "cell" entry), as Keras."""
 
+    @staticmethod
+    def _check_use_cudnn(kind, use_cudnn):
+        if use_cudnn not in ("auto", True, False):
+            raise ValueError(f"{kind}: use_cudnn must be 'auto', True or False, got {use_cudnn!r}")
+        if use_cudnn is True:
+            raise ValueError(
+                f"{kind}(use_cudnn=True): lamina runs on NumPy without cuDNN; use 'auto'")
+        return use_cudnn
+
     def _layer_config(self, cell_config):
         from lamina import regularizers  # noqa: PLC0415
 
