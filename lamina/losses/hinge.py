@@ -52,18 +52,12 @@ class Hinge(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class SquaredHinge(LossFunctionWrapper):
     """`square(maximum(1 - y_true * y_pred, 0))` averaged over the last axis."""
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
         super().__init__(squared_hinge, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
 
 
 class CategoricalHinge(LossFunctionWrapper):
@@ -72,5 +66,3 @@ class CategoricalHinge(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
         super().__init__(categorical_hinge, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}

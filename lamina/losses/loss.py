@@ -255,6 +255,9 @@ class LossFunctionWrapper(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
+        if type(self) is not LossFunctionWrapper:  # built-in classes: loss.from_logits, ...
+            for key, value in kwargs.items():
+                setattr(self, key, value)
         # lamina's built-in loss functions align ranks themselves; user functions may not
         self._align = not getattr(fn, "_lamina_aligns_ranks", False)
 
@@ -264,8 +267,11 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
+        """name, reduction and the function's arguments (and the function's name for a bare
+        wrapper; a built-in subclass fixes its own function, as Keras's configs)."""
         config = super().get_config()
-        config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
+        if type(self) is LossFunctionWrapper:
+            config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
         config.update(self._fn_kwargs)
         return config
 

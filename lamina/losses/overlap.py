@@ -42,10 +42,6 @@ class Dice(LossFunctionWrapper):
 
     def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
         super().__init__(dice, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "axis": self.axis}
 
 
 class Tversky(LossFunctionWrapper):
@@ -55,10 +51,4 @@ class Tversky(LossFunctionWrapper):
                  axis=None, dtype=None):  # fmt: skip
         super().__init__(tversky, name=name, reduction=reduction, dtype=dtype, alpha=alpha,
                          beta=beta, axis=axis)  # fmt: skip
-        self.alpha = alpha
-        self.beta = beta
-        self.axis = axis
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "alpha": self.alpha,
-                "beta": self.beta, "axis": self.axis}  # fmt: skip

@@ -166,13 +166,6 @@ class BinaryCrossentropy(LossFunctionWrapper):
             binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
             from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
         )  # fmt: skip
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-
-    def get_config(self):
-        return {
-            "name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing, "axis": self.axis,
-        }  # fmt: skip
 
 
 class BinaryFocalCrossentropy(LossFunctionWrapper):
@@ -188,16 +181,6 @@ class BinaryFocalCrossentropy(LossFunctionWrapper):
             apply_class_balancing=apply_class_balancing, alpha=alpha, gamma=gamma,
             from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
         )  # fmt: skip
-        self.apply_class_balancing, self.alpha, self.gamma = apply_class_balancing, alpha, gamma
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-
-    def get_config(self):
-        return {
-            "name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing, "axis": self.axis,
-            "apply_class_balancing": self.apply_class_balancing, "alpha": self.alpha,
-            "gamma": self.gamma,
-        }  # fmt: skip
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
@@ -211,13 +194,6 @@ class CategoricalCrossentropy(LossFunctionWrapper):
             categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
             from_logits=from_logits, label_smoothing=label_smoothing, axis=axis,
         )  # fmt: skip
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-
-    def get_config(self):
-        return {
-            "name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing, "axis": self.axis,
-        }  # fmt: skip
 
 
 class CategoricalFocalCrossentropy(LossFunctionWrapper):
@@ -232,15 +208,6 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
             alpha=alpha, gamma=gamma, from_logits=from_logits, label_smoothing=label_smoothing,
             axis=axis,
         )  # fmt: skip
-        self.alpha, self.gamma = alpha, gamma
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-
-    def get_config(self):
-        return {
-            "name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing, "axis": self.axis, "alpha": self.alpha,
-            "gamma": self.gamma,
-        }  # fmt: skip
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -256,13 +223,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
             from_logits=from_logits, ignore_class=ignore_class,
         )  # fmt: skip
-        self.from_logits, self.ignore_class = from_logits, ignore_class
-
-    def get_config(self):
-        return {
-            "name": self.name, "reduction": self.reduction, "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-        }  # fmt: skip
 
 
 class KLDivergence(LossFunctionWrapper):
@@ -271,9 +231,6 @@ class KLDivergence(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(kl_divergence, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class Poisson(LossFunctionWrapper):
     """Poisson negative log-likelihood `y_pred - y_true * log(y_pred)` (up to a constant)."""
@@ -281,5 +238,3 @@ class Poisson(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}

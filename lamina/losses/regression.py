@@ -122,18 +122,12 @@ class MeanSquaredError(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
         super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of absolute errors: `mean(abs(y_true - y_pred))`."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
 
 
 class MeanAbsolutePercentageError(LossFunctionWrapper):
@@ -144,9 +138,6 @@ class MeanAbsolutePercentageError(LossFunctionWrapper):
     ):
         super().__init__(mean_absolute_percentage_error, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class MeanSquaredLogarithmicError(LossFunctionWrapper):
     """`mean(square(log(y_true + 1) - log(y_pred + 1)))`, inputs floored at epsilon."""
@@ -156,19 +147,12 @@ class MeanSquaredLogarithmicError(LossFunctionWrapper):
     ):
         super().__init__(mean_squared_logarithmic_error, name=name, reduction=reduction, dtype=dtype)
 
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
 
 class CosineSimilarity(LossFunctionWrapper):
     """Negative cosine similarity along `axis` (so minimizing aligns the vectors)."""
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
         super().__init__(cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "axis": self.axis}
 
 
 class Huber(LossFunctionWrapper):
@@ -176,10 +160,6 @@ class Huber(LossFunctionWrapper):
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
-        self.delta = delta
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction, "delta": self.delta}
 
 
 class LogCosh(LossFunctionWrapper):
@@ -187,9 +167,6 @@ class LogCosh(LossFunctionWrapper):
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(log_cosh, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
 
 
 __all__ = [
