@@ -122,7 +122,15 @@ class InverseIndex:
         return inverse
 
 
-def decode(sequence, word_index, index_from=3):
-    """The words of an index sequence, joined by spaces; reserved and unknown indices -> "?"."""
+_LOADED = {}  # word-index loader -> its dict, read once per process
+
+
+def decode(sequence, word_index, index_from=3, load=None):
+    """The words of an index sequence, joined by spaces; reserved and unknown indices -> "?".
+    Without `word_index`, `load()` reads it (once: the result is kept)."""
+    if word_index is None:
+        if load not in _LOADED:
+            _LOADED[load] = load()
+        word_index = _LOADED[load]
     inverse = InverseIndex.get(word_index, index_from)
     return " ".join(inverse.get(int(i), "?") for i in sequence)

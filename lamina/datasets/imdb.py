@@ -73,17 +73,9 @@ def get_word_index(path="imdb_word_index.json"):
     return _text.read_word_index(find_file(path, "imdb_word_index.json", WORD_INDEX_HASH))
 
 
-class _Default:
-    word_index = None
-
-
 def decode(sequence, word_index=None, index_from=3):
     """A review back as text: `" ".join` of its words, "?" for indices 0-2 and unknown ones.
 
     `word_index` defaults to `get_word_index()` (read once, then cached).
     """
-    if word_index is None:
-        if _Default.word_index is None:
-            _Default.word_index = get_word_index()
-        word_index = _Default.word_index
-    return _text.decode(sequence, word_index, index_from)
+    return _text.decode(sequence, word_index, index_from, load=get_word_index)
