@@ -9,10 +9,11 @@ replace the batch's. Weights: gamma, beta (trainable), moving_mean, moving_varia
 
 import numpy as np
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import initializers, ops
 from lamina.engine import dtypes
 from lamina.engine.tensor import data_of, record
 from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.named_params import NamedParams
 
 
 def _fused_batch_norm(x, gamma, beta, reduce_axes, bshape, epsilon, mean=None, variance=None):
@@ -53,7 +54,7 @@ def _fused_batch_norm(x, gamma, beta, reduce_axes, bshape, epsilon, mean=None, v
     return record(out, (x, gamma, beta), backward), mu.reshape(-1), var.reshape(-1)
 
 
-class BatchNormalization(Layer):
+class BatchNormalization(NamedParams, Layer):
     """Normalize over the batch (and spatial axes) per feature of `axis` (default -1).
 
     momentum 0.99, epsilon 1e-3; `trainable = False` also switches the layer to inference
@@ -96,14 +97,10 @@ class BatchNormalization(Layer):
         if self.epsilon <= 0:
             raise ValueError(f"BatchNormalization: epsilon must be positive, got {epsilon!r}")
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_params(beta=(beta_initializer, beta_regularizer, beta_constraint),
+                          gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -123,21 +120,9 @@ class BatchNormalization(Layer):
         shape = (size,)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(
-                shape=shape,
-                initializer=self.gamma_initializer,
-                name="gamma",
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
+            self.gamma = self._add_param("gamma", shape)
         if self.center:
-            self.beta = self.add_weight(
-                shape=shape,
-                initializer=self.beta_initializer,
-                name="beta",
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
+            self.beta = self._add_param("beta", shape)
         self.moving_mean = self.add_weight(
             shape=shape,
             initializer=self.moving_mean_initializer,
@@ -219,13 +204,8 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **self._params_config(),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": self.synchronized,
         }

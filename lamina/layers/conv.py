@@ -45,7 +45,7 @@ class BaseConv(ConvBase):
             raise ValueError(f"{kind}: filters ({filters}) must be divisible by groups ({groups})")
         self._init_window(kernel_size, strides, padding, data_format, dilation_rate,
                           allow_causal=self.rank == 1)
-        self._init_params(activation, use_bias,
+        self._init_conv_params(activation, use_bias,
                           kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
                           bias=(bias_initializer, bias_regularizer, bias_constraint))
         self._fuse_relu = self.activation is activations.relu
@@ -117,7 +117,7 @@ class BaseConv(ConvBase):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
-                "groups": self.groups, **self._params_config()}
+                "groups": self.groups, **self._conv_config()}
 
 
 class Conv1D(BaseConv):

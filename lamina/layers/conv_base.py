@@ -2,12 +2,13 @@
 SeparableConv): the window arguments, their kernels' and bias's initializer / regularizer /
 constraint, the input channels, the bias add and the config entries, in Keras's names."""
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import activations, ops, regularizers
 from lamina.layers import conv_utils as U
 from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.named_params import NamedParams
 
 
-class ConvBase(Layer):
+class ConvBase(NamedParams, Layer):
     rank = None
 
     def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,
@@ -25,16 +26,11 @@ class ConvBase(Layer):
         self.data_format = U.standardize_data_format(data_format, kind)
         self.input_spec = InputSpec(ndim=rank + 2)
 
-    def _init_params(self, activation, use_bias, **params):
-        """`params`: {prefix: (initializer, regularizer, constraint)} for each kernel
-        ("kernel", "depthwise", ...) and "bias": stored as `<prefix>_initializer` etc."""
+    def _init_conv_params(self, activation, use_bias, **params):
+        """The activation, use_bias, and each weight's (initializer, regularizer, constraint)."""
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self._param_prefixes = tuple(params)
-        for prefix, (init, reg, constraint) in params.items():
-            setattr(self, f"{prefix}_initializer", initializers.get(init))
-            setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
-            setattr(self, f"{prefix}_constraint", constraints.get(constraint))
+        self._init_params(**params)
 
     def _channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
@@ -75,15 +71,6 @@ class ConvBase(Layer):
             input_shape[0], out, self._out_channels(input_shape), self.data_format
         )
 
-    def _add_param(self, prefix, shape, name):
-        return self.add_weight(
-            shape=shape,
-            initializer=getattr(self, f"{prefix}_initializer"),
-            regularizer=getattr(self, f"{prefix}_regularizer"),
-            constraint=getattr(self, f"{prefix}_constraint"),
-            name=name,
-        )
-
     def _add_bias(self, size):
         self.bias = self._add_param("bias", (size,), "bias") if self.use_bias else None
 
@@ -100,16 +87,7 @@ class ConvBase(Layer):
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate}
 
-    def _params_config(self):
-        prefixes = self._param_prefixes
-        return {
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            **{f"{p}_initializer": initializers.serialize(getattr(self, f"{p}_initializer"))
-               for p in prefixes},
-            **{f"{p}_regularizer": regularizers.serialize(getattr(self, f"{p}_regularizer"))
-               for p in prefixes},
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            **{f"{p}_constraint": constraints.serialize(getattr(self, f"{p}_constraint"))
-               for p in prefixes},
-        }
+    def _conv_config(self):
+        return {"activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                **self._params_config(),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}

@@ -63,7 +63,7 @@ class BaseConvTranspose(ConvBase):
                 f"{kind}: output_padding {self.output_padding} must be smaller than the "
                 f"strides {self.strides}"
             )
-        self._init_params(activation, use_bias,
+        self._init_conv_params(activation, use_bias,
                           kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
                           bias=(bias_initializer, bias_regularizer, bias_constraint))
 
@@ -99,7 +99,7 @@ class BaseConvTranspose(ConvBase):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, **self._window_config(),
-                "output_padding": self.output_padding, **self._params_config()}
+                "output_padding": self.output_padding, **self._conv_config()}
 
 
 class Conv1DTranspose(BaseConvTranspose):

@@ -27,7 +27,7 @@ class _DepthwiseBase(ConvBase):
 
     def get_config(self):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
-                **self._window_config(), **self._params_config()}
+                **self._window_config(), **self._conv_config()}
 
 
 class BaseDepthwiseConv(_DepthwiseBase):
@@ -55,7 +55,7 @@ class BaseDepthwiseConv(_DepthwiseBase):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self._init_depthwise(kernel_size, strides, padding, data_format, dilation_rate,
                              depth_multiplier)
-        self._init_params(
+        self._init_conv_params(
             activation, use_bias,
             depthwise=(depthwise_initializer, depthwise_regularizer, depthwise_constraint),
             bias=(bias_initializer, bias_regularizer, bias_constraint))
@@ -110,7 +110,7 @@ class BaseSeparableConv(_DepthwiseBase):
         self.filters = U.check_positive_int(filters, "filters", type(self).__name__)
         self._init_depthwise(kernel_size, strides, padding, data_format, dilation_rate,
                              depth_multiplier)
-        self._init_params(
+        self._init_conv_params(
             activation, use_bias,
             depthwise=(depthwise_initializer, depthwise_regularizer, depthwise_constraint),
             pointwise=(pointwise_initializer, pointwise_regularizer, pointwise_constraint),

@@ -5,11 +5,12 @@ per sample and group over the group's channels and every other non-batch axis. g
 is layer normalization over all features, groups=channels instance normalization.
 """
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.named_params import NamedParams
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(NamedParams, Layer):
     """y = gamma (x - mean_g) / sqrt(var_g + epsilon) + beta; gamma, beta: (channels,)."""
 
     def __init__(
@@ -38,12 +39,8 @@ class GroupNormalization(Layer):
             )
         self.groups, self.axis, self.epsilon = groups, int(axis), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_params(beta=(beta_initializer, beta_regularizer, beta_constraint),
+                          gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -71,21 +68,9 @@ class GroupNormalization(Layer):
         self._ax, self._dim = ax, dim
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight(
-                shape=(dim,),
-                initializer=self.gamma_initializer,
-                name="gamma",
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
+            self.gamma = self._add_param("gamma", (dim,))
         if self.center:
-            self.beta = self.add_weight(
-                shape=(dim,),
-                initializer=self.beta_initializer,
-                name="beta",
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
+            self.beta = self._add_param("beta", (dim,))
 
     def call(self, inputs):
         shape = tuple(inputs.shape)
@@ -115,10 +100,5 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._params_config(),
         }

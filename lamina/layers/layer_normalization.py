@@ -5,11 +5,12 @@ per sample over `axis` (default the last axis); gamma/beta have the shape of tho
 `rms_scaling=True`: y = gamma x / sqrt(var + epsilon) (Keras's formula; no beta).
 """
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops
 from lamina.layers.layer import Layer
+from lamina.layers.named_params import NamedParams
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(NamedParams, Layer):
     """Per-sample normalization; the same at training and inference (no moving statistics)."""
 
     def __init__(
@@ -38,12 +39,8 @@ class LayerNormalization(Layer):
             )
         self.epsilon = float(epsilon)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_params(beta=(beta_initializer, beta_regularizer, beta_constraint),
+                          gamma=(gamma_initializer, gamma_regularizer, gamma_constraint))
         self.supports_masking = True
 
     def _axes(self, nd):
@@ -68,21 +65,9 @@ class LayerNormalization(Layer):
         self._bshape = tuple(input_shape[d] if d in self._norm_axes else 1 for d in range(nd))
         self.gamma = self.beta = None
         if self.scale or self.rms_scaling:
-            self.gamma = self.add_weight(
-                shape=shape,
-                initializer=self.gamma_initializer,
-                name="gamma",
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
+            self.gamma = self._add_param("gamma", shape)
         if self.center and not self.rms_scaling:
-            self.beta = self.add_weight(
-                shape=shape,
-                initializer=self.beta_initializer,
-                name="beta",
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
+            self.beta = self._add_param("beta", shape)
 
     def _broadcast(self, w):
         return ops.reshape(w, self._bshape)
@@ -115,10 +100,5 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._params_config(),
         }
