@@ -17,10 +17,11 @@ import difflib
 
 import numpy as np
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops, regularizers
 from lamina import random as lrandom
 from lamina.engine.tensor import Tensor, data_of
 from lamina.layers.layer import Layer
+from lamina.layers.named_params import NamedParams
 from lamina.ops import fused
 
 _NEG = 1.0e9  # added (negated) to masked scores, as Keras
@@ -173,7 +174,7 @@ class _Projection(Layer):
         return {**super().get_config(), "kernel_shape": list(self.kernel_shape)}
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(NamedParams, Layer):
     """`MultiHeadAttention(num_heads, key_dim, value_dim=None, dropout=0.0, ...)`."""
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
@@ -205,12 +206,8 @@ class MultiHeadAttention(Layer):
         self.output_shape_arg = output_shape
         self.attention_axes = attention_axes
         self.flash_attention = flash_attention
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_params(kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                          bias=(bias_initializer, bias_regularizer, bias_constraint))
         self.seed = seed
         self.seed_generator = lrandom.SeedGenerator(seed)
         self.supports_masking = True
@@ -308,11 +305,7 @@ class MultiHeadAttention(Layer):
             **super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
             "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
             "output_shape": self.output_shape_arg, "attention_axes": self.attention_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            **self._params_config(),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint), "seed": self.seed,
+            "seed": self.seed,
         }

@@ -72,7 +72,7 @@ class ConvBase(NamedParams, Layer):
         )
 
     def _add_bias(self, size):
-        self.bias = self._add_param("bias", (size,), "bias") if self.use_bias else None
+        self.bias = self._add_param("bias", (size,)) if self.use_bias else None
 
     def _bias_and_activation(self, y):
         if self.bias is not None:

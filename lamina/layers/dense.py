@@ -1,10 +1,11 @@
 """`Dense`: activation(inputs @ kernel + bias) on the last axis."""
-from lamina import activations, constraints, initializers, regularizers
+from lamina import activations, regularizers
 from lamina.layers.layer import InputSpec, Layer
+from lamina.layers.named_params import NamedParams
 from lamina.ops import fused
 
 
-class Dense(Layer):
+class Dense(NamedParams, Layer):
     """A fully connected layer: (..., input_dim) -> (..., units).
 
     kernel: (input_dim, units), glorot_uniform; bias: (units,), zeros. A scipy.sparse batch
@@ -23,12 +24,8 @@ class Dense(Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_params(kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                          bias=(bias_initializer, bias_regularizer, bias_constraint))
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self._fuse_relu = self.activation is activations.relu
@@ -40,14 +37,8 @@ class Dense(Layer):
                 f"Dense layer {self.name!r} needs a known last input dimension, got input shape "
                 f"{tuple(input_shape)}"
             )
-        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
+        self.kernel = self._add_param("kernel", (input_dim, self.units))
+        self.bias = self._add_param("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
@@ -78,11 +69,6 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            **self._params_config(),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
         }

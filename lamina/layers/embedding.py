@@ -12,9 +12,10 @@ import warnings
 
 import numpy as np
 
-from lamina import constraints, initializers, ops, regularizers
+from lamina import ops, regularizers
 from lamina.engine.tensor import Tensor, data_of, record
 from lamina.layers.layer import Layer
+from lamina.layers.named_params import NamedParams
 
 
 def embedding_lookup(embeddings, indices):
@@ -37,7 +38,7 @@ def embedding_lookup(embeddings, indices):
     return record(out, (embeddings, None), backward)
 
 
-class Embedding(Layer):
+class Embedding(NamedParams, Layer):
     """Integer indices (batch, length) -> dense vectors (batch, length, output_dim).
 
     `embeddings` is (input_dim, output_dim), initialised uniform in [-0.05, 0.05]. With
@@ -71,9 +72,8 @@ class Embedding(Layer):
         if lora_rank is not None:
             raise NotImplementedError("Embedding(lora_rank=...) is not supported by lamina")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self._init_params(embeddings=(embeddings_initializer, embeddings_regularizer,
+                                      embeddings_constraint))
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self.autocast = False  # indices stay integers
@@ -87,13 +87,7 @@ class Embedding(Layer):
     def build(self, input_shape=None):
         if getattr(self, "embeddings", None) is not None:
             return
-        self.embeddings = self.add_weight(
-            shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-            name="embeddings",
-        )
+        self.embeddings = self._add_param("embeddings", (self.input_dim, self.output_dim))
 
     def call(self, inputs):
         idx = np.asarray(data_of(inputs))
@@ -133,9 +127,7 @@ class Embedding(Layer):
             **super().get_config(),
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            **self._params_config(),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }

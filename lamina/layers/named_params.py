@@ -14,10 +14,12 @@ class NamedParams:
             setattr(self, f"{prefix}_regularizer", regularizers.get(reg))
             setattr(self, f"{prefix}_constraint", constraints.get(constraint))
 
-    def _add_param(self, prefix, shape, name=None):
+    def _add_param(self, prefix, shape, name=None, initializer=None):
+        """The weight `name` (default: the prefix) with the prefix's arguments; `initializer`
+        overrides the stored one (e.g. LSTM's unit forget bias)."""
         return self.add_weight(
             shape=shape,
-            initializer=getattr(self, f"{prefix}_initializer"),
+            initializer=initializer or getattr(self, f"{prefix}_initializer"),
             regularizer=getattr(self, f"{prefix}_regularizer"),
             constraint=getattr(self, f"{prefix}_constraint"),
             name=name or prefix,

@@ -8,9 +8,10 @@ on its own).
 """
 import numpy as np
 
-from lamina import activations, constraints, initializers, ops, regularizers
+from lamina import activations, ops
 from lamina import random as lrandom
 from lamina.layers.layer import Layer
+from lamina.layers.named_params import NamedParams
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from lamina.layers.rnn.fused import numpy_activation
 
@@ -21,7 +22,7 @@ def check_units(units, who):
     return int(units)
 
 
-class RecurrentCell(Layer, DropoutRNNCell):
+class RecurrentCell(NamedParams, Layer, DropoutRNNCell):
     """Shared state of the built-in cells; subclasses set `gates` and define `call`."""
 
     gates = 1
@@ -36,15 +37,10 @@ class RecurrentCell(Layer, DropoutRNNCell):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._init_params(
+            kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+            recurrent=(recurrent_initializer, recurrent_regularizer, recurrent_constraint),
+            bias=(bias_initializer, bias_regularizer, bias_constraint))
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
@@ -60,18 +56,11 @@ class RecurrentCell(Layer, DropoutRNNCell):
                 f"shape {tuple(input_shape)}"
             )
         n = self.gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_dim, n), name="kernel", initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, n), name="recurrent_kernel", initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.kernel = self._add_param("kernel", (input_dim, n))
+        self.recurrent_kernel = self._add_param("recurrent", (self.units, n), "recurrent_kernel")
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(
-                shape=bias_shape, name="bias",
-                initializer=bias_initializer or self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = self._add_param("bias", bias_shape, initializer=bias_initializer)
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
@@ -117,15 +106,7 @@ class RecurrentCell(Layer, DropoutRNNCell):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._params_config(),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
