@@ -111,6 +111,9 @@ class Optimizer(OptimizerAPI):
         self._wd_mask = [self._use_weight_decay(v) for v in variables]
         self._build_extra(variables)
         self._owns_weights = self._adopt_weights(variables)
+        # the compiled update (chosen once: it depends on the configuration and on the
+        # extension being present, neither of which changes during training)
+        self._native = self._native_rule() if self._owns_weights else None
         self._direct = None
         self.built = True
 
@@ -296,7 +299,7 @@ class Optimizer(OptimizerAPI):
         shaped = self._store.shaped
         constants = {}
         owned = self._owns_weights
-        native = self._native_rule() if owned else None
+        native = self._native
         for seg in segs:
             dt = seg.group.dtype
             c = constants.get(dt)
