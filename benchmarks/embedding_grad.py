@@ -3,7 +3,7 @@
 Batch 32 x 200 tokens, vocabulary 10,000, 32 dimensions, float32. Candidates: np.add.at
 on the flattened indices, np.bincount on (row, column) codes, a COO->CSR selection matrix
 product, and the CSC selection matrix built directly (one 1 per column; what
-`lamina.layers.embedding.embedding_lookup` uses). Median and best of repeated blocks.
+`lamina.layers.core.embedding.embedding_lookup` uses). Median and best of repeated blocks.
 Run: `python benchmarks/embedding_grad.py [--quick]`.
 """
 
@@ -18,7 +18,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 import lamina
-from lamina.layers.embedding import embedding_lookup
+from lamina.layers.core.embedding import embedding_lookup
 
 VOCAB, DIM, BATCH, LENGTH = 10_000, 32, 32, 200
 

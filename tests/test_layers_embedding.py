@@ -9,7 +9,7 @@ import pytest
 import lamina as keras
 from lamina import layers
 from lamina.engine.tape import GradientTape
-from lamina.layers.embedding import embedding_lookup
+from lamina.layers.core.embedding import embedding_lookup
 from tests.helpers.layer_test import run_layer_test
 
 

@@ -171,7 +171,7 @@ class TensorBoard(Callback):
         self._writer("train").add_values(values, epoch)
 
     def _write_projector_config(self):
-        from lamina.layers.embedding import Embedding
+        from lamina.layers.core.embedding import Embedding
 
         metadata = self.embeddings_metadata
         remaining = dict(metadata) if isinstance(metadata, dict) else {}

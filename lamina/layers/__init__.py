@@ -1,45 +1,45 @@
 """`lamina.layers`: Keras 3 layer classes (`from lamina import layers`)."""
-from lamina.layers.activation import Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
-from lamina.layers.dense import Dense  # noqa: F401
-from lamina.layers.dropout import Dropout  # noqa: F401
-from lamina.layers.input_layer import Input, InputLayer  # noqa: F401
-from lamina.layers.lambda_layer import Lambda  # noqa: F401
-from lamina.layers.layer import InputSpec, Layer  # noqa: F401
-from lamina.layers.merging import (  # noqa: F401
+from lamina.layers.activations.activation import Activation, LeakyReLU, ReLU, Softmax  # noqa: F401
+from lamina.layers.core.dense import Dense  # noqa: F401
+from lamina.layers.regularization.dropout import Dropout  # noqa: F401
+from lamina.layers.core.input_layer import Input, InputLayer  # noqa: F401
+from lamina.layers.core.lambda_layer import Lambda  # noqa: F401
+from lamina.layers.base.layer import InputSpec, Layer  # noqa: F401
+from lamina.layers.merging.merge import (  # noqa: F401
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
     concatenate, dot, maximum, minimum, multiply, subtract,
 )
-from lamina.layers.normalization import Normalization  # noqa: F401
-from lamina.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
-from lamina.layers.rescaling import Rescaling  # noqa: F401
-from lamina.layers.batch_normalization import BatchNormalization  # noqa: F401
-from lamina.layers.conv import Conv1D, Conv2D, Conv3D  # noqa: F401
-from lamina.layers.conv_transpose import (  # noqa: F401
+from lamina.layers.preprocessing.normalization import Normalization  # noqa: F401
+from lamina.layers.reshaping.reshape import Flatten, Permute, RepeatVector, Reshape  # noqa: F401
+from lamina.layers.preprocessing.rescaling import Rescaling  # noqa: F401
+from lamina.layers.normalization.batch_normalization import BatchNormalization  # noqa: F401
+from lamina.layers.convolutional.conv import Conv1D, Conv2D, Conv3D  # noqa: F401
+from lamina.layers.convolutional.conv_transpose import (  # noqa: F401
     Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
 )
-from lamina.layers.depthwise_conv import (  # noqa: F401
+from lamina.layers.convolutional.depthwise_conv import (  # noqa: F401
     DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
 )
-from lamina.layers.embedding import Embedding  # noqa: F401
-from lamina.layers.group_normalization import GroupNormalization  # noqa: F401
-from lamina.layers.layer_normalization import LayerNormalization  # noqa: F401
-from lamina.layers.noise import GaussianDropout, GaussianNoise  # noqa: F401
-from lamina.layers.pooling import (  # noqa: F401
+from lamina.layers.core.embedding import Embedding  # noqa: F401
+from lamina.layers.normalization.group_normalization import GroupNormalization  # noqa: F401
+from lamina.layers.normalization.layer_normalization import LayerNormalization  # noqa: F401
+from lamina.layers.regularization.noise import GaussianDropout, GaussianNoise  # noqa: F401
+from lamina.layers.pooling.pooling import (  # noqa: F401
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
     GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D,
     AveragePooling3D, GlobalAveragePooling3D, GlobalMaxPooling3D, MaxPooling3D,
 )
-from lamina.layers.spatial import (  # noqa: F401
+from lamina.layers.reshaping.spatial import (  # noqa: F401
     Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D,
     Cropping3D, UpSampling3D, ZeroPadding3D,
 )
-from lamina.layers.spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: F401
-from lamina.layers.masking import Masking  # noqa: F401,E402
+from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, SpatialDropout2D  # noqa: F401
+from lamina.layers.core.masking import Masking  # noqa: F401,E402
 from lamina.layers.rnn import (  # noqa: F401,E402
     GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
     TimeDistributed, Wrapper,
 )
-from lamina.layers.attention import Attention, MultiHeadAttention  # noqa: F401,E402
+from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
 from lamina import lazy as _lazy  # noqa: E402
 
 # preprocessing layers: imported on first use (keeps `import lamina` fast)

@@ -1,8 +1,8 @@
 """Functional models: a graph of layer and `keras.ops` calls from `Input` tensors to outputs,
 replayed on data."""
 from lamina.engine import tree
-from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import Layer
+from lamina.layers.core.input_layer import InputLayer
+from lamina.layers.base.layer import Layer
 from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
 

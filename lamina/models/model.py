@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 from lamina.trainers.trainer import Trainer
 
 

@@ -1,6 +1,6 @@
 """`Sequential`: a linear stack of layers."""
-from lamina.layers.input_layer import Input, InputLayer
-from lamina.layers.layer import Layer
+from lamina.layers.core.input_layer import Input, InputLayer
+from lamina.layers.base.layer import Layer
 from lamina.layers.symbolic import KerasTensor
 from lamina.models.model import Model
 

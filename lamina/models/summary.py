@@ -1,8 +1,8 @@
 """`model.summary()`: Keras 3's table of layers, output shapes and parameter counts."""
 import numpy as np
 
-from lamina.layers.input_layer import InputLayer
-from lamina.layers.layer import Layer
+from lamina.layers.core.input_layer import InputLayer
+from lamina.layers.base.layer import Layer
 
 
 def readable_size(nbytes):

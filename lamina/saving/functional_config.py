@@ -83,7 +83,7 @@ class _NotYet(Exception):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild the graph by calling each deserialized layer on its recorded inputs."""
-    from lamina.layers.layer import Layer  # noqa: PLC0415
+    from lamina.layers.base.layer import Layer  # noqa: PLC0415
     from lamina.models.functional import Functional  # noqa: PLC0415
 
     for key in ("layers", "input_layers", "output_layers"):
@@ -168,7 +168,7 @@ def functional_from_config(cls, config, custom_objects=None):
 
 
 def _is_input(layer):
-    from lamina.layers.input_layer import InputLayer  # noqa: PLC0415
+    from lamina.layers.core.input_layer import InputLayer  # noqa: PLC0415
 
     return isinstance(layer, InputLayer)
 

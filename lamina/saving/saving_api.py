@@ -131,7 +131,7 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             config = {k: v for k, v in config.items() if k != "compile_config"}
         # layers may create only about as many weight bytes as the file stores (plus slack
         # for variables a format leaves out): a config asking for more fails before allocating
-        from lamina.layers.layer import WeightBudget  # noqa: PLC0415
+        from lamina.layers.base.layer import WeightBudget  # noqa: PLC0415
 
         budget = min(reader.declared_nbytes(), files.size_limit()) + _WEIGHT_SLACK
         try:
@@ -140,7 +140,7 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
                     config, custom_objects=custom_objects, safe_mode=safe_mode)
         except (Exception, RecursionError) as e:  # noqa: BLE001
             files.ensure_saving_error(e, source, "the model in config.json cannot be rebuilt")
-        from lamina.layers.layer import Layer  # noqa: PLC0415
+        from lamina.layers.base.layer import Layer  # noqa: PLC0415
 
         if not isinstance(model, Layer):
             raise CorruptFileError(f"config.json describes a {type(model).__name__}, not a model", source)

@@ -198,7 +198,7 @@ def _deserialize(config, custom, safe_mode, depth):
         inner = {}
     if not isinstance(inner, dict):
         raise SavingError(f"the 'config' of {class_name!r} must be a JSON object, got {type(inner).__name__}")
-    from lamina.layers.lambda_layer import Lambda  # noqa: PLC0415
+    from lamina.layers.core.lambda_layer import Lambda  # noqa: PLC0415
 
     if isinstance(cls, type) and issubclass(cls, Lambda) and safe_mode:
         raise UnsafeContentError(
@@ -401,7 +401,7 @@ def _is_nested_object(value, custom):
 
 def _generic_from_config(cls):
     """True when `cls.from_config` is the base one that calls `cls(**config)`."""
-    from lamina.layers.layer import Layer  # noqa: PLC0415
+    from lamina.layers.base.layer import Layer  # noqa: PLC0415
 
     if issubclass(cls, Layer):
         return getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__
@@ -411,7 +411,7 @@ def _generic_from_config(cls):
 def _accepted_args(cls):
     """Constructor argument names of a lamina class, following `**kwargs` up the class
     chain (a Layer's end at Layer's own); None when it takes anything."""
-    from lamina.layers.layer import _LAYER_KWARGS, Layer  # noqa: PLC0415
+    from lamina.layers.base.layer import _LAYER_KWARGS, Layer  # noqa: PLC0415
 
     names = set()
     for klass in cls.__mro__:

@@ -20,7 +20,7 @@ _SKIP = frozenset({"_layers", "_own_variables", "_stack", "_input_layer", "_call
 
 
 def _is_layer(obj):
-    from lamina.layers.layer import Layer  # noqa: PLC0415
+    from lamina.layers.base.layer import Layer  # noqa: PLC0415
 
     return isinstance(obj, Layer)
 
@@ -191,7 +191,7 @@ def save_state(model, writer):
 
 
 def _custom_state(obj, method):
-    from lamina.layers.layer import Layer  # noqa: PLC0415
+    from lamina.layers.base.layer import Layer  # noqa: PLC0415
 
     return _is_layer(obj) and getattr(type(obj), method, None) is not getattr(Layer, method, None)
 

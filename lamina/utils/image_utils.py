@@ -26,7 +26,7 @@ def pil_image():
 
 
 def _data_format(data_format):
-    from lamina.layers.conv_utils import standardize_data_format  # noqa: PLC0415
+    from lamina.layers.convolutional.conv_utils import standardize_data_format  # noqa: PLC0415
 
     return standardize_data_format(data_format, "image")
 

@@ -8,7 +8,7 @@ output shape, dtype, activation and trainable flag.
 """
 import os
 
-from lamina.layers.input_layer import InputLayer
+from lamina.layers.core.input_layer import InputLayer
 from lamina.models.summary import _layers_for_summary, _output_shapes, _shape_text
 
 

@@ -1,14 +1,24 @@
 """Keras 3's preprocessing layers: image augmentation and resizing, text vectorization,
 lookups, category encoding, hashing and discretization (one module each)."""
-from lamina.layers.preprocessing.category_encoding import CategoryEncoding  # noqa: F401
-from lamina.layers.preprocessing.discretization import Discretization  # noqa: F401
-from lamina.layers.preprocessing.hashing import Hashing  # noqa: F401
-from lamina.layers.preprocessing.integer_lookup import IntegerLookup  # noqa: F401
-from lamina.layers.preprocessing.random_color import RandomBrightness, RandomContrast  # noqa: F401
-from lamina.layers.preprocessing.random_flip import RandomFlip  # noqa: F401
-from lamina.layers.preprocessing.random_rotation import RandomRotation  # noqa: F401
-from lamina.layers.preprocessing.random_translation import RandomTranslation  # noqa: F401
-from lamina.layers.preprocessing.random_zoom import RandomZoom  # noqa: F401
-from lamina.layers.preprocessing.resizing import CenterCrop, RandomCrop, Resizing  # noqa: F401
-from lamina.layers.preprocessing.string_lookup import StringLookup  # noqa: F401
-from lamina.layers.preprocessing.text_vectorization import TextVectorization  # noqa: F401
+from lamina import lazy as _lazy
+
+# each layer's module is imported on first use (keeps `import lamina` fast)
+__getattr__, __dir__ = _lazy.exports(__name__, globals(), {
+    "CategoryEncoding": "lamina.layers.preprocessing.category_encoding",
+    "Discretization": "lamina.layers.preprocessing.discretization",
+    "Hashing": "lamina.layers.preprocessing.hashing",
+    "IntegerLookup": "lamina.layers.preprocessing.integer_lookup",
+    "RandomBrightness": "lamina.layers.preprocessing.random_color",
+    "RandomContrast": "lamina.layers.preprocessing.random_color",
+    "RandomFlip": "lamina.layers.preprocessing.random_flip",
+    "RandomRotation": "lamina.layers.preprocessing.random_rotation",
+    "RandomTranslation": "lamina.layers.preprocessing.random_translation",
+    "RandomZoom": "lamina.layers.preprocessing.random_zoom",
+    "CenterCrop": "lamina.layers.preprocessing.resizing",
+    "RandomCrop": "lamina.layers.preprocessing.resizing",
+    "Resizing": "lamina.layers.preprocessing.resizing",
+    "StringLookup": "lamina.layers.preprocessing.string_lookup",
+    "TextVectorization": "lamina.layers.preprocessing.text_vectorization",
+    "Normalization": "lamina.layers.preprocessing.normalization",
+    "Rescaling": "lamina.layers.preprocessing.rescaling",
+})

@@ -4,7 +4,7 @@ array, a list, a `PyDataset` or any iterable of batches."""
 import numpy as np
 
 from lamina.engine.tensor import Tensor
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 
 
 class DataLayer(Layer):

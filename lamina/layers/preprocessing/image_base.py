@@ -17,8 +17,8 @@
 """
 from lamina import ops, random
 from lamina.engine.tensor import Tensor
-from lamina.layers.conv_utils import standardize_data_format
-from lamina.layers.layer import Layer, _CallContext
+from lamina.layers.convolutional.conv_utils import standardize_data_format
+from lamina.layers.base.layer import Layer, _CallContext
 from lamina.layers.symbolic import any_symbolic
 from lamina.ops import image
 

@@ -9,7 +9,7 @@ flipped back to input order before merging with `merge_mode` "concat" (default),
 import difflib
 
 from lamina import ops
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)

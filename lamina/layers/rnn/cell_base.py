@@ -10,8 +10,8 @@ import numpy as np
 
 from lamina import activations, ops
 from lamina import random as lrandom
-from lamina.layers.layer import Layer
-from lamina.layers.named_params import NamedParams
+from lamina.layers.base.layer import Layer
+from lamina.layers.base.named_params import NamedParams
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from lamina.layers.rnn.fused import numpy_activation
 

@@ -12,7 +12,7 @@ import numpy as np
 from lamina import ops
 from lamina.engine import tree
 from lamina.engine.tensor import Tensor, Variable, data_of
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 from lamina.layers.rnn.fused import run_sequence
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 

@@ -4,7 +4,7 @@
 list for multi-state cells such as LSTMCell); its output is the last cell's output.
 """
 from lamina.engine import tree
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 
 

@@ -3,7 +3,7 @@ form of a nested layer: {"module", "class_name", "config", "registered_name"} as
 import difflib
 import inspect
 
-from lamina.layers.layer import Layer
+from lamina.layers.base.layer import Layer
 
 
 def serialize_layer(layer):

@@ -1,0 +1,1 @@
+"""`lamina.layers` activation layers: Activation, ReLU, LeakyReLU, Softmax."""

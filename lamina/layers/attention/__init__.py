@@ -1,0 +1,1 @@
+"""`lamina.layers` attention layers: Attention, MultiHeadAttention."""

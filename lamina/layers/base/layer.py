@@ -1,0 +1,486 @@
+"""`Layer`: the base of every layer and model.
+
+Constructor stores config, `build(input_shape)` makes weights (called lazily on the first
+call), `call(inputs, ...)` computes. Weights made with `add_weight` and sublayers assigned
+as attributes are tracked. Calling a layer on a symbolic `KerasTensor` records a node for
+the functional API instead of computing.
+"""
+import difflib
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from lamina import naming
+from lamina.engine import dtypes, tree
+from lamina.engine.graph import STATE
+from lamina.engine.tensor import Tensor, Variable
+from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
+from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.base.weight_budget import WeightBudget
+
+
+class _CallContext:
+    """Per-call state shared by nested layer calls: the `training` flag and call depth."""
+
+    training = None
+    depth = 0
+    holders = weakref.WeakSet()  # layers holding activity losses from an earlier call
+
+
+_LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
+
+
+class Layer:
+    """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], self._init_arg_names(), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise TypeError(
+                f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}.{hint}"
+            )
+        d = self.__dict__
+        d["_layers"] = d.get("_layers", [])
+        d["_own_variables"] = d.get("_own_variables", [])
+        self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
+        if not isinstance(self.name, str) or "/" in self.name:
+            raise ValueError(f"layer name must be a string without '/', got {self.name!r}")
+        self._trainable = bool(trainable)
+        self.built = False
+        self.autocast = autocast
+        self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
+        from lamina import regularizers  # noqa: PLC0415  (a sibling building block)
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._regularized = []  # (variable, regularizer)
+        self._losses = []  # activity losses from the last call
+        self._call_nodes = []  # symbolic calls (functional API)
+        self.input_spec = getattr(self, "input_spec", None)
+        self._build_shapes = None
+        self._batch_input_shape = _batch_input_shape(kwargs)
+        if "weights" in kwargs and kwargs["weights"] is not None:
+            self._initial_weights = kwargs["weights"]
+
+    def __init_subclass__(cls, **kwargs):
+        # as Keras 3: a layer whose `build` was called directly (layer.build(shape)) is built,
+        # and remembers the shape for its saved build config
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            @functools.wraps(build)
+            def build_and_mark(self, *args, **kw):
+                if args and self.__dict__.get("_build_shapes") is None:
+                    self._build_shapes = args[0]
+                out = build(self, *args, **kw)
+                self.built = True
+                return out
+
+            build_and_mark._marks_built = True
+            cls.build = build_and_mark
+
+    # --- tracking --------------------------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if name == "input_spec":
+            self.__dict__.pop("_checked_shape", None)  # re-check inputs against the new spec
+        layers = self.__dict__.get("_layers")
+        if layers is not None and not name.startswith("_"):
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, Layer) and item is not self and not any(item is l for l in layers):
+                    layers.append(item)
+        object.__setattr__(self, name, value)
+
+    def _init_arg_names(self):
+        names = []
+        for klass in type(self).__mro__:
+            if "__init__" in klass.__dict__:
+                names += list(inspect.signature(klass.__init__).parameters)
+        return [n for n in names if n not in ("self", "args", "kwargs")] + list(_LAYER_KWARGS)
+
+    @property
+    def dtype(self):
+        return self.dtype_policy or dtypes.floatx()  # a str; compared with array dtypes
+
+    compute_dtype = variable_dtype = dtype
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def variables(self):
+        out, seen = [], set()
+        for v in self._own_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.variables:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def weights(self):
+        own = [v for v in self._own_variables if v.trainable] + [
+            v for v in self._own_variables if not v.trainable
+        ]
+        out, seen = [], set()
+        for v in own + [w for layer in self._layers for w in layer.weights]:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        own = [v for v in self._own_variables if v.trainable]
+        return _unique(own + [w for layer in self._layers for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self):
+        if not self._trainable:
+            return self.weights
+        own = [v for v in self._own_variables if not v.trainable]
+        return _unique(own + [w for layer in self._layers for w in layer.non_trainable_weights])
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def layers(self):
+        return list(self._layers)
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None):
+        """Create and track a Variable (glorot_uniform for floats by default, as Keras)."""
+        from lamina import constraints, initializers, regularizers  # noqa: PLC0415
+
+        shape = () if shape is None else tuple(int(s) for s in shape)
+        dtype = dtypes.standardize(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        if WeightBudget.current is not None:  # rebuilding a saved model: check before allocating
+            size = int(np.prod(shape, dtype=np.float64)) * np.dtype(dtype).itemsize
+            WeightBudget.current.take(size, f"layer {self.name!r}: weight {name!r} of shape {shape}")
+        var = Variable(init, shape=shape, dtype=dtype, trainable=trainable,
+                       name=name or "variable", constraint=constraints.get(constraint))
+        var.path = f"{self.name}/{var.name}"
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            var.regularizer = reg
+            self._regularized.append((var, reg))
+        self._own_variables.append(var)
+        return var
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, name=name, **kwargs)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"layer {self.name!r} is not built yet, so its weights do not exist: call it on "
+                "data or build it (e.g. model.build(input_shape)) before count_params()"
+            )
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    def get_weights(self):
+        return [np.array(v.data) for v in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f"layer {self.name!r} has {len(params)} weights, but set_weights got "
+                f"{len(weights)} arrays"
+            )
+        for v, w in zip(params, weights):
+            w = np.asarray(w)
+            if w.shape != v.shape:
+                raise ValueError(
+                    f"layer {self.name!r}: weight {v.name!r} has shape {v.shape}, got an array of "
+                    f"shape {w.shape}"
+                )
+            v.assign(w)
+
+    # --- losses ----------------------------------------------------------------------
+
+    @property
+    def losses(self):
+        """Weight-regularization penalties (computed now) and activity losses of the last call."""
+        out = [reg(v) for v, reg in self._regularized]
+        out += self._losses
+        for layer in self._layers:
+            out += layer.losses
+        return out
+
+    def add_loss(self, loss):
+        """Add a loss term (e.g. an activity penalty) to this call's losses."""
+        self._losses.append(loss)
+        _CallContext.holders.add(self)
+
+    def _clear_losses(self):
+        if self._losses:
+            self._losses = []
+            _CallContext.holders.discard(self)
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # --- building ----------------------------------------------------------------------
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def _build_for(self, shapes):
+        self._build_shapes = shapes
+        self.build(shapes)
+        self.built = True
+        init = self.__dict__.pop("_initial_weights", None)
+        if init is not None:
+            self.set_weights(init)
+
+    def compute_output_shape(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not define compute_output_shape")
+
+    def compute_mask(self, inputs, mask=None):
+        return mask if self.supports_masking else None
+
+    supports_masking = False
+
+    # --- calling ---------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" not in kwargs:
+                raise TypeError(f"layer {self.name!r} was called without inputs")
+            args = (kwargs.pop("inputs"),)
+        inputs = args[0]
+        kind = type(inputs)
+        if (kind is not Tensor and kind is not np.ndarray or len(args) > 1 or kwargs) and any_symbolic(args, kwargs):
+            return self._symbolic_call(args, kwargs)
+        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind == "f"
+                                  and inputs.data.dtype != self.dtype):
+            inputs = self._convert_input(inputs)
+            args = (inputs,) + args[1:]
+        if not self.built:
+            self._build_for(tree.map_structure(_shape_of, inputs))
+        if self.input_spec is not None:
+            shape = inputs.data.shape if type(inputs) is Tensor else None
+            if shape is None or shape != self.__dict__.get("_checked_shape"):
+                check_input_spec(self, inputs)
+                self.__dict__["_checked_shape"] = shape
+        sig = _call_signature(type(self))
+        ctx = _CallContext
+        if ctx.depth == 0 and ctx.holders:
+            self._clear_losses()  # a new outermost call: forget this model's previous losses
+        saved = ctx.training
+        if sig.training:
+            training = kwargs.get("training")
+            if training is None:
+                kwargs["training"] = bool(saved)
+            else:
+                ctx.training = training
+        elif "training" in kwargs:
+            ctx.training = kwargs.pop("training")
+        mask = inputs._keras_mask if type(inputs) is Tensor else None
+        if mask is not None and sig.mask and "mask" not in kwargs:
+            kwargs["mask"] = mask
+        ctx.depth += 1
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            ctx.depth -= 1
+            ctx.training = saved
+        if self.activity_regularizer is not None:  # Keras 3: not divided by the batch size
+            for out in tree.flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        if mask is not None or sig.computes_mask:
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None and isinstance(outputs, Tensor):
+                outputs._keras_mask = out_mask
+        return outputs
+
+    def _convert_input(self, x):
+        """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
+        if isinstance(x, (list, tuple, dict)):
+            return tree.map_structure(self._convert_input, x)
+        if hasattr(x, "tocsr") and hasattr(x, "nnz"):
+            return x  # scipy.sparse batches go straight to the first Dense matmul
+        if isinstance(x, Tensor):
+            if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
+                from lamina.ops.core import cast  # noqa: PLC0415
+
+                return cast(x, self.dtype)
+            return x
+        a = np.asarray(x)
+        if a.dtype == object:
+            raise TypeError(
+                f"layer {self.name!r} got an object array (e.g. lists of different lengths, as "
+                "raw IMDB reviews): pad them with lamina.utils.pad_sequences or encode them with "
+                "lamina.utils.multi_hot first"
+            )
+        if a.dtype.kind == "f" and self.autocast and a.dtype != self.dtype:
+            a = a.astype(self.dtype)
+        return Tensor(a)
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"layer {type(self).__name__} must implement call()")
+
+    def _symbolic_call(self, args, kwargs):
+        inputs = args[0]
+        if not self.built:
+            self._build_for(tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else _shape_of(t), inputs))
+        outputs = self.compute_output_spec(*args, **kwargs)
+        node = CallNode(self, args, kwargs, outputs)
+        self._call_nodes.append(node)
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output KerasTensors: from compute_output_shape, else by running on zeros."""
+        inputs = args[0]
+        in_shapes = tree.map_structure(lambda t: t.shape, inputs)
+        try:
+            out_shapes = self.compute_output_shape(in_shapes)
+        except NotImplementedError:
+            out_shapes = None
+        dtype = _first_dtype(inputs, self.dtype)
+        if out_shapes is not None:
+            if isinstance(out_shapes, (list, tuple)) and out_shapes and isinstance(out_shapes[0], (list, tuple)):
+                return [KerasTensor(s, dtype=self.dtype if np.dtype(dtype).kind == "f" else dtype) for s in out_shapes]
+            odt = self.dtype if np.dtype(dtype).kind == "f" or _makes_float(self) else dtype
+            return KerasTensor(out_shapes, dtype=odt)
+        return _infer_by_running(self, args, kwargs)
+
+    # --- config ----------------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(**config)
+
+    def get_build_config(self):
+        return None if self._build_shapes is None else {"input_shape": self._build_shapes}
+
+    def build_from_config(self, config):
+        if config and "input_shape" in config and not self.built:
+            self._build_for(config["input_shape"])
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # --- functional-API properties ------------------------------------------------------
+
+    @property
+    def input(self):
+        return self._node_attr("args", "input")[0]
+
+    @property
+    def output(self):
+        return self._node_attr("outputs", "output")
+
+    def _node_attr(self, attr, what):
+        if not self._call_nodes:
+            raise AttributeError(f"layer {self.name!r} has never been called: it has no {what}")
+        return getattr(self._call_nodes[0], attr)
+
+
+def _unique(vs):
+    out, seen = [], set()
+    for v in vs:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _first_dtype(inputs, default):
+    for t in tree.flatten(inputs):
+        if isinstance(t, KerasTensor):
+            return t.dtype
+    return default
+
+
+def _makes_float(layer):
+    return getattr(layer, "_outputs_float", True)
+
+
+def _batch_input_shape(kwargs):
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    if kwargs.get("input_shape") is not None:
+        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    if kwargs.get("input_dim") is not None:
+        return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
+    return None
+
+
+class _Signature:
+    __slots__ = ("training", "mask", "computes_mask")
+
+
+_SIGNATURES = {}
+
+
+def _call_signature(cls):
+    sig = _SIGNATURES.get(cls)
+    if sig is None:
+        params = inspect.signature(cls.call).parameters
+        sig = _Signature()
+        sig.training = "training" in params
+        sig.mask = "mask" in params
+        sig.computes_mask = cls.compute_mask is not Layer.compute_mask
+        _SIGNATURES[cls] = sig
+    return sig
+
+
+def _infer_by_running(layer, args, kwargs):
+    """Run the layer on zeros to learn its output shapes (None dims: two runs, compare)."""
+    from lamina.engine.tape import GradientTape  # noqa: F401,PLC0415  (no recording below)
+
+    def run(batch, fill):
+        cargs = tree.map_structure(
+            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, args)
+        ckw = tree.map_structure(
+            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, kwargs)
+        saved = STATE.recording
+        STATE.recording = False
+        try:
+            out = layer(*cargs, **ckw)
+        finally:
+            STATE.recording = saved
+        return out
+
+    first, second = run(2, 3), run(5, 7)
+
+    def spec(a, b):
+        sa, sb = np.shape(a.data if isinstance(a, Tensor) else a), np.shape(b.data if isinstance(b, Tensor) else b)
+        shape = tuple(None if x != y else x for x, y in zip(sa, sb))
+        dtype = (a.data if isinstance(a, Tensor) else np.asarray(a)).dtype
+        return KerasTensor(shape, dtype=dtype.name)
+
+    flat = [spec(a, b) for a, b in zip(tree.flatten(first), tree.flatten(second))]
+    return tree.pack_as(first, flat)

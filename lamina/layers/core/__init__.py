@@ -1,0 +1,1 @@
+"""`lamina.layers` core layers: Dense, Embedding, Input, Lambda, Masking."""

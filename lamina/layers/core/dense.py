@@ -1,0 +1,74 @@
+"""`Dense`: activation(inputs @ kernel + bias) on the last axis."""
+from lamina import activations, regularizers
+from lamina.layers.base.layer import InputSpec, Layer
+from lamina.layers.base.named_params import NamedParams
+from lamina.ops import fused
+
+
+class Dense(NamedParams, Layer):
+    """A fully connected layer: (..., input_dim) -> (..., units).
+
+    kernel: (input_dim, units), glorot_uniform; bias: (units,), zeros. A scipy.sparse batch
+    (e.g. multi-hot CSR rows) is multiplied sparsely.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        if lora_rank is not None:
+            raise NotImplementedError("Dense(lora_rank=...) is not supported by lamina")
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self._init_params(kernel=(kernel_initializer, kernel_regularizer, kernel_constraint),
+                          bias=(bias_initializer, bias_regularizer, bias_constraint))
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+        self._fuse_relu = self.activation is activations.relu
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"Dense layer {self.name!r} needs a known last input dimension, got input shape "
+                f"{tuple(input_shape)}"
+            )
+        self.kernel = self._add_param("kernel", (input_dim, self.units))
+        self.bias = self._add_param("bias", (self.units,)) if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+
+    def call(self, inputs):
+        if self._fuse_relu:
+            return fused.linear(inputs, self.kernel, self.bias, relu=True)
+        return self.activation(fused.linear(inputs, self.kernel, self.bias))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def _expected_input_shape(self):
+        return (None, self.kernel.shape[0]) if self.built else None
+
+    def _input_hint(self, shape):
+        if len(shape) > 2:
+            n = 1
+            for d in shape[1:]:
+                n *= d
+            if self.built and n == self.kernel.shape[0]:
+                return (f"flatten or reshape the inputs, e.g. x.reshape(len(x), {n}) or a "
+                        "layers.Flatten() before this layer")
+            return "flatten or reshape the inputs (a layers.Flatten() or x.reshape(len(x), -1))"
+        return "the model was built for a different number of features; check the data's columns"
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            **self._params_config(),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }

@@ -1,0 +1,91 @@
+"""`Lambda`: wraps an arbitrary function of the inputs as a layer."""
+import inspect
+
+from lamina.layers.base.layer import Layer
+
+
+class Lambda(Layer):
+    """`Lambda(fn)` calls `fn(inputs, **arguments)`.
+
+    A Lambda holds Python code, so a saved model containing one is refused on loading
+    unless `safe_mode=False` (loading must never run code from a file).
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"Lambda expects a callable, got {type(function).__name__}")
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self._output_shape = output_shape
+        self._mask = mask
+        self._fn_training = "training" in inspect.signature(function).parameters
+        self.built = True
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            raise NotImplementedError  # inferred by running the function on zeros
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        return (input_shape[0],) + tuple(self._output_shape)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self._mask):
+            return self._mask(inputs, mask)
+        return self._mask
+
+    def get_config(self):
+        from lamina.saving import serialization  # noqa: PLC0415
+
+        config = {**super().get_config(),
+                  "function": serialization.serialize_keras_object(self.function)}
+        if self._output_shape is not None:
+            config["output_shape"] = serialization.serialize_keras_object(self._output_shape)
+        if self._mask is not None:
+            config["mask"] = serialization.serialize_keras_object(self._mask)
+        config["arguments"] = serialization.serialize_keras_object(self.arguments)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Refused unless `safe_mode=False` (or a load with safe_mode=False): the function
+        then comes from `custom_objects` or the registry, never from code in the file."""
+        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving.errors import UnsafeContentError  # noqa: PLC0415
+
+        if safe_mode is None:
+            safe_mode = serialization.in_safe_mode() is not False  # unset: fail closed
+        if safe_mode:
+            raise UnsafeContentError(
+                f"refusing to rebuild Lambda layer {config.get('name')!r}: a Lambda holds Python "
+                "code, and lamina never executes code from a file. If you trust the file, load "
+                "with safe_mode=False and pass the function through custom_objects="
+                "{'<function name>': function}, or re-create the layer in your code"
+            )
+        config = dict(config)
+        for key in ("function", "output_shape", "mask"):
+            value = config.get(key)
+            if isinstance(value, dict) and "function_name" in value:  # lamina's first format
+                value = {"module": value.get("module"), "class_name": "function",
+                         "config": value["function_name"], "registered_name": value["function_name"]}
+            if isinstance(value, (dict, str)):
+                value = serialization.deserialize_keras_object(
+                    value, custom_objects=custom_objects, safe_mode=False)
+                if key == "function" and not callable(value):
+                    raise serialization.UnknownObjectError(
+                        f"Lambda layer {config.get('name')!r}: cannot find its function {value!r}; "
+                        "pass it in custom_objects={name: function}")
+            if key == "output_shape" and isinstance(value, list):
+                value = tuple(value)
+            if key in config:
+                config[key] = value
+        if "arguments" in config:
+            config["arguments"] = serialization.deserialize_keras_object(
+                config["arguments"], custom_objects=custom_objects, safe_mode=False)
+        return cls(**config)

@@ -1,0 +1,1 @@
+"""`lamina.layers` merging layers: Add, Concatenate, Dot, ...."""

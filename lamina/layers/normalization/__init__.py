@@ -1,0 +1,1 @@
+"""`lamina.layers` normalization layers: BatchNormalization, LayerNormalization, GroupNormalization."""

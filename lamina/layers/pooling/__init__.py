@@ -1,0 +1,1 @@
+"""`lamina.layers` max, average and global pooling layers."""

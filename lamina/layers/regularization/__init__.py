@@ -1,0 +1,1 @@
+"""`lamina.layers` regularization layers: Dropout, SpatialDropout, Gaussian noise and dropout."""

@@ -1,0 +1,1 @@
+"""`lamina.layers` reshaping layers: Flatten, Reshape, Permute, RepeatVector, cropping, padding, upsampling."""
