@@ -2,8 +2,10 @@
 
 Ratio checks (time(4n) / time(n)), not timed thresholds: a linear build gives ~4, the former
 quadratic ones (a unique-name scan over every earlier layer; a full rebuild per `add`) gave
-13 and more. The best of three runs keeps a busy machine's noise out.
+13 and more. The best of three runs, with the cyclic garbage collector paused (its passes
+grow with every live object, whatever builds them), keeps a busy machine's noise out.
 """
+import gc
 import time
 
 import lamina
@@ -14,9 +16,14 @@ def _best_time(build, n, repeats=3):
     best = float("inf")
     for _ in range(repeats):
         stack = [layers.Activation("linear") for _ in range(n)]
-        start = time.perf_counter()
-        build(stack)
-        best = min(best, time.perf_counter() - start)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            build(stack)
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
     return best
 
 
