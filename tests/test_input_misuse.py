@@ -220,6 +220,8 @@ def test_string_features_and_labels_name_the_fix():
         model.fit(np.array([["a", "b"]] * 4), Y, verbose=0)
     with pytest.raises(TypeError, match=r"y holds strings \(such as np.str_\('cat'\)\).*np.unique\(y, return_inverse=True\)"):
         model.fit(X, np.array(["cat", "dog", "cat", "dog"]), verbose=0)
+    with pytest.raises(TypeError, match=r"x is a Python list \(2 items, the first 'a b'\).*e.g. x = np.array\(x\)\. "):
+        model.predict(["a b", "c"], verbose=0)
 
 
 def test_string_features_pass_when_the_model_starts_with_text_preprocessing():

@@ -251,10 +251,12 @@ def check_python_lists(value, what):
     if not scalars:
         return
     kind = "list of lists" if any(isinstance(v, (list, tuple)) for v in value) else "list"
+    name = what.split()[0]
+    dtype = "" if isinstance(scalars[0], (str, bytes)) else ", dtype='float32'"
     raise TypeError(
         f"{what} is a Python {kind} ({len(value)} items, the first {_short(value[0])}): convert it "
-        f"to a NumPy array first, e.g. {what.split()[0]} = np.array({what.split()[0]}, "
-        "dtype='float32'). A list is read as one array per model input (or output)."
+        f"to a NumPy array first, e.g. {name} = np.array({name}{dtype}). A list is read as one "
+        "array per model input (or output)."
     )
 
 
