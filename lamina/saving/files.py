@@ -9,7 +9,7 @@ import os
 import tempfile
 import zipfile
 
-from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError
+from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError, as_saving_error
 
 MODEL_EXT = ".keras"
 WEIGHT_EXTS = (".weights.h5", ".weights.npz")
@@ -165,4 +165,7 @@ def ensure_saving_error(e, source, what):
         if e.path is None:  # raised deep inside: name the file
             raise type(e)(str(e), source) from e
         raise e
+    known = as_saving_error(e, source)
+    if known is not None:
+        raise known from e
     raise CorruptFileError(f"{what}: {type(e).__name__}: {e}", source) from e

@@ -14,43 +14,15 @@ import warnings
 
 import numpy as np
 
-from lamina.saving import keras_names, object_registration
-from lamina.saving.errors import SavingError, UnsafeContentError
+from lamina import registry
+from lamina.saving.errors import SavingError, UnknownObjectError, UnsafeContentError
 
 PLAIN_TYPES = (str, int, float, bool)
 
 
-class UnknownObjectError(SavingError):
-    """A config names a class or function that lamina does not have or may not load."""
-
-
-class _Safe:
-    mode = None  # None: not inside a load; else the ambient safe_mode
-
-
-class SafeModeScope:
-    """Propagates `safe_mode` to nested `deserialize_keras_object` / `from_config` calls."""
-
-    def __init__(self, safe_mode=True):
-        self.safe_mode = safe_mode
-
-    def __enter__(self):
-        self._saved = _Safe.mode
-        _Safe.mode = self.safe_mode
-        return self
-
-    def __exit__(self, *exc):
-        _Safe.mode = self._saved
-
-
-def in_safe_mode():
-    """The ambient safe mode (None outside any load)."""
-    return _Safe.mode
-
-
-def enable_unsafe_deserialization():
-    """Allow Lambda layers everywhere (`keras.config.enable_unsafe_deserialization`)."""
-    _Safe.mode = False
+SafeModeScope = registry.SafeModeScope
+in_safe_mode = registry.in_safe_mode
+enable_unsafe_deserialization = registry.enable_unsafe_deserialization
 
 
 # --- serializing -------------------------------------------------------------------------
@@ -99,15 +71,15 @@ def serialize_keras_object(obj):
     if not isinstance(inner, dict):
         raise TypeError(f"the get_config() of {obj!r} should return a dict, got {type(inner).__name__}")
     cls = type(obj)
-    module = keras_names.keras_module_of(cls)
-    if module is not None:
-        registered = "Functional" if module == keras_names.FUNCTIONAL_MODULE else None
-        config = {"module": module, "class_name": cls.__name__,
+    known = registry.keras_name(cls)
+    if known is not None:
+        registered = "Functional" if known[0] == registry.FUNCTIONAL_MODULE else None
+        config = {"module": known[0], "class_name": cls.__name__,
                   "config": serialize_dict(inner), "registered_name": registered}
     else:
         config = {"module": _module_name(cls.__module__), "class_name": cls.__name__,
                   "config": serialize_dict(inner),
-                  "registered_name": object_registration.get_registered_name(cls)}
+                  "registered_name": registry.registered_name(cls)}
     _add_build_and_compile_config(obj, config)
     return config
 
@@ -122,9 +94,9 @@ def _module_name(module):
 
 def _serialize_function(fn):
     name = fn.__name__
-    module = keras_names.keras_module_of(fn)
-    if module is not None:
-        return {"module": module, "class_name": "function", "config": name, "registered_name": name}
+    known = registry.keras_name(fn)
+    if known is not None:
+        return {"module": known[0], "class_name": "function", "config": name, "registered_name": name}
     if name == "<lambda>":
         warnings.warn(
             "the object being saved holds a Python lambda: lamina does not store code, so the "
@@ -133,7 +105,7 @@ def _serialize_function(fn):
             stacklevel=3,
         )
     return {"module": _module_name(getattr(fn, "__module__", None)), "class_name": "function",
-            "config": name, "registered_name": object_registration.get_registered_name(fn)}
+            "config": name, "registered_name": registry.registered_name(fn)}
 
 
 def _add_build_and_compile_config(obj, config):
@@ -156,8 +128,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     found when registered, or inside `custom_object_scope`). safe_mode: refuse Lambda
     layers (they hold code); an enclosing load's setting takes precedence.
     """
-    safe_mode = _Safe.mode if _Safe.mode is not None else safe_mode
-    custom = {**(custom_objects or {}), **object_registration.scoped_custom_objects()}
+    ambient = registry.in_safe_mode()
+    safe_mode = ambient if ambient is not None else safe_mode
+    custom = {**(custom_objects or {}), **registry.scoped_custom_objects()}
     return _deserialize(config, custom, bool(safe_mode), depth=0)
 
 
@@ -198,20 +171,14 @@ def _deserialize(config, custom, safe_mode, depth):
         inner = {}
     if not isinstance(inner, dict):
         raise SavingError(f"the 'config' of {class_name!r} must be a JSON object, got {type(inner).__name__}")
-    from lamina.layers.core.lambda_layer import Lambda  # noqa: PLC0415
-
-    if isinstance(cls, type) and issubclass(cls, Lambda) and safe_mode:
-        raise UnsafeContentError(
-            f"refusing to load Lambda layer {inner.get('name')!r}: a Lambda holds Python code, "
-            "and loading with safe_mode=True (the default) never runs code from a file. If you "
-            "trust the file, load with safe_mode=False and pass the function in "
-            "custom_objects={'<function name>': function}"
-        )
-    builtin = keras_names.builtin_class(module, class_name) is cls if isinstance(module, str) else False
-    if builtin:
+    try:
+        registry.check_code_allowed(cls, inner.get("name"), safe_mode)
+    except registry.UnsafeObjectError as e:
+        raise UnsafeContentError(str(e)) from None
+    if registry.keras_name(cls) is not None:  # a lamina built-in: read Keras's config of it
         inner = adapt_builtin_config(cls, inner, custom, safe_mode, depth)
-    with object_registration.CustomObjectScope(custom), SafeModeScope(safe_mode):
-        instance = _call_from_config(cls, dict(inner), custom, safe_mode)
+    with registry.CustomObjectScope(custom), SafeModeScope(safe_mode):
+        instance = registry.from_config(cls, dict(inner), custom, safe_mode)
         build_config = config.get("build_config")
         if isinstance(build_config, dict) and build_config and hasattr(instance, "build_from_config") \
                 and not getattr(instance, "built", True):
@@ -222,66 +189,21 @@ def _deserialize(config, custom, safe_mode, depth):
     return instance
 
 
-def _call_from_config(cls, inner, custom, safe_mode):
-    try:
-        params = inspect.signature(cls.from_config).parameters
-    except (TypeError, ValueError):
-        params = {}
-    kwargs = {}
-    if "custom_objects" in params:
-        kwargs["custom_objects"] = custom
-    if "safe_mode" in params:
-        kwargs["safe_mode"] = safe_mode
-    return cls.from_config(inner, **kwargs)
-
-
 def resolve_class(class_name, registered_name, module, custom):
-    """A class (or function) for a config: custom/registered first, then lamina's built-ins."""
-    for key in (registered_name, class_name):
-        obj = custom.get(key) if isinstance(key, str) else None
-        if obj is None:
-            obj = object_registration.get_registered_object(key)
-        if obj is not None:
-            return obj
-    if isinstance(module, str):
-        cls = keras_names.builtin_class(module, class_name)
-        if cls is not None:
-            return cls
-        if module == "keras" or module.startswith(("keras.", "lamina")):
-            raise UnknownObjectError(
-                f"the file uses Keras's {module}.{class_name}, which lamina does not implement "
-                "(yet); rebuild the model with layers lamina has"
-            )
-    where = f" from module {module!r}" if module else ""
-    raise UnknownObjectError(
-        f"unknown class {class_name!r}{where}: lamina never imports code named in a file. If you "
-        f"trust it, import the class and pass custom_objects={{{class_name!r}: {class_name}}} to "
-        "the loading function, or decorate the class with "
-        "@lamina.saving.register_keras_serializable()"
-    )
+    """A class (or function) for a config: custom/registered first, then lamina's built-ins
+    (`lamina.registry`, the one decoder; nothing is imported)."""
+    try:
+        return registry.resolve(class_name, None, module, registered_name, custom)
+    except registry.UnknownObjectError as e:
+        raise UnknownObjectError(str(e)) from None
 
 
 def resolve_function(name, registered_name, module, custom):
     """A function named in a config: custom/registered, else a lamina built-in."""
-    if not isinstance(name, str):
-        raise SavingError(f"a function config must name the function, got {name!r}")
-    for key in (registered_name, name):
-        obj = custom.get(key) if isinstance(key, str) else None
-        if obj is None:
-            obj = object_registration.get_registered_object(key)
-        if obj is not None:
-            return obj
-    fn = keras_names.builtin_function(module, name)
-    if fn is not None:
-        return fn
-    for key, obj in {**object_registration.GLOBAL_CUSTOM_OBJECTS, **custom}.items():
-        if isinstance(key, str) and key.endswith(">" + name):  # saved by plain name
-            return obj
-    raise UnknownObjectError(
-        f"unknown function {name!r}" + (f" from module {module!r}" if module else "") + ": lamina "
-        f"never imports code named in a file; pass custom_objects={{{name!r}: {name}}} or register "
-        "the function with @lamina.saving.register_keras_serializable()"
-    )
+    try:
+        return registry.resolve(name, None, module, registered_name, custom, function=True)
+    except registry.UnknownObjectError as e:
+        raise UnknownObjectError(str(e)) from None
 
 
 # --- special values ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from lamina.saving.errors import ArchitectureMismatchError
-from lamina.saving.keras_names import to_snake_case
+from lamina.naming import to_snake_case
 
 # attributes of lamina's own base classes that hold layers Keras would not visit
 _SKIP = frozenset({"_layers", "_own_variables", "_stack", "_input_layer", "_call_nodes",
