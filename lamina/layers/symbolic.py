@@ -122,7 +122,21 @@ def any_symbolic(args, kwargs=None):
     return any(isinstance(t, KerasTensor) for t in tree.flatten((args, kwargs or {})))
 
 
-def concrete_stand_in(t, batch=2, fill=None):
-    """Zeros with t's shape (None -> `batch` or `fill`), to run a layer for shape inference."""
+MAX_STAND_IN = 1 << 24  # elements: the largest stand-in shape inference may run a layer or op on
+
+
+def concrete_stand_in(t, batch=2, fill=None, writable=False):
+    """Zeros with t's shape (None -> `batch` or `fill`), to run a layer for shape inference:
+    a zero-strided read-only view (no memory) unless `writable`. Refused over `MAX_STAND_IN`
+    elements, so a file declaring huge inputs cannot make inference allocate gigabytes."""
     shape = tuple((batch if i == 0 else (fill or 3)) if d is None else d for i, d in enumerate(t.shape))
-    return np.zeros(shape, dtype=t.dtype)
+    size = 1
+    for d in shape:
+        size *= max(int(d), 0)
+    if size > MAX_STAND_IN:
+        raise ValueError(
+            f"inferring output shapes on an input of shape {t.shape} would need arrays of "
+            f"{size:,} elements, over the {MAX_STAND_IN:,}-element bound; give the layer a "
+            "compute_output_shape(), or smaller input shapes")
+    view = np.broadcast_to(np.zeros((), dtype=t.dtype), shape)
+    return view.copy() if writable else view

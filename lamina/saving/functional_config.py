@@ -140,6 +140,8 @@ def functional_from_config(cls, config, custom_objects=None):
                     args, kwargs = _node_arguments(queue[0], outputs_of, custom_objects)
                 except _NotYet:
                     break
+                if op_config.is_operation(created[name]):
+                    op_config.check_node(created[name], args, kwargs)
                 out = created[name](*args, **kwargs)
                 layer_nodes[name].append(tree.flatten(out))
                 queue.pop(0)

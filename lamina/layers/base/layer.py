@@ -461,15 +461,19 @@ def _infer_by_running(layer, args, kwargs):
     """Run the layer on zeros to learn its output shapes (None dims: two runs, compare)."""
     from lamina.engine.tape import GradientTape  # noqa: F401,PLC0415  (no recording below)
 
-    def run(batch, fill):
-        cargs = tree.map_structure(
-            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, args)
-        ckw = tree.map_structure(
-            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, kwargs)
+    def run(batch, fill, writable=False):
+        def stand_in(t):
+            return concrete_stand_in(t, batch, fill, writable) if isinstance(t, KerasTensor) else t
+
+        cargs, ckw = tree.map_structure(stand_in, args), tree.map_structure(stand_in, kwargs)
         saved = STATE.recording
         STATE.recording = False
         try:
             out = layer(*cargs, **ckw)
+        except ValueError as e:  # a layer writing into its input: writable (bounded) copies
+            if writable or "read-only" not in str(e):
+                raise
+            return run(batch, fill, writable=True)
         finally:
             STATE.recording = saved
         return out
