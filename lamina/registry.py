@@ -251,6 +251,10 @@ def resolve(class_name, kind=None, module=None, registered=None, custom_objects=
             obj = builtin(k, class_name)
             if obj is not None and inspect.isclass(obj) != function:
                 return obj
+    if function and not kinds:
+        raise UnknownObjectError(
+            f"the config names the function {class_name!r} where a {kind} object is expected; "
+            f"a file can only name {kind} classes lamina has or you registered")
     raise UnknownObjectError(_unknown_message(class_name, kinds, module, function))
 
 
@@ -262,7 +266,7 @@ def _unknown_message(name, kinds, module, function):
     hint = f" Did you mean {close[0]!r}?" if close else ""
     where = f" (module {module!r})" if module else ""
     if isinstance(module, str) and (module == "keras" or module.startswith("keras.")):
-        where += ": the file uses a Keras object lamina does not implement (yet), or a custom one;"
+        where += ", a Keras object lamina does not implement (yet) or a custom one"
     return (f"unknown {what} {name!r}{where}.{hint} lamina never imports code named in a file: "
             f"pass custom_objects={{{name!r}: ...}} to the loading function, use "
             "custom_object_scope, or decorate it with @lamina.saving.register_keras_serializable()")

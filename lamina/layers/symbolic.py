@@ -15,6 +15,8 @@ class KerasTensor:
 
     def __init__(self, shape, dtype=None, sparse=False, name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
+        if any(d is not None and not 0 <= d < 1 << 62 for d in self.shape):
+            raise ValueError(f"a tensor shape needs dimensions from 0 to 2**62 (or None), got {tuple(shape)}")
         self.dtype = dtypes.standardize(dtype)
         self.sparse = bool(sparse)
         self.name = name

@@ -71,7 +71,10 @@ def _constant_ints(value):
 
 def check_size(name, args, kwargs, fill=_FILLS[1][1]):
     """Refuse to infer (or replay at load time) op `name` when its stand-ins, or the array an
-    array-creating op is asked for by its constant arguments, exceed `MAX_STAND_IN`."""
+    array-creating op is asked for by its constant arguments, exceed `MAX_STAND_IN`.
+    Broadcasting element-wise ops are exempt: their shape comes from a rule (no run)."""
+    if name in _BROADCASTING:
+        return
     flat = tree.flatten((list(args), kwargs))
     sizes = [_elements(fill if d is None else d for d in t.shape) for t in flat if isinstance(t, KerasTensor)]
     total = sum(sizes)
