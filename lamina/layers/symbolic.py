@@ -124,7 +124,7 @@ def any_symbolic(args, kwargs=None):
     return any(isinstance(t, KerasTensor) for t in tree.flatten((args, kwargs or {})))
 
 
-MAX_STAND_IN = 1 << 24  # elements: the largest stand-in shape inference may run a layer or op on
+MAX_STAND_IN = 1 << 25  # elements: the largest stand-in shape inference may run a layer or op on
 
 
 def concrete_stand_in(t, batch=2, fill=None, writable=False):

@@ -69,7 +69,7 @@ def _constant_ints(value):
             if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))]
 
 
-def check_size(name, args, kwargs, fill=_FILLS[1][1]):
+def check_size(name, args, kwargs, fill=_FILLS[0][1]):
     """Refuse to infer (or replay at load time) op `name` when its stand-ins, or the array an
     array-creating op is asked for by its constant arguments, exceed `MAX_STAND_IN`.
     Broadcasting element-wise ops are exempt: their shape comes from a rule (no run)."""
@@ -196,13 +196,14 @@ def infer(name, fn, args, kwargs):
             except Exception as e:  # noqa: BLE001  (the op rejected its arguments)
                 raise _error(name, args, kwargs, e, False) from e
             return KerasTensor(shape, dtype=tiny.dtype.name)
-    check_size(name, args, kwargs)
+    check_size(name, args, kwargs, _FILLS[0][1])
     symbolic = [t for t in tree.flatten((list(args), kwargs)) if isinstance(t, KerasTensor)]
     unknown = any(d is None for t in symbolic for d in t.shape)
     first_error = None
     attempts = [(a, b, None) for a, b in _FILLS] + [_FILLS[0] + (_broadcast_sizes(args, kwargs),)]
     for fill_a, fill_b, shapes in (attempts if unknown else attempts[:1]):
         try:
+            check_size(name, args, kwargs, fill_b)  # the larger stand-ins of a retry, too
             try:
                 out_a = _run(fn, args, kwargs, fill_a, shapes)
                 out_b = _run(fn, args, kwargs, fill_b, shapes) if unknown else out_a
