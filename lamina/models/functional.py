@@ -54,6 +54,8 @@ def graph_nodes(inputs, outputs):
 class Functional(Model):
     """`Model(inputs, outputs)`: layers connected by calling them on symbolic tensors."""
 
+    _not_saved = ("_operations",)  # see Layer._not_saved
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct = inputs

@@ -322,19 +322,19 @@ def _is_nested_object(value, custom):
 
 
 def _generic_from_config(cls):
-    """True when `cls.from_config` is the base one that calls `cls(**config)`."""
-    from lamina.layers.base.layer import Layer  # noqa: PLC0415
-
-    if issubclass(cls, Layer):
-        return getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__
-    return True
+    """True when `cls.from_config` is the generic `cls(**config)` one: the base class that
+    declares `_kwargs_config_keys` (Layer) defines it, or no base declares any."""
+    base = next((k for k in cls.__mro__ if "_kwargs_config_keys" in k.__dict__), None)
+    if base is None:
+        return True
+    owner = next(k for k in cls.__mro__ if "from_config" in k.__dict__)
+    return owner is base
 
 
 def _accepted_args(cls):
     """Constructor argument names of a lamina class, following `**kwargs` up the class
-    chain (a Layer's end at Layer's own); None when it takes anything."""
-    from lamina.layers.base.layer import _LAYER_KWARGS, Layer  # noqa: PLC0415
-
+    chain to the class declaring what its `**kwargs` take (`_kwargs_config_keys`, e.g.
+    Layer); None when it takes anything."""
     names = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -348,8 +348,9 @@ def _accepted_args(cls):
             return None
         names.update(p.name for p in params if p.name != "self"
                      and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-        if klass is Layer:
-            return names | set(_LAYER_KWARGS)
+        extra = klass.__dict__.get("_kwargs_config_keys")
+        if extra is not None:
+            return names | set(extra)
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             return names
     return None

@@ -35,6 +35,13 @@ _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", 
 class Layer:
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
+    # attributes holding layers or variables that saving must not visit as children (each
+    # class lists its own; `lamina.saving.state` reads them along the MRO)
+    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses")
+    holds_code = False  # True for layers whose config names Python code (Lambda)
+    # what **kwargs of a layer's constructor accept here (config readers stop at this class)
+    _kwargs_config_keys = _LAYER_KWARGS
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
