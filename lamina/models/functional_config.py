@@ -1,5 +1,6 @@
 """Functional models to and from Keras 3's config: layers (and keras.ops operations, see
-op_config.py) with their inbound call nodes.
+lamina/saving/op_config.py) with their inbound call nodes. The graph is the model's business
+(here, beside Functional); each layer's dict goes through the saving codec.
 
     {"name", "trainable",
      "layers": [{...serialized layer..., "name": "dense", "inbound_nodes": [
