@@ -3,7 +3,7 @@
 Keras writes an object as `{"module", "class_name", "config", "registered_name"}`. Every
 building block registers its classes and functions here under their Keras names (layers,
 models, losses, metrics, optimizers, schedules, initializers, regularizers, constraints,
-activations; `keras.ops` call nodes resolve through `lamina.ops.operation`'s own table), and
+activations, and the `keras.ops` functions a functional model's op nodes may call), and
 users register theirs with `register_keras_serializable`, `custom_objects=` or
 `custom_object_scope`. Decoding looks a name up in those tables and nowhere else: a string
 read from a file is never imported, never passed to `getattr` on a module, never evaluated.
@@ -34,7 +34,7 @@ _PROVIDERS = {
     "metric": "lamina.metrics", "optimizer": "lamina.optimizers",
     "schedule": "lamina.optimizers.schedules", "initializer": "lamina.initializers",
     "regularizer": "lamina.regularizers", "constraint": "lamina.constraints",
-    "activation": "lamina.activations",
+    "activation": "lamina.activations", "operation": "lamina.ops",
 }
 # Keras's public module of each kind (written into configs, read back as a hint)
 KERAS_MODULES = {
@@ -42,6 +42,7 @@ KERAS_MODULES = {
     "optimizer": "keras.optimizers", "schedule": "keras.optimizers.schedules",
     "initializer": "keras.initializers", "regularizer": "keras.regularizers",
     "constraint": "keras.constraints", "activation": "keras.activations",
+    "operation": "keras.src.ops",
 }
 FUNCTIONAL_MODULE = "keras.src.models.functional"
 _MODULE_KINDS = {
@@ -50,6 +51,7 @@ _MODULE_KINDS = {
     "keras.models": ("model", "layer"), FUNCTIONAL_MODULE: ("model",),
 }
 _FUNCTION_KINDS = ("activation", "loss", "metric")
+_OBJECT_KINDS = tuple(k for k in _PROVIDERS if k != "operation")  # op nodes: lamina.ops.operation
 _FOLDED = ("optimizer", "schedule")  # class names read case-insensitively (Keras: "adam")
 
 _TABLES = {kind: {} for kind in _PROVIDERS}  # kind -> {name: object}
@@ -57,17 +59,19 @@ _NAMES = {}  # id(object) -> (keras module, name) for writing
 _LAZY = {kind: {} for kind in _PROVIDERS}  # kind -> {name: zero-argument loader}
 
 
-def register_builtins(kind, objects, keras_module=None, lazy=None):
+def register_builtins(kind, objects, keras_module=None, lazy=None, write_names=True):
     """Record lamina's own `objects` ({Keras name: class or function}) for `kind`.
 
     lazy: {name: loader} for classes imported on first use (the loader returns the class).
-    The first name an object is registered under is the one written into configs."""
+    The first name an object is registered under is the one written into configs (unless
+    write_names=False: `keras.ops` functions, which configs name through their op class)."""
     table = _TABLES[kind]
     module = keras_module or KERAS_MODULES[kind]
     for name, obj in objects.items():
         key = name.lower() if kind in _FOLDED else name
         table.setdefault(key, obj)
-        _NAMES.setdefault(id(obj), (module, getattr(obj, "__name__", name)))
+        if write_names:
+            _NAMES.setdefault(id(obj), (module, getattr(obj, "__name__", name)))
     _LAZY[kind].update(lazy or {})
 
 
@@ -228,7 +232,7 @@ def _kinds_for(module, kind):
         module = "keras" + module[len("lamina"):]
     if module in _MODULE_KINDS:
         return _MODULE_KINDS[module]
-    return tuple(_PROVIDERS)  # keras.src.<anything>, a user module or none: every table
+    return _OBJECT_KINDS  # keras.src.<anything>, a user module or none: every table
 
 
 def resolve(class_name, kind=None, module=None, registered=None, custom_objects=None,
