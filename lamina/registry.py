@@ -49,6 +49,7 @@ _MODULE_KINDS = {
     **{m: (k,) for k, m in KERAS_MODULES.items()},
     "keras.layers": ("layer", "model"), "keras": ("model", "layer"),
     "keras.models": ("model", "layer"), FUNCTIONAL_MODULE: ("model",),
+    "keras.optimizers.schedules": ("schedule",),
 }
 _FUNCTION_KINDS = ("activation", "loss", "metric")
 _OBJECT_KINDS = tuple(k for k in _PROVIDERS if k != "operation")  # op nodes: lamina.ops.operation
@@ -232,7 +233,13 @@ def _kinds_for(module, kind):
         module = "keras" + module[len("lamina"):]
     if module in _MODULE_KINDS:
         return _MODULE_KINDS[module]
-    return _OBJECT_KINDS  # keras.src.<anything>, a user module or none: every table
+    if isinstance(module, str) and module.startswith("keras.src."):  # Keras's private paths
+        parts = module.split(".")
+        package = "optimizers.schedules" if parts[2:4] == ["optimizers", "schedules"] else parts[2]
+        kinds = _MODULE_KINDS.get(f"keras.{package}")
+        if kinds is not None:
+            return kinds
+    return _OBJECT_KINDS  # another keras.src path, a user module or none: every table
 
 
 def resolve(class_name, kind=None, module=None, registered=None, custom_objects=None,

@@ -80,6 +80,11 @@ def test_names_resolve_only_in_the_tables():
     assert registry.resolve("adam", "optimizer") is lamina.optimizers.Adam  # Keras: any case
     assert registry.resolve("relu", "activation", function=True) is lamina.activations.relu
     assert registry.resolve("Dense", module="keras.src.layers.core.dense") is lamina.layers.Dense
+    # Keras's private module paths pick the table: a metric is not read as the same-named loss
+    metric = registry.resolve("MeanSquaredError", module="keras.src.metrics.regression_metrics")
+    assert metric is lamina.metrics.MeanSquaredError is not lamina.losses.MeanSquaredError
+    assert registry.resolve("ExponentialDecay", module="keras.src.optimizers.schedules.learning_"
+                            "rate_schedule") is lamina.optimizers.schedules.ExponentialDecay
     with pytest.raises(registry.UnknownObjectError, match="unknown class 'path'.*never imports"):
         registry.resolve("path", module="os")
     with pytest.raises(registry.UnknownObjectError, match="'relu' where a schedule"):
