@@ -16,6 +16,7 @@ first time a file names that kind, so `import lamina` stays fast.
 import difflib
 import importlib
 import inspect
+import warnings
 
 
 class UnknownObjectError(ValueError):
@@ -347,34 +348,47 @@ def deserialize(config, kind=None, custom_objects=None, safe_mode=None):
     return from_config(cls, dict(inner), custom_objects, safe_mode)
 
 
-def serialize(obj, kind):
-    """Keras's dict of `obj` (anything with `get_config`): built-ins under their Keras module,
-    user classes under their module and registered name."""
+def _module_name(module):
+    return None if module == "__main__" else module
+
+
+def serialize(obj, kind="object", encode=None):
+    """Keras's dict of `obj` (anything with `get_config`; `encode` maps its config, e.g. to
+    JSON values): built-ins under their Keras module, user classes under their module and
+    registered name."""
     if not hasattr(obj, "get_config"):
         raise ValueError(
             f"Cannot serialize {kind} {obj!r}: it has no get_config(); subclass the {kind} "
             "base class and define get_config()"
         )
     cls = type(obj)
+    inner = obj.get_config()
+    inner = encode(inner) if encode is not None else inner
     known = keras_name(cls)
     if known is not None:
-        return {"module": known[0], "class_name": cls.__name__, "config": obj.get_config(),
-                "registered_name": None}
-    return {"module": cls.__module__, "class_name": cls.__name__, "config": obj.get_config(),
+        registered = cls.__name__ if known[0] == FUNCTIONAL_MODULE else None
+        return {"module": known[0], "class_name": cls.__name__, "config": inner,
+                "registered_name": registered}
+    return {"module": _module_name(cls.__module__), "class_name": cls.__name__, "config": inner,
             "registered_name": registered_name(cls)}
 
 
-def serialize_function(fn):
-    """Keras's dict of a named function (built-in or registered)."""
-    known = keras_name(fn)
+def serialize_function(fn, lambdas="raise"):
+    """Keras's dict of a named function (built-in, registered or plain). A lambda cannot be
+    read back (lamina stores no code): lambdas="raise" refuses it, "warn" writes its name."""
     name = getattr(fn, "__name__", None)
+    known = keras_name(fn)
+    if known is not None:
+        return {"module": known[0], "class_name": "function", "config": name, "registered_name": name}
     if not name or name == "<lambda>":
-        raise ValueError(
-            f"cannot serialize {fn!r}: lambdas cannot be saved (lamina stores no code); use a "
-            "named function registered with @lamina.saving.register_keras_serializable()")
-    return {"module": known[0] if known else getattr(fn, "__module__", None),
-            "class_name": "function", "config": name,
-            "registered_name": name if known else registered_name(fn)}
+        message = ("lamina does not store code, so a lambda saved in a file only loads if you "
+                   "pass the function again (e.g. re-create the layer); use a named function "
+                   "registered with @lamina.saving.register_keras_serializable()")
+        if lambdas == "raise" or not name:
+            raise ValueError(f"cannot serialize {fn!r}: {message}")
+        warnings.warn(f"the object being saved holds a Python lambda: {message}", stacklevel=4)
+    return {"module": _module_name(getattr(fn, "__module__", None)), "class_name": "function",
+            "config": name, "registered_name": registered_name(fn)}
 
 
 class Registry:

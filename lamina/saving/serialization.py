@@ -10,7 +10,6 @@ code: built-ins come from lamina's own namespaces, anything else must be registe
 """
 import inspect
 import types
-import warnings
 
 import numpy as np
 
@@ -67,19 +66,7 @@ def serialize_keras_object(obj):
             f"Cannot serialize object {obj!r} of type {type(obj).__name__}: to be serializable "
             "a class must implement get_config()"
         )
-    inner = obj.get_config()
-    if not isinstance(inner, dict):
-        raise TypeError(f"the get_config() of {obj!r} should return a dict, got {type(inner).__name__}")
-    cls = type(obj)
-    known = registry.keras_name(cls)
-    if known is not None:
-        registered = "Functional" if known[0] == registry.FUNCTIONAL_MODULE else None
-        config = {"module": known[0], "class_name": cls.__name__,
-                  "config": serialize_dict(inner), "registered_name": registered}
-    else:
-        config = {"module": _module_name(cls.__module__), "class_name": cls.__name__,
-                  "config": serialize_dict(inner),
-                  "registered_name": registry.registered_name(cls)}
+    config = registry.serialize(obj, encode=_encode_config)
     _add_build_and_compile_config(obj, config)
     return config
 
@@ -88,24 +75,14 @@ def serialize_dict(obj):
     return {str(k): serialize_keras_object(v) for k, v in obj.items()}
 
 
-def _module_name(module):
-    return None if module == "__main__" else module
+def _encode_config(inner):
+    if not isinstance(inner, dict):
+        raise TypeError(f"get_config() should return a dict, got {type(inner).__name__}")
+    return serialize_dict(inner)
 
 
 def _serialize_function(fn):
-    name = fn.__name__
-    known = registry.keras_name(fn)
-    if known is not None:
-        return {"module": known[0], "class_name": "function", "config": name, "registered_name": name}
-    if name == "<lambda>":
-        warnings.warn(
-            "the object being saved holds a Python lambda: lamina does not store code, so the "
-            "file will only load if you pass the function again (e.g. re-create the layer); "
-            "use a named function registered with @lamina.saving.register_keras_serializable()",
-            stacklevel=3,
-        )
-    return {"module": _module_name(getattr(fn, "__module__", None)), "class_name": "function",
-            "config": name, "registered_name": registry.registered_name(fn)}
+    return registry.serialize_function(fn, lambdas="warn")
 
 
 def _add_build_and_compile_config(obj, config):

@@ -38,7 +38,7 @@ def main(manifest, limit):
         path = case["path"]
         try:
             lamina.models.load_model(path)
-            results.append({"label": case["label"], "loaded": True})  # noqa: PERF401
+            results.append({"label": case["label"], "loaded": True})
         except Exception as e:  # noqa: BLE001  (MemoryError included: reported, then asserted)
             message = str(e)
             results.append({"label": case["label"], "loaded": False, "type": type(e).__name__,
