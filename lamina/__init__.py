@@ -29,7 +29,14 @@ _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", 
 
 def __getattr__(name):
     if name in _LAZY:
-        module = _importlib.import_module(f"lamina.{name}")
+        try:
+            module = _importlib.import_module(f"lamina.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"lamina.{name}":  # a missing dependency inside the module: say so
+                raise
+            # hasattr()/getattr(default) probes need AttributeError, not ModuleNotFoundError
+            raise AttributeError(f"module 'lamina' has no attribute {name!r} (lamina.{name} "
+                                 "is not implemented yet)") from None
         globals()[name] = module
         return module
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
