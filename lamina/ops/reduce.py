@@ -246,7 +246,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     if method not in methods:
         raise ValueError(f"quantile: method must be one of {methods}, got {method!r}")
     a = data_of(x)
-    qs = np.asarray(data_of(q), dtype=np.float64)
+    qs = np.asarray(q.data if hasattr(q, "data") and not isinstance(q, np.ndarray) else q, dtype=np.float64)  # a list stays float64
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError(f"quantile: q must be in [0, 1], got {qs}")
     nd = np.ndim(a)
