@@ -40,6 +40,18 @@ from lamina.layers.rnn import (  # noqa: F401,E402
     TimeDistributed, Wrapper,
 )
 from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
+from lamina.layers.activations.prelu import ELU, PReLU  # noqa: F401,E402
+from lamina.layers.attention.additive_attention import AdditiveAttention  # noqa: F401,E402
+from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401,E402
+from lamina.layers.core.identity import Identity  # noqa: F401,E402
+from lamina.layers.normalization.unit_normalization import RMSNormalization, UnitNormalization  # noqa: F401,E402
+from lamina.layers.pooling.adaptive_pooling import (  # noqa: F401,E402
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D,
+)
+from lamina.layers.regularization.alpha_dropout import ActivityRegularization, AlphaDropout  # noqa: F401,E402
+from lamina.layers.regularization.spatial_dropout import SpatialDropout3D  # noqa: F401,E402
+from lamina.layers.engine_bound import FlaxLayer, JaxLayer, TFSMLayer, TorchModuleWrapper  # noqa: F401,E402
 from lamina import lazy as _lazy  # noqa: E402
 
 # preprocessing layers: imported on first use (keeps `import lamina` fast)
@@ -51,8 +63,8 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
 
 # Keras's short aliases of the convolution and pooling layers
 Convolution1D, Convolution2D = Conv1D, Conv2D
-Convolution2DTranspose = Conv2DTranspose
-SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
 AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D

@@ -1,0 +1,135 @@
+"""Layers added for Keras API coverage: the layer harness (shapes, symbolic call, config
+round trip, float64 gradients, a training step) and Keras's formulas on known weights."""
+import numpy as np
+import pytest
+
+import lamina
+from lamina import layers
+from tests.helpers.layer_test import run_layer_test
+
+rng = np.random.default_rng(0)
+
+
+def _v(t):
+    return np.asarray(t.data if hasattr(t, "data") else t)
+
+
+@pytest.mark.parametrize("cls,kwargs,shape,out_shape,params", [
+    (layers.PReLU, {"alpha_initializer": "random_normal"}, (2, 3, 4), (2, 3, 4), 12),
+    (layers.PReLU, {"shared_axes": [1], "alpha_initializer": "random_normal"}, (2, 3, 4), (2, 3, 4), 4),
+    (layers.ELU, {"alpha": 0.7}, (2, 5), (2, 5), 0),
+    (layers.Identity, {}, (2, 5), (2, 5), 0),
+    (layers.UnitNormalization, {}, (2, 5), (2, 5), 0),
+    (layers.UnitNormalization, {"axis": [1, 2]}, (2, 3, 4), (2, 3, 4), 0),
+    (layers.RMSNormalization, {}, (2, 3, 4), (2, 3, 4), 4),
+    (layers.RMSNormalization, {"axis": [1, 2], "epsilon": 1e-3}, (2, 3, 4), (2, 3, 4), 12),
+    (layers.AlphaDropout, {"rate": 0.3}, (2, 5), (2, 5), 0),
+    (layers.ActivityRegularization, {"l1": 0.1, "l2": 0.2}, (2, 5), (2, 5), 0),
+    (layers.SpatialDropout3D, {"rate": 0.3}, (2, 2, 2, 2, 3), (2, 2, 2, 2, 3), 0),
+    (layers.EinsumDense, {"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, (2, 4), (2, 3), 15),
+    (layers.EinsumDense, {"equation": "abc,cd->abd", "output_shape": (5, 3)}, (2, 5, 4), (2, 5, 3), 12),
+    (layers.EinsumDense, {"equation": "...b,bcd->...cd", "output_shape": (2, 3), "bias_axes": "d",
+                          "activation": "tanh"}, (2, 5, 4), (2, 5, 2, 3), 27),
+    (layers.AdaptiveAveragePooling1D, {"output_size": 3}, (2, 7, 2), (2, 3, 2), 0),
+    (layers.AdaptiveMaxPooling2D, {"output_size": (2, 3)}, (2, 5, 7, 2), (2, 2, 3, 2), 0),
+    (layers.AdaptiveAveragePooling3D, {"output_size": 2, "data_format": "channels_first"},
+     (1, 2, 3, 4, 5), (1, 2, 2, 2, 2), 0),
+    (layers.AdaptiveMaxPooling1D, {"output_size": 2}, (2, 5, 2), (2, 2, 2), 0),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_layer_harness(cls, kwargs, shape, out_shape, params):
+    run_layer_test(cls, kwargs, input_shape=shape, expected_output_shape=out_shape, expected_num_params=params)
+
+
+def test_prelu_and_elu_formulas():
+    x = np.array([[-2.0, -0.5, 0.0, 1.5]], np.float32)
+    layer = layers.PReLU(alpha_initializer=lamina.initializers.Constant(0.25))
+    np.testing.assert_allclose(_v(layer(x)), [[-0.5, -0.125, 0.0, 1.5]])
+    assert layer.get_config()["alpha_initializer"]["class_name"] == "Constant"
+    np.testing.assert_allclose(_v(layers.ELU(alpha=0.5)(x)), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-6)
+
+
+def test_normalization_formulas():
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(_v(layers.UnitNormalization()(x)), x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-6)
+    layer = layers.RMSNormalization(epsilon=1e-6)
+    layer.build(x.shape)
+    layer.scale.assign(np.array([1.0, 2.0, 0.5, -1.0], np.float32))
+    ref = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-6) * [1.0, 2.0, 0.5, -1.0]
+    np.testing.assert_allclose(_v(layer(x)), ref, rtol=1e-5)
+
+
+def test_alpha_dropout_keeps_selu_statistics():
+    x = lamina.activations.selu(rng.standard_normal((400, 500)).astype(np.float32))
+    out = _v(layers.AlphaDropout(0.2, seed=3)(x, training=True))
+    assert abs(out.mean()) < 0.01 and abs(out.std() - 1) < 0.01, (out.mean(), out.std())
+    alpha_p = -1.6732632423543772 * 1.0507009873554805
+    a = ((1 - 0.2) * (1 + 0.2 * alpha_p ** 2)) ** -0.5
+    dropped = np.isclose(out, a * alpha_p - a * alpha_p * 0.2)
+    assert 0.19 < dropped.mean() < 0.21
+    np.testing.assert_array_equal(_v(layers.AlphaDropout(0.2)(x)), _v(x))  # inference: identity
+
+
+def test_activity_regularization_adds_its_loss():
+    x = np.array([[1.0, -2.0], [0.5, 0.0]], np.float32)
+    inp = layers.Input((2,))
+    model = lamina.Model(inp, layers.ActivityRegularization(l1=0.1, l2=0.01)(inp))
+    model(x)
+    assert np.isclose(float(_v(sum(model.losses))), 0.1 * 3.5 + 0.01 * 5.25)
+    assert "activity_regularizer" not in layers.ActivityRegularization().get_config()
+
+
+def test_einsum_dense_matches_einsum_and_rejects_bad_equations():
+    x = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    layer = layers.EinsumDense("abc,cde->abde", output_shape=(5, 2, 3), bias_axes="de")
+    y = _v(layer(x))
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (4, 2, 3) and bias.shape == (2, 3)
+    np.testing.assert_allclose(y, np.einsum("abc,cde->abde", x, kernel) + bias, rtol=1e-5)
+    assert layer.compute_output_shape((None, 5, 4)) == (None, 5, 2, 3)
+    with pytest.raises(ValueError, match="equation"):
+        layers.EinsumDense("ab->b", 3)(x)
+    with pytest.raises(ValueError, match="bias_axes"):
+        layers.EinsumDense("abc,cd->abd", (5, 3), bias_axes="z")(x)
+
+
+def test_additive_attention_formula_and_harness():
+    q = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    v = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    layer = layers.AdditiveAttention()
+    out = _v(layer([q, v]))
+    scale = layer.get_weights()[0]
+    assert scale.shape == (4,)
+    scores = np.sum(scale * np.tanh(q[:, :, None, :] + v[:, None, :, :]), axis=-1)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    np.testing.assert_allclose(out, weights @ v, rtol=1e-5, atol=1e-6)
+    config = layer.get_config()
+    assert config["use_scale"] is True and "score_mode" not in config
+    clone = layers.AdditiveAttention.from_config(config)
+    clone([q, v])
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(_v(clone([q, v])), out)
+    g_layer = layers.AdditiveAttention(dtype="float64")
+    q64, v64 = q.astype(np.float64), v.astype(np.float64)
+    g_layer([q64, v64])
+    err = lamina.utils.check_gradients(lambda a, b, s: g_layer([a, b]), q64, v64, g_layer.scale)
+    assert err < 1e-6
+
+
+def test_keras_aliases():
+    assert layers.Convolution1DTranspose is layers.Conv1DTranspose
+    assert layers.SeparableConvolution1D is layers.SeparableConv1D
+
+
+def test_layers_in_a_saved_model_round_trip(tmp_path):
+    inp = layers.Input((6, 4))
+    x = layers.EinsumDense("...b,bc->...c", 3, bias_axes="c")(inp)
+    x = layers.PReLU()(x)
+    x = layers.RMSNormalization()(x)
+    x = layers.AdaptiveAveragePooling1D(2)(x)
+    model = lamina.Model(inp, layers.Flatten()(x))
+    data = rng.standard_normal((2, 6, 4)).astype(np.float32)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = lamina.saving.load_model(path)
+    np.testing.assert_allclose(_v(again(data)), _v(model(data)), rtol=1e-6)
