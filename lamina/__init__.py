@@ -24,7 +24,8 @@ from lamina.regularizers import Regularizer  # noqa: E402,F401
 from lamina.constraints import Constraint  # noqa: E402,F401
 
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
-_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications"}
+_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
+         "distribution"}
 
 
 def __getattr__(name):
