@@ -13,7 +13,9 @@ from lamina import (  # noqa: E402,F401
 )
 from lamina.engine.tape import GradientTape  # noqa: E402,F401
 from lamina.engine.tensor import Tensor, Variable  # noqa: E402,F401
-from lamina.layers import Input, InputLayer, Layer  # noqa: E402,F401
+from lamina.layers import Input, InputLayer, InputSpec, Layer  # noqa: E402,F401
+from lamina.backend import device  # noqa: E402,F401
+from lamina.ops.operation import Operation  # noqa: E402,F401
 from lamina.models import Model, Sequential  # noqa: E402,F401
 from lamina.layers.symbolic import KerasTensor  # noqa: E402,F401
 from lamina.losses import Loss  # noqa: E402,F401
@@ -22,6 +24,13 @@ from lamina.optimizers import Optimizer  # noqa: E402,F401
 from lamina.initializers import Initializer  # noqa: E402,F401
 from lamina.regularizers import Regularizer  # noqa: E402,F401
 from lamina.constraints import Constraint  # noqa: E402,F401
+
+
+
+def version():
+    """lamina's version (keras.version() gives Keras's)."""
+    return __version__
+
 
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",

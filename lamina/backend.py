@@ -81,3 +81,22 @@ def is_keras_tensor(x):
     from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415  (layers sit above the backend)
 
     return isinstance(x, KerasTensor)
+
+
+class device:  # noqa: N801  (keras.device, used as `with keras.device("cpu:0"):`)
+    """Place computations on a device: lamina has one, the CPU ("cpu" or "cpu:N" are
+    accepted); naming a GPU/TPU raises NotImplementedError."""
+
+    def __init__(self, device_name):
+        name = str(device_name).lower()
+        kind = name.split(":")[0].replace("/device", "").strip("/")
+        if kind != "cpu":
+            raise NotImplementedError(f"device({device_name!r}): lamina computes on the CPU only (NumPy); "
+                                      "use device('cpu') or leave the device unset")
+        self.name = name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

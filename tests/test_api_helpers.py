@@ -155,3 +155,30 @@ def test_utils_config():
     assert config.to_json() == '{"learning_rate": 0.1, "layers": [2], "epochs": 4}'
     with pytest.raises(AttributeError, match="no key"):
         config.missing
+
+
+def test_distribution_is_one_cpu_device():
+    dist = lamina.distribution
+    assert dist.list_devices() == ["cpu:0"] and dist.get_device_count() == 1
+    assert dist.list_devices("gpu") == [] and dist.get_device_count("gpu") == 0
+    assert dist.distribution() is None
+    dist.set_distribution(None)
+    for call in (lambda: dist.initialize(), lambda: dist.distribute_tensor(np.ones(2), None),
+                 lambda: dist.set_distribution(object())):
+        with pytest.raises(NotImplementedError, match="CPU process"):
+            call()
+
+
+def test_top_level_names_and_layer_serialization():
+    assert lamina.version() == lamina.__version__
+    assert lamina.InputSpec is lamina.layers.InputSpec
+    with lamina.device("cpu:0"):
+        pass
+    with pytest.raises(NotImplementedError, match="CPU only"):
+        lamina.device("gpu:0")
+    config = lamina.layers.serialize(lamina.layers.PReLU(shared_axes=[1], name="p"))
+    assert config["class_name"] == "PReLU" and config["config"]["shared_axes"] == [1]
+    layer = lamina.layers.deserialize(config)
+    assert isinstance(layer, lamina.layers.PReLU) and layer.name == "p"
+    out = lamina.activations.get("sparsemax")(np.array([[1.0, 2.0, 0.0], [0.5, 0.5, 0.0]]))
+    np.testing.assert_allclose(out.data, [[0, 1, 0], [0.5, 0.5, 0]])

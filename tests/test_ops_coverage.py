@@ -283,3 +283,29 @@ def test_new_ops_build_functional_models():
     out = ops.nanmean(ops.diff(inp), axis=-1)
     model = lamina.Model(inp, out)
     np.testing.assert_allclose(_v(model(A[:, :4].repeat(2, 1)[:, :6])), np.mean(np.diff(A[:, :4].repeat(2, 1)[:, :6]), -1), rtol=1e-6)
+
+
+def test_rearrange_matches_einops_semantics():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(_v(ops.rearrange(x, "b h w -> b (h w)")), x.reshape(2, 12))
+    np.testing.assert_array_equal(_v(ops.rearrange(x, "b h (w p) -> b p h w", p=2)),
+                                  x.reshape(2, 3, 2, 2).transpose(0, 3, 1, 2))
+    np.testing.assert_array_equal(_v(ops.rearrange(x, "b ... w -> w b ...")), x.transpose(2, 0, 1))
+    np.testing.assert_array_equal(_v(ops.rearrange(x, "b h w -> b 1 h w")), x[:, None])
+    with pytest.raises(ValueError, match="infer"):
+        ops.rearrange(x, "b h (w p q) -> b h w p q")
+    with pytest.raises(ValueError, match="same axes"):
+        ops.rearrange(x, "b h w -> b h")
+    assert check_gradients(lambda t: ops.rearrange(t, "b h (w p) -> (b p) h w", p=2), x) < 1e-6
+
+
+def test_associative_scan_on_structures_and_gradient():
+    x = np.arange(1.0, 6.0)
+    np.testing.assert_allclose(_v(ops.associative_scan(lambda a, b: a + b, x)), np.cumsum(x))
+    np.testing.assert_allclose(_v(ops.associative_scan(lambda a, b: a + b, x, reverse=True)), np.cumsum(x[::-1])[::-1])
+    m = A  # (3, 4): running products along axis 1
+    np.testing.assert_allclose(_v(ops.associative_scan(ops.multiply, m, axis=1)), np.cumprod(m, axis=1))
+    pair = ops.associative_scan(lambda a, b: (a[0] + b[0], ops.maximum(a[1], b[1])), (x, x[::-1].copy()))
+    np.testing.assert_allclose(_v(pair[0]), np.cumsum(x))
+    np.testing.assert_allclose(_v(pair[1]), np.maximum.accumulate(x[::-1]))
+    assert check_gradients(lambda t: ops.associative_scan(ops.multiply, t, axis=1), m) < 1e-6

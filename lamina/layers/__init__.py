@@ -72,3 +72,17 @@ GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 Convolution3D, Convolution3DTranspose = Conv3D, Conv3DTranspose
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D
+
+
+def serialize(layer):
+    """The config dict of `layer` in Keras 3's layout ({module, class_name, config, ...})."""
+    from lamina.saving import serialize_keras_object  # noqa: PLC0415  (saving sits above layers)
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer described by `config` (the output of `serialize`)."""
+    from lamina.saving import deserialize_keras_object  # noqa: PLC0415  (saving sits above layers)
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

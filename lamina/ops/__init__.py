@@ -296,6 +296,7 @@ from lamina.ops.elementwise import (  # noqa: F401
     signbit,
     sinc,
 )
+from lamina.ops.einops import associative_scan, rearrange  # noqa: F401
 from lamina.ops.fft import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: F401
 from lamina.ops.linalg_extra import cholesky_inverse, logdet, matrix_rank, pinv, slogdet  # noqa: F401
 from lamina.ops.nan_reduce import (  # noqa: F401

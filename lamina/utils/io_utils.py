@@ -1,9 +1,14 @@
 """Where messages go: the terminal (interactive logging, the default) or Python's logging
 module (logger "lamina", level INFO), as keras.config.disable_interactive_logging() does."""
-import logging
 import sys
 
 _INTERACTIVE = [True]
+
+
+def _logger():
+    import logging  # noqa: PLC0415  (only when interactive logging is off; keeps import lamina fast)
+
+    return logging.getLogger("lamina")
 
 
 def enable_interactive_logging():
@@ -24,7 +29,7 @@ def print_msg(message, line_break=True):
         sys.stdout.write(message + ("\n" if line_break else ""))
         sys.stdout.flush()
     else:
-        logging.getLogger("lamina").info(message)
+        _logger().info(message)
 
 
 class LogWriter:
@@ -41,9 +46,9 @@ class LogWriter:
         *lines, self._buffer = self._buffer.split("\n")
         for line in lines:
             if line.strip():
-                logging.getLogger("lamina").info(line.strip("\r"))
+                _logger().info(line.strip("\r"))
 
     def flush(self):
         if self._buffer.strip():
-            logging.getLogger("lamina").info(self._buffer.strip("\r"))
+            _logger().info(self._buffer.strip("\r"))
         self._buffer = ""
