@@ -17,7 +17,7 @@ def enable_unsafe_deserialization():
     enable()
 
 
-def set_backend(backend):
+def set_backend(backend):  # noqa: F811  (Keras's argument name)
     """lamina has one backend, its NumPy engine ("numpy"); other names raise."""
     if backend != "numpy":
         raise NotImplementedError(

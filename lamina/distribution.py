@@ -2,8 +2,10 @@
 (absent) distribution can be queried; meshes, layouts and multi-process training raise
 NotImplementedError, since they shard tensors over accelerators through JAX."""
 
-_WHY = ("lamina computes on one CPU process with NumPy (its BLAS threads use every core); "
-        "Keras's distribution API shards tensors over a JAX device mesh, which lamina does not have")
+_WHY = (
+    "lamina computes on one CPU process with NumPy (its BLAS threads use every core); "
+    "Keras's distribution API shards tensors over a JAX device mesh, which lamina does not have"
+)
 
 
 def list_devices(device_type=None):
@@ -38,8 +40,15 @@ def _bound(name):
     def __init__(self, *args, **kwargs):
         raise NotImplementedError(f"keras.distribution.{name}: {_WHY}")
 
-    return type(name, (), {"__init__": __init__, "__module__": __name__,
-                           "__doc__": f"Not available in lamina: {_WHY}."})
+    return type(
+        name,
+        (),
+        {
+            "__init__": __init__,
+            "__module__": __name__,
+            "__doc__": f"Not available in lamina: {_WHY}.",
+        },
+    )
 
 
 DeviceMesh = _bound("DeviceMesh")

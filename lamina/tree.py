@@ -3,6 +3,7 @@
 Dicts are walked in sorted-key order, None is a leaf, strings and arrays are leaves, as in
 Keras's tree module. Built on lamina.engine.tree (the walker the trainer uses).
 """
+
 from lamina.engine import tree as _tree
 
 
@@ -45,20 +46,29 @@ def pack_sequence_as(structure, flat_sequence):
     flat = list(flat_sequence)
     n = len(flatten(structure))
     if len(flat) != n:
-        raise ValueError(f"pack_sequence_as: the structure has {n} leaves but flat_sequence has {len(flat)}")
+        raise ValueError(
+            f"pack_sequence_as: the structure has {n} leaves but flat_sequence has {len(flat)}"
+        )
     return _tree.pack_as(structure, flat)
 
 
 def _same(a, b, check_types, path=()):
     if is_nested(a) != is_nested(b):
-        raise ValueError(f"Structures don't have the same nested structure (at path {path}): {a!r} vs {b!r}")
+        raise ValueError(
+            f"Structures don't have the same nested structure (at path {path}): {a!r} vs {b!r}"
+        )
     if not is_nested(a):
         return
     if check_types and type(a) is not type(b):
         raise ValueError(f"Expected an instance of {type(a).__name__}, got {b!r} (at path {path})")
-    if isinstance(a, dict) != isinstance(b, dict) or len(a) != len(b) or (
-            isinstance(a, dict) and set(a) != set(b)):
-        raise ValueError(f"Structures don't have the same nested structure (at path {path}): {a!r} vs {b!r}")
+    if (
+        isinstance(a, dict) != isinstance(b, dict)
+        or len(a) != len(b)
+        or (isinstance(a, dict) and set(a) != set(b))
+    ):
+        raise ValueError(
+            f"Structures don't have the same nested structure (at path {path}): {a!r} vs {b!r}"
+        )
     for (key, x), (_, y) in zip(_items(a), _items(b)):
         _same(x, y, check_types, path + (key,))
 
@@ -74,8 +84,10 @@ def assert_same_paths(a, b):
     pa = {p for p, _ in flatten_with_path(a)}
     pb = {p for p, _ in flatten_with_path(b)}
     if pa != pb:
-        raise ValueError(f"`a` and `b` don't have the same paths.\nPaths in `a` missing in `b`:\n{pa - pb}\n"
-                         f"Paths in `b` missing in `a`:\n{pb - pa}")
+        raise ValueError(
+            f"`a` and `b` don't have the same paths.\nPaths in `a` missing in `b`:\n{pa - pb}\n"
+            f"Paths in `b` missing in `a`:\n{pb - pa}"
+        )
 
 
 def map_structure(func, *structures, none_is_leaf=True):
@@ -95,12 +107,15 @@ def map_structure(func, *structures, none_is_leaf=True):
 def map_structure_up_to(shallow_structure, func, *structures):
     """map_structure over the top levels of `structures` given by `shallow_structure`; what
     lies below a shallow leaf is passed to `func` whole."""
+
     def down(shallow, *subs):
         if not is_nested(shallow):
             return func(*subs)
         for s in subs:
             if not is_nested(s) or len(s) != len(shallow):
-                raise ValueError(f"map_structure_up_to: {s!r} does not match the shallow structure {shallow!r}")
+                raise ValueError(
+                    f"map_structure_up_to: {s!r} does not match the shallow structure {shallow!r}"
+                )
         parts = [down(v, *(dict(_items(s))[k] for s in subs)) for k, v in _items(shallow)]
         return _tree.pack_as(_shallow_container(shallow), parts)
 
@@ -110,7 +125,11 @@ def map_structure_up_to(shallow_structure, func, *structures):
 def _shallow_container(shallow):
     """`shallow` with each child replaced by a leaf placeholder (for pack_as)."""
     if isinstance(shallow, dict):
-        return type(shallow)((k, 0) for k in shallow) if type(shallow) is not dict else dict.fromkeys(shallow, 0)
+        return (
+            type(shallow)((k, 0) for k in shallow)
+            if type(shallow) is not dict
+            else dict.fromkeys(shallow, 0)
+        )
     if isinstance(shallow, tuple) and hasattr(shallow, "_fields"):
         return type(shallow)(*([0] * len(shallow)))
     return type(shallow)([0] * len(shallow))
@@ -128,8 +147,11 @@ def lists_to_tuples(structure):
 
 
 def _is_shape(x):
-    return isinstance(x, (list, tuple)) and not hasattr(x, "_fields") and all(
-        d is None or isinstance(d, int) for d in x)
+    return (
+        isinstance(x, (list, tuple))
+        and not hasattr(x, "_fields")
+        and all(d is None or isinstance(d, int) for d in x)
+    )
 
 
 def map_shape_structure(func, structure):
@@ -149,6 +171,7 @@ def traverse(func, structure, top_down=True):
     """Apply `func` to every node. Top-down: a non-None result replaces the node (its
     children are not visited; MAP_TO_NONE gives None); None means "descend". Bottom-up:
     `func` sees each node after its children were rebuilt, and a None result keeps it."""
+
     def rebuild(x, fn):
         if isinstance(x, dict):
             return type(x)((k, fn(x[k])) for k in x)

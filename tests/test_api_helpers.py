@@ -1,5 +1,6 @@
 """keras.tree, keras.backend dtype helpers, keras.config switches and keras.utils helpers
 added for API coverage (behaviour checked against Keras 3.15's)."""
+
 import collections
 import logging
 
@@ -14,18 +15,29 @@ def test_tree_matches_keras_semantics():
     nested = {"b": [1, 2], "a": (3, None)}
     assert tree.flatten(None) == [None]
     assert tree.flatten(nested) == [3, None, 1, 2]
-    assert tree.flatten_with_path(nested) == [(("a", 0), 3), (("a", 1), None), (("b", 0), 1), (("b", 1), 2)]
+    assert tree.flatten_with_path(nested) == [
+        (("a", 0), 3),
+        (("a", 1), None),
+        (("b", 0), 1),
+        (("b", 1), 2),
+    ]
     assert not tree.is_nested("ab") and not tree.is_nested(np.ones(2)) and tree.is_nested((1,))
     assert tree.map_structure(lambda a, b: a + b, [1, (2, 3)], [10, (20, 30)]) == [11, (22, 33)]
     assert tree.map_structure(lambda a: a * 2, [1, None], none_is_leaf=False) == [2, None]
     assert tree.lists_to_tuples([1, [2, {"a": [3]}]]) == (1, (2, {"a": (3,)}))
-    assert tree.map_shape_structure(lambda s: len(s), {"a": (2, 3), "b": [(1,), (None, 4)]}) == {"a": 2, "b": [1, 2]}
+    assert tree.map_shape_structure(lambda s: len(s), {"a": (2, 3), "b": [(1,), (None, 4)]}) == {
+        "a": 2,
+        "b": [1, 2],
+    }
     point = collections.namedtuple("Point", "x y")
     assert tree.flatten(point(1, [2])) == [1, 2]
     assert tree.pack_sequence_as(point(0, [0]), [5, 6]) == point(5, [6])
     with pytest.raises(ValueError, match="leaves"):
         tree.pack_sequence_as([0, 0], [1])
-    assert tree.map_structure_up_to(([0], 0), lambda a, b: (a, b), ([1], 2), ([3], 4)) == ([(1, 3)], (2, 4))
+    assert tree.map_structure_up_to(([0], 0), lambda a, b: (a, b), ([1], 2), ([3], 4)) == (
+        [(1, 3)],
+        (2, 4),
+    )
 
 
 def test_tree_structure_checks_and_traverse():
@@ -38,7 +50,10 @@ def test_tree_structure_checks_and_traverse():
     with pytest.raises(ValueError, match="same paths"):
         tree.assert_same_paths({"a": 1}, {"b": 1})
     assert tree.traverse(lambda x: 0 if isinstance(x, int) else None, [1, [2]]) == [0, [0]]
-    assert tree.traverse(lambda x: tree.MAP_TO_NONE if isinstance(x, int) else None, [1, [2]]) == [None, [None]]
+    assert tree.traverse(lambda x: tree.MAP_TO_NONE if isinstance(x, int) else None, [1, [2]]) == [
+        None,
+        [None],
+    ]
     seen = []
     tree.traverse(lambda x: seen.append(x), [1, [2]], top_down=False)
     assert seen == [1, 2, [2], [1, [2]]]  # children before their parents
@@ -163,8 +178,11 @@ def test_distribution_is_one_cpu_device():
     assert dist.list_devices("gpu") == [] and dist.get_device_count("gpu") == 0
     assert dist.distribution() is None
     dist.set_distribution(None)
-    for call in (lambda: dist.initialize(), lambda: dist.distribute_tensor(np.ones(2), None),
-                 lambda: dist.set_distribution(object())):
+    for call in (
+        lambda: dist.initialize(),
+        lambda: dist.distribute_tensor(np.ones(2), None),
+        lambda: dist.set_distribution(object()),
+    ):
         with pytest.raises(NotImplementedError, match="CPU process"):
             call()
 

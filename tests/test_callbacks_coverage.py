@@ -1,4 +1,5 @@
 """SwapEMAWeights: evaluation sees the optimizer's moving averages, training the raw weights."""
+
 import numpy as np
 import pytest
 
@@ -37,15 +38,26 @@ def test_swap_on_epoch_leaves_raw_weights_for_training_and_needs_ema():
     x = rng.standard_normal((16, 3)).astype("float32")
     y = x.sum(1, keepdims=True)
     seen = []
-    spy = callbacks.LambdaCallback(on_epoch_end=lambda e, logs: seen.append(model.get_weights()[0].copy()))
+    spy = callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: seen.append(model.get_weights()[0].copy())
+    )
     model = _model()
-    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[callbacks.SwapEMAWeights(swap_on_epoch=True), spy])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        verbose=0,
+        callbacks=[callbacks.SwapEMAWeights(swap_on_epoch=True), spy],
+    )
     averages = model.optimizer._model_variables_moving_average[0].numpy()
     # at the last epoch's end the callback after it saw the averages; after training, the raw weights are back
     reference = _model()
     reference.fit(x, y, epochs=2, batch_size=8, verbose=0)
     np.testing.assert_allclose(model.get_weights()[0], reference.get_weights()[0], rtol=1e-6)
-    np.testing.assert_allclose(seen[-1], reference.optimizer._model_variables_moving_average[0].numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        seen[-1], reference.optimizer._model_variables_moving_average[0].numpy(), rtol=1e-6
+    )
     assert not np.allclose(averages, model.get_weights()[0])
     with pytest.raises(ValueError, match="use_ema"):
         _model(use_ema=False).fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.SwapEMAWeights()])

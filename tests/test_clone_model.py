@@ -1,5 +1,6 @@
 """keras.models.clone_model: same architecture, fresh weights, clone_function,
 call_function and input_tensors, for Sequential and functional models."""
+
 import numpy as np
 import pytest
 
@@ -15,7 +16,9 @@ def _v(t):
 
 
 def test_sequential_clone_has_fresh_weights_and_same_function_after_copying():
-    model = lamina.Sequential([lamina.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(1)])
+    model = lamina.Sequential(
+        [lamina.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(1)]
+    )
     clone = clone_model(model)
     assert isinstance(clone, lamina.Sequential) and clone is not model
     assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
@@ -27,7 +30,9 @@ def test_sequential_clone_has_fresh_weights_and_same_function_after_copying():
 
 
 def test_clone_function_and_input_tensors_for_sequential():
-    model = lamina.Sequential([lamina.Input((4,)), layers.Dense(3), layers.Dropout(0.5), layers.Dense(1)])
+    model = lamina.Sequential(
+        [lamina.Input((4,)), layers.Dense(3), layers.Dropout(0.5), layers.Dense(1)]
+    )
 
     def no_dropout(layer):
         if isinstance(layer, layers.Dropout):
@@ -48,7 +53,10 @@ def test_functional_clone_keeps_sharing_ops_and_structure():
     merged = layers.Add()([shared(inp), shared(lamina.ops.multiply(inp, 2.0))])
     model = lamina.Model(inp, {"sum": lamina.ops.sum(merged, axis=-1), "raw": merged})
     clone = clone_model(model)
-    assert len(clone.layers) == len(model.layers) and clone.count_params() == model.count_params() == 10
+    assert (
+        len(clone.layers) == len(model.layers)
+        and clone.count_params() == model.count_params() == 10
+    )
     clone.set_weights(model.get_weights())
     out, ref = clone(X), model(X)
     assert set(out) == {"sum", "raw"}
@@ -66,7 +74,11 @@ def test_functional_clone_with_call_function_and_new_inputs():
     def call_function(layer, *args, **kwargs):
         calls.append(layer.name)
         out = layer(*args, **kwargs)
-        return layers.Activation("relu")(out) if isinstance(layer, layers.Dense) and layer.units == 3 else out
+        return (
+            layers.Activation("relu")(out)
+            if isinstance(layer, layers.Dense) and layer.units == 3
+            else out
+        )
 
     new_input = lamina.Input((4,), name="other")
     clone = clone_model(model, input_tensors=[new_input], call_function=call_function)
@@ -74,7 +86,9 @@ def test_functional_clone_with_call_function_and_new_inputs():
     assert any(isinstance(l, layers.Activation) for l in clone.layers)
     clone.set_weights(model.get_weights())
     hidden = np.maximum(X @ model.get_weights()[0] + model.get_weights()[1], 0)
-    np.testing.assert_allclose(_v(clone(X)), hidden @ model.get_weights()[2] + model.get_weights()[3], rtol=1e-5)
+    np.testing.assert_allclose(
+        _v(clone(X)), hidden @ model.get_weights()[2] + model.get_weights()[3], rtol=1e-5
+    )
     with pytest.raises(ValueError, match="1 input"):
         clone_model(model, input_tensors=[lamina.Input((4,)), lamina.Input((4,))])
 

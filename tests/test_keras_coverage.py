@@ -5,6 +5,7 @@ environment that has Keras); tests/data/lamina_covered.json is the set lamina ha
 was last written. `pytest -s tests/test_keras_coverage.py` prints the table;
 `python tests/test_keras_coverage.py --write` rewrites the covered set (only ever grow it).
 """
+
 import json
 import sys
 from pathlib import Path
@@ -22,7 +23,13 @@ COVERED_FILE = DATA / "lamina_covered.json"
 ENGINE_BOUND = {
     "keras.layers": ["FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper"],
     "keras.callbacks": ["OrbaxCheckpoint"],
-    "keras.distribution": ["DataParallel", "DeviceMesh", "LayoutMap", "ModelParallel", "TensorLayout"],
+    "keras.distribution": [
+        "DataParallel",
+        "DeviceMesh",
+        "LayoutMap",
+        "ModelParallel",
+        "TensorLayout",
+    ],
 }
 
 
@@ -55,8 +62,10 @@ def table(have):
         pct = f"{100 * h / (n - bound):5.1f}" if n - bound else "    -"
         rows.append(f"{namespace:40s} {n:5d} {h:6d} {bound:6d} {pct:>6s}")
     n, h, bound = totals
-    rows.append(f"{'total (engine-bound names excluded)':40s} {n:5d} {h:6d} {bound:6d} "
-                f"{100 * h / (n - bound):5.1f}")
+    rows.append(
+        f"{'total (engine-bound names excluded)':40s} {n:5d} {h:6d} {bound:6d} "
+        f"{100 * h / (n - bound):5.1f}"
+    )
     return "\n".join(rows)
 
 
@@ -74,7 +83,9 @@ def test_names_covered_file_matches_keras_list():
         assert set(names) <= set(KERAS["namespaces"][namespace]), namespace
 
 
-@pytest.mark.parametrize("namespace,name", [(ns, n) for ns, names in ENGINE_BOUND.items() for n in names])
+@pytest.mark.parametrize(
+    "namespace,name", [(ns, n) for ns, names in ENGINE_BOUND.items() for n in names]
+)
 def test_engine_bound_names_raise_not_implemented_saying_why(namespace, name):
     cls = getattr(_resolve(namespace), name)
     with pytest.raises(NotImplementedError, match="lamina") as info:

@@ -1,5 +1,6 @@
 """Layers added for Keras API coverage: the layer harness (shapes, symbolic call, config
 round trip, float64 gradients, a training step) and Keras's formulas on known weights."""
+
 import numpy as np
 import pytest
 
@@ -14,30 +15,69 @@ def _v(t):
     return np.asarray(t.data if hasattr(t, "data") else t)
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,out_shape,params", [
-    (layers.PReLU, {"alpha_initializer": "random_normal"}, (2, 3, 4), (2, 3, 4), 12),
-    (layers.PReLU, {"shared_axes": [1], "alpha_initializer": "random_normal"}, (2, 3, 4), (2, 3, 4), 4),
-    (layers.ELU, {"alpha": 0.7}, (2, 5), (2, 5), 0),
-    (layers.Identity, {}, (2, 5), (2, 5), 0),
-    (layers.UnitNormalization, {}, (2, 5), (2, 5), 0),
-    (layers.UnitNormalization, {"axis": [1, 2]}, (2, 3, 4), (2, 3, 4), 0),
-    (layers.RMSNormalization, {}, (2, 3, 4), (2, 3, 4), 4),
-    (layers.RMSNormalization, {"axis": [1, 2], "epsilon": 1e-3}, (2, 3, 4), (2, 3, 4), 12),
-    (layers.AlphaDropout, {"rate": 0.3}, (2, 5), (2, 5), 0),
-    (layers.ActivityRegularization, {"l1": 0.1, "l2": 0.2}, (2, 5), (2, 5), 0),
-    (layers.SpatialDropout3D, {"rate": 0.3}, (2, 2, 2, 2, 3), (2, 2, 2, 2, 3), 0),
-    (layers.EinsumDense, {"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, (2, 4), (2, 3), 15),
-    (layers.EinsumDense, {"equation": "abc,cd->abd", "output_shape": (5, 3)}, (2, 5, 4), (2, 5, 3), 12),
-    (layers.EinsumDense, {"equation": "...b,bcd->...cd", "output_shape": (2, 3), "bias_axes": "d",
-                          "activation": "tanh"}, (2, 5, 4), (2, 5, 2, 3), 27),
-    (layers.AdaptiveAveragePooling1D, {"output_size": 3}, (2, 7, 2), (2, 3, 2), 0),
-    (layers.AdaptiveMaxPooling2D, {"output_size": (2, 3)}, (2, 5, 7, 2), (2, 2, 3, 2), 0),
-    (layers.AdaptiveAveragePooling3D, {"output_size": 2, "data_format": "channels_first"},
-     (1, 2, 3, 4, 5), (1, 2, 2, 2, 2), 0),
-    (layers.AdaptiveMaxPooling1D, {"output_size": 2}, (2, 5, 2), (2, 2, 2), 0),
-], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,out_shape,params",
+    [
+        (layers.PReLU, {"alpha_initializer": "random_normal"}, (2, 3, 4), (2, 3, 4), 12),
+        (
+            layers.PReLU,
+            {"shared_axes": [1], "alpha_initializer": "random_normal"},
+            (2, 3, 4),
+            (2, 3, 4),
+            4,
+        ),
+        (layers.ELU, {"alpha": 0.7}, (2, 5), (2, 5), 0),
+        (layers.Identity, {}, (2, 5), (2, 5), 0),
+        (layers.UnitNormalization, {}, (2, 5), (2, 5), 0),
+        (layers.UnitNormalization, {"axis": [1, 2]}, (2, 3, 4), (2, 3, 4), 0),
+        (layers.RMSNormalization, {}, (2, 3, 4), (2, 3, 4), 4),
+        (layers.RMSNormalization, {"axis": [1, 2], "epsilon": 1e-3}, (2, 3, 4), (2, 3, 4), 12),
+        (layers.AlphaDropout, {"rate": 0.3}, (2, 5), (2, 5), 0),
+        (layers.ActivityRegularization, {"l1": 0.1, "l2": 0.2}, (2, 5), (2, 5), 0),
+        (layers.SpatialDropout3D, {"rate": 0.3}, (2, 2, 2, 2, 3), (2, 2, 2, 2, 3), 0),
+        (
+            layers.EinsumDense,
+            {"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"},
+            (2, 4),
+            (2, 3),
+            15,
+        ),
+        (
+            layers.EinsumDense,
+            {"equation": "abc,cd->abd", "output_shape": (5, 3)},
+            (2, 5, 4),
+            (2, 5, 3),
+            12,
+        ),
+        (
+            layers.EinsumDense,
+            {
+                "equation": "...b,bcd->...cd",
+                "output_shape": (2, 3),
+                "bias_axes": "d",
+                "activation": "tanh",
+            },
+            (2, 5, 4),
+            (2, 5, 2, 3),
+            27,
+        ),
+        (layers.AdaptiveAveragePooling1D, {"output_size": 3}, (2, 7, 2), (2, 3, 2), 0),
+        (layers.AdaptiveMaxPooling2D, {"output_size": (2, 3)}, (2, 5, 7, 2), (2, 2, 3, 2), 0),
+        (
+            layers.AdaptiveAveragePooling3D,
+            {"output_size": 2, "data_format": "channels_first"},
+            (1, 2, 3, 4, 5),
+            (1, 2, 2, 2, 2),
+            0,
+        ),
+        (layers.AdaptiveMaxPooling1D, {"output_size": 2}, (2, 5, 2), (2, 2, 2), 0),
+    ],
+    ids=lambda v: v.__name__ if isinstance(v, type) else None,
+)
 def test_layer_harness(cls, kwargs, shape, out_shape, params):
-    run_layer_test(cls, kwargs, input_shape=shape, expected_output_shape=out_shape, expected_num_params=params)
+    run_layer_test(
+        cls, kwargs, input_shape=shape, expected_output_shape=out_shape, expected_num_params=params
+    )
 
 
 def test_prelu_and_elu_formulas():
@@ -45,12 +85,16 @@ def test_prelu_and_elu_formulas():
     layer = layers.PReLU(alpha_initializer=lamina.initializers.Constant(0.25))
     np.testing.assert_allclose(_v(layer(x)), [[-0.5, -0.125, 0.0, 1.5]])
     assert layer.get_config()["alpha_initializer"]["class_name"] == "Constant"
-    np.testing.assert_allclose(_v(layers.ELU(alpha=0.5)(x)), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-6)
+    np.testing.assert_allclose(
+        _v(layers.ELU(alpha=0.5)(x)), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)), rtol=1e-6
+    )
 
 
 def test_normalization_formulas():
     x = rng.standard_normal((3, 4)).astype(np.float32)
-    np.testing.assert_allclose(_v(layers.UnitNormalization()(x)), x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(
+        _v(layers.UnitNormalization()(x)), x / np.linalg.norm(x, axis=-1, keepdims=True), rtol=1e-6
+    )
     layer = layers.RMSNormalization(epsilon=1e-6)
     layer.build(x.shape)
     layer.scale.assign(np.array([1.0, 2.0, 0.5, -1.0], np.float32))
@@ -63,7 +107,7 @@ def test_alpha_dropout_keeps_selu_statistics():
     out = _v(layers.AlphaDropout(0.2, seed=3)(x, training=True))
     assert abs(out.mean()) < 0.01 and abs(out.std() - 1) < 0.01, (out.mean(), out.std())
     alpha_p = -1.6732632423543772 * 1.0507009873554805
-    a = ((1 - 0.2) * (1 + 0.2 * alpha_p ** 2)) ** -0.5
+    a = ((1 - 0.2) * (1 + 0.2 * alpha_p**2)) ** -0.5
     dropped = np.isclose(out, a * alpha_p - a * alpha_p * 0.2)
     assert 0.19 < dropped.mean() < 0.21
     np.testing.assert_array_equal(_v(layers.AlphaDropout(0.2)(x)), _v(x))  # inference: identity

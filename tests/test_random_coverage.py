@@ -1,4 +1,5 @@
 """keras.random.categorical / gamma / beta / binomial: shapes, dtypes, seeding and moments."""
+
 import numpy as np
 import pytest
 

@@ -10,6 +10,7 @@ The output maps each public namespace (``keras``, ``keras.layers``, ``keras.ops.
 the sorted names that `dir()` shows without a leading underscore, minus the submodules that
 are listed as namespaces of their own. tests/test_keras_coverage.py reads it.
 """
+
 import importlib
 import json
 import os
@@ -17,11 +18,40 @@ import sys
 import types
 
 NAMESPACES = [
-    "keras", "activations", "applications", "backend", "callbacks", "config", "constraints",
-    "datasets", "distribution", "dtype_policies", "export", "initializers", "layers", "legacy",
-    "losses", "metrics", "mixed_precision", "models", "ops", "ops.image", "ops.linalg", "ops.nn",
-    "ops.numpy", "optimizers", "optimizers.schedules", "preprocessing", "quantizers", "random",
-    "regularizers", "saving", "tree", "utils", "visualization", "wrappers",
+    "keras",
+    "activations",
+    "applications",
+    "backend",
+    "callbacks",
+    "config",
+    "constraints",
+    "datasets",
+    "distribution",
+    "dtype_policies",
+    "export",
+    "initializers",
+    "layers",
+    "legacy",
+    "losses",
+    "metrics",
+    "mixed_precision",
+    "models",
+    "ops",
+    "ops.image",
+    "ops.linalg",
+    "ops.nn",
+    "ops.numpy",
+    "optimizers",
+    "optimizers.schedules",
+    "preprocessing",
+    "quantizers",
+    "random",
+    "regularizers",
+    "saving",
+    "tree",
+    "utils",
+    "visualization",
+    "wrappers",
 ]
 
 
@@ -47,7 +77,9 @@ def collect():
             value = getattr(module, attr)
             if isinstance(value, types.ModuleType):
                 child = f"{name}.{attr}"
-                if name in ("keras.applications", "keras.datasets") and value.__name__.startswith("keras"):
+                if name in ("keras.applications", "keras.datasets") and value.__name__.startswith(
+                    "keras"
+                ):
                     queue.append(child)
                 if child in queue or child in seen or child.removeprefix("keras.") in NAMESPACES:
                     continue  # a namespace of its own
@@ -55,8 +87,11 @@ def collect():
                     continue  # internal submodule re-export (e.g. keras.src)
             names.append(attr)
         namespaces[name] = names
-    return {"keras_version": keras.__version__, "backend": os.environ.get("KERAS_BACKEND"),
-            "namespaces": dict(sorted(namespaces.items()))}
+    return {
+        "keras_version": keras.__version__,
+        "backend": os.environ.get("KERAS_BACKEND"),
+        "namespaces": dict(sorted(namespaces.items())),
+    }
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Keras callbacks bound to another engine's libraries."""
+
 from lamina.callbacks.callback import Callback
 
 
@@ -9,4 +10,5 @@ class OrbaxCheckpoint(Callback):
         raise NotImplementedError(
             "keras.callbacks.OrbaxCheckpoint saves through Orbax, a JAX checkpointing library that "
             "lamina (a NumPy engine) does not use; use lamina.callbacks.ModelCheckpoint or "
-            "BackupAndRestore instead")
+            "BackupAndRestore instead"
+        )

@@ -1,5 +1,6 @@
 """`SwapEMAWeights`: evaluate (and optionally checkpoint) with the optimizer's exponential
 moving average of the weights, then continue training from the raw weights, as Keras 3."""
+
 from lamina.callbacks.callback import Callback
 
 
@@ -20,8 +21,10 @@ class SwapEMAWeights(Callback):
 
     def on_train_begin(self, logs=None):
         if not getattr(self.model.optimizer, "use_ema", False):
-            raise ValueError("SwapEMAWeights needs an optimizer created with use_ema=True, got "
-                             f"{type(self.model.optimizer).__name__} with use_ema=False")
+            raise ValueError(
+                "SwapEMAWeights needs an optimizer created with use_ema=True, got "
+                f"{type(self.model.optimizer).__name__} with use_ema=False"
+            )
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.swap_on_epoch and self._in_model:

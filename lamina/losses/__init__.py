@@ -31,6 +31,7 @@ from lamina.losses.triplet import TripletLoss, triplet_loss  # noqa: F401
 from lamina.losses.circle import (  # noqa: F401
     CategoricalGeneralizedCrossEntropy, Circle, categorical_generalized_cross_entropy, circle,
 )
+from lamina.losses.ctc import CTC, ctc  # noqa: F401
 
 # tf.keras-era short names, kept as module attributes
 mse = MSE = mean_squared_error
@@ -46,7 +47,7 @@ ALL_OBJECTS = (
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge, TripletLoss,
-    Dice, Tversky, dice, tversky, Circle, circle, CategoricalGeneralizedCrossEntropy,
+    Dice, Tversky, dice, tversky, Circle, circle, CTC, ctc, CategoricalGeneralizedCrossEntropy,
     categorical_generalized_cross_entropy,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,

@@ -1,5 +1,6 @@
 """Pearson and concordance correlation metrics (Keras 3's formulas): per-sample correlations
 along `axis`, averaged over every batch seen."""
+
 from lamina.engine import dtypes
 from lamina.losses.loss import convert_pair, squeeze_or_expand_to_same_rank
 from lamina.metrics.reduction import MeanMetricWrapper
@@ -27,7 +28,9 @@ def concordance_correlation(y_true, y_pred, axis=-1):
     vp = reduce.var(y_pred, axis=axis, keepdims=True)
     covar = math.multiply(math.subtract(y_true, mp), math.subtract(y_pred, mp))
     norm = math.add(math.add(vt, vp), math.square(math.subtract(mt, mp)))
-    return reduce.mean(math.divide(math.multiply(covar, 2.0), math.add(norm, dtypes.epsilon())), axis=axis)
+    return reduce.mean(
+        math.divide(math.multiply(covar, 2.0), math.add(norm, dtypes.epsilon())), axis=axis
+    )
 
 
 class PearsonCorrelation(MeanMetricWrapper):

@@ -296,6 +296,7 @@ from lamina.ops.elementwise import (  # noqa: F401
     signbit,
     sinc,
 )
+from lamina.ops.ctc import ctc_decode, ctc_loss  # noqa: F401
 from lamina.ops.einops import associative_scan, rearrange  # noqa: F401
 from lamina.ops.fft import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: F401
 from lamina.ops.linalg_extra import cholesky_inverse, logdet, matrix_rank, pinv, slogdet  # noqa: F401
@@ -344,6 +345,7 @@ _dispatch.install(globals())
 
 # Keras 3 also lists these flat ops under keras.ops.nn and keras.ops.linalg
 _NN = ("adaptive_average_pool", "adaptive_max_pool", "average_pool", "celu", "conv", "conv_transpose",
+       "ctc_decode", "ctc_loss",
        "depth_to_space", "depthwise_conv", "dot_product_attention", "fold", "glu", "hard_shrink",
        "hard_tanh", "layer_normalization", "max_pool", "polar", "psnr", "rms_normalization",
        "separable_conv", "soft_shrink", "space_to_depth", "sparse_plus", "sparse_sigmoid", "sparsemax",

@@ -1,14 +1,25 @@
 """More array ops of `keras.ops.numpy`: splitting and stacking helpers, diff, kron, vander,
 cross, correlate, corrcoef, trapezoid, cdist (differentiable, composed of existing ops),
 and the value-only ones (unique, histogram, windows, spaces, unravel_index, view...)."""
+
 import builtins
 
 import numpy as np
 
 from lamina.engine import dtypes
 from lamina.ops import linalg, math, reduce
-from lamina.ops._base import const, data_of, fdata, norm_axis
-from lamina.ops.shape import concatenate, diag, expand_dims, flip, getitem, ravel, reshape, split, take
+from lamina.ops._base import const, data_of, norm_axis
+from lamina.ops.shape import (
+    concatenate,
+    diag,
+    expand_dims,
+    flip,
+    getitem,
+    ravel,
+    reshape,
+    split,
+    take,
+)
 
 py_slice = builtins.slice
 
@@ -22,7 +33,9 @@ def array_split(x, indices_or_sections, axis=0):
         n = np.shape(data_of(x))[axis]
         sections = int(indices_or_sections)
         if sections <= 0:
-            raise ValueError(f"array_split: the number of sections must be positive, got {sections}")
+            raise ValueError(
+                f"array_split: the number of sections must be positive, got {sections}"
+            )
         sizes = [n // sections + 1] * (n % sections) + [n // sections] * (sections - n % sections)
         indices_or_sections = list(np.cumsum(sizes)[:-1])
     return split(x, indices_or_sections, axis=axis)
@@ -87,7 +100,9 @@ def diff(a, n=1, axis=-1):
     lead = (py_slice(None),) * ax
     out = a
     for _ in range(n):
-        out = math.subtract(getitem(out, lead + (py_slice(1, None),)), getitem(out, lead + (py_slice(None, -1),)))
+        out = math.subtract(
+            getitem(out, lead + (py_slice(1, None),)), getitem(out, lead + (py_slice(None, -1),))
+        )
     return out
 
 
@@ -96,7 +111,10 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     nd = np.ndim(data_of(y))
     ax = norm_axis(axis, nd)[0]
     lead = (py_slice(None),) * ax
-    mids = math.multiply(math.add(getitem(y, lead + (py_slice(1, None),)), getitem(y, lead + (py_slice(None, -1),))), 0.5)
+    mids = math.multiply(
+        math.add(getitem(y, lead + (py_slice(1, None),)), getitem(y, lead + (py_slice(None, -1),))),
+        0.5,
+    )
     if x is not None:
         steps = diff(x, axis=-1 if np.ndim(data_of(x)) == 1 else axis)
         if np.ndim(data_of(x)) == 1 and nd > 1:
@@ -158,7 +176,9 @@ def correlate(x1, x2, mode="valid"):
 
     a, v = data_of(x1), data_of(x2)
     if np.ndim(a) != 1 or np.ndim(v) != 1:
-        raise ValueError(f"correlate: x1 and x2 must be 1-D, got shapes {np.shape(a)} and {np.shape(v)}")
+        raise ValueError(
+            f"correlate: x1 and x2 must be 1-D, got shapes {np.shape(a)} and {np.shape(v)}"
+        )
     if mode not in ("valid", "same", "full"):
         raise ValueError(f"correlate: mode must be 'valid', 'same' or 'full', got {mode!r}")
     n, m = len(a), len(v)
@@ -205,8 +225,16 @@ def cdist(x, y):
 # --- value-only ops (no gradient) ----------------------------------------------------------
 
 
-def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A002
-           return_counts=False, axis=None, size=None, fill_value=None):
+def unique(
+    x,
+    sorted=True,
+    return_index=False,
+    return_inverse=False,  # noqa: A002
+    return_counts=False,
+    axis=None,
+    size=None,
+    fill_value=None,
+):
     """np.unique; with `size`, the result is padded with `fill_value` (default: the smallest
     value) or truncated to `size` elements, so shapes are static (as with JAX)."""
     a = np.asarray(data_of(x))
@@ -216,7 +244,11 @@ def unique(x, sorted=True, return_index=False, return_inverse=False,  # noqa: A0
         order = np.argsort(index, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
-        values, index, counts = np.take(values, order, axis=0 if axis is None else axis), index[order], counts[order]
+        values, index, counts = (
+            np.take(values, order, axis=0 if axis is None else axis),
+            index[order],
+            counts[order],
+        )
         inverse = rank[inverse]
     if size is not None:
         n = values.shape[0 if axis is None else axis]
@@ -253,7 +285,9 @@ def histogram(x, bins=10, range=None):  # noqa: A002  (numpy's name)
 
 
 def allclose(x1, x2, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return const(np.asarray(np.allclose(data_of(x1), data_of(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return const(
+        np.asarray(np.allclose(data_of(x1), data_of(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+    )
 
 
 def empty_like(x, dtype=None):
@@ -267,17 +301,29 @@ def _space(values, dtype, axis):
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    return _space(np.geomspace(data_of(start), data_of(stop), num=num, endpoint=endpoint), dtype, axis)
+    return _space(
+        np.geomspace(data_of(start), data_of(stop), num=num, endpoint=endpoint), dtype, axis
+    )
 
 
 def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
-    return _space(np.logspace(data_of(start), data_of(stop), num=num, endpoint=endpoint, base=base), dtype, axis)
+    return _space(
+        np.logspace(data_of(start), data_of(stop), num=num, endpoint=endpoint, base=base),
+        dtype,
+        axis,
+    )
 
 
 def unravel_index(indices, shape):
     """Tuple of coordinate arrays of flat `indices` in an array of `shape`."""
-    return tuple(const(np.asarray(c, np.int32 if np.asarray(data_of(indices)).dtype.itemsize <= 4 else np.int64))
-                 for c in np.unravel_index(np.asarray(data_of(indices)), tuple(shape)))
+    return tuple(
+        const(
+            np.asarray(
+                c, np.int32 if np.asarray(data_of(indices)).dtype.itemsize <= 4 else np.int64
+            )
+        )
+        for c in np.unravel_index(np.asarray(data_of(indices)), tuple(shape))
+    )
 
 
 def _window(fn, x, *args):
@@ -318,6 +364,10 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
 
     def wrapped(*args, **kwargs):
         out = vec(*(data_of(a) for a in args), **{k: data_of(v) for k, v in kwargs.items()})
-        return tuple(const(np.asarray(o)) for o in out) if isinstance(out, tuple) else const(np.asarray(out))
+        return (
+            tuple(const(np.asarray(o)) for o in out)
+            if isinstance(out, tuple)
+            else const(np.asarray(out))
+        )
 
     return wrapped

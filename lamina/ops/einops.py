@@ -1,5 +1,6 @@
 """`keras.ops.rearrange` (einops notation) and `keras.ops.associative_scan`, composed of
 differentiable reshape/transpose/slice ops."""
+
 import re
 
 import numpy as np
@@ -17,8 +18,10 @@ def _parse(side, where):
     text = side.strip()
     pos = 0
     for match in _TOKEN.finditer(text):
-        if text[pos:match.start()].strip():
-            raise ValueError(f"rearrange: cannot read {text[pos:match.start()]!r} in the {where} of the pattern")
+        if text[pos : match.start()].strip():
+            raise ValueError(
+                f"rearrange: cannot read {text[pos : match.start()]!r} in the {where} of the pattern"
+            )
         pos = match.end()
         tok = match.group()
         if tok == "(":
@@ -51,11 +54,16 @@ def rearrange(tensor, pattern, **axes_lengths):
     shape = tuple(np.shape(data_of(tensor)))
     n_ell = sum(g == ["..."] for g in left)
     if n_ell > 1 or sum(g == ["..."] for g in right) != n_ell:
-        raise ValueError(f"rearrange: '...' must appear once on both sides or not at all: {pattern!r}")
+        raise ValueError(
+            f"rearrange: '...' must appear once on both sides or not at all: {pattern!r}"
+        )
     if len(left) - n_ell + (len(shape) - len(left) + 1 if n_ell else 0) != len(shape) or (
-            not n_ell and len(left) != len(shape)):
-        raise ValueError(f"rearrange: the left side {pattern.split('->')[0].strip()!r} has {len(left)} "
-                         f"dimensions but the tensor has shape {shape}")
+        not n_ell and len(left) != len(shape)
+    ):
+        raise ValueError(
+            f"rearrange: the left side {pattern.split('->')[0].strip()!r} has {len(left)} "
+            f"dimensions but the tensor has shape {shape}"
+        )
     sizes = dict(axes_lengths)
     elementary = []  # left-side elementary axes in order, with the ellipsis' dims expanded
     dim = 0
@@ -71,19 +79,27 @@ def rearrange(tensor, pattern, **axes_lengths):
         unknown = [a for a in group if a not in sizes]
         known = int(np.prod([sizes[a] for a in group if a in sizes])) if group else 1
         if len(unknown) > 1:
-            raise ValueError(f"rearrange: cannot infer the sizes of {unknown} from one dimension; pass them as "
-                             "keyword arguments")
+            raise ValueError(
+                f"rearrange: cannot infer the sizes of {unknown} from one dimension; pass them as "
+                "keyword arguments"
+            )
         if unknown:
             if shape[dim] % known:
-                raise ValueError(f"rearrange: dimension {dim} of size {shape[dim]} does not divide by {known}")
+                raise ValueError(
+                    f"rearrange: dimension {dim} of size {shape[dim]} does not divide by {known}"
+                )
             sizes[unknown[0]] = shape[dim] // known
         elif known != shape[dim]:
-            raise ValueError(f"rearrange: dimension {dim} has size {shape[dim]}, but the pattern gives {known}")
+            raise ValueError(
+                f"rearrange: dimension {dim} has size {shape[dim]}, but the pattern gives {known}"
+            )
         elementary.extend(group)
         dim += 1
     right_axes = []
     for group in right:
-        right_axes.extend([f"...{i}" for i in range(len(shape) - len(left) + 1)] if group == ["..."] else group)
+        right_axes.extend(
+            [f"...{i}" for i in range(len(shape) - len(left) + 1)] if group == ["..."] else group
+        )
     if sorted(right_axes) != sorted(elementary) or len(set(elementary)) != len(elementary):
         raise ValueError(f"rearrange: both sides must name the same axes once each: {pattern!r}")
     x = reshape(tensor, tuple(sizes[a] for a in elementary))
@@ -109,8 +125,10 @@ def associative_scan(f, elems, reverse=False, axis=0):
     n = np.shape(data_of(leaves[0]))[axis]
     for leaf in leaves:
         if np.shape(data_of(leaf))[axis] != n:
-            raise ValueError(f"associative_scan: every array needs the same size along axis {axis}, got shapes "
-                             f"{[np.shape(data_of(v)) for v in leaves]}")
+            raise ValueError(
+                f"associative_scan: every array needs the same size along axis {axis}, got shapes "
+                f"{[np.shape(data_of(v)) for v in leaves]}"
+            )
 
     def piece(i):
         nd = np.ndim(data_of(leaves[0]))
@@ -122,5 +140,7 @@ def associative_scan(f, elems, reverse=False, axis=0):
     for i in order:
         acc = piece(i) if acc is None else f(acc, piece(i))
         results[i] = tree.flatten(acc)
-    columns = [concatenate([results[i][k] for i in range(n)], axis=axis) for k in range(len(leaves))]
+    columns = [
+        concatenate([results[i][k] for i in range(n)], axis=axis) for k in range(len(leaves))
+    ]
     return tree.pack_as(elems, columns)

@@ -2,6 +2,7 @@
 heaviside, ldexp, logaddexp2, erfc, the complex-part ops, bitwise and integer ops, and
 the predicates (signbit, isposinf...). Each differentiable op has its gradient beside it.
 """
+
 import numpy as np
 
 from lamina.ops._base import const, data_of, fdata, record, result_float
@@ -24,38 +25,52 @@ def hypot(x1, x2):
     a, b, out = _binary("hypot", np.hypot, fdata(x1), fdata(x2))
     safe = np.where(out == 0, 1, out)
     # d sqrt(a^2 + b^2) = (a da + b db) / out (0 at the origin)
-    return record(out, (x1, x2), lambda g, need: (g * a / safe if need[0] else None,
-                                                   g * b / safe if need[1] else None))
+    return record(
+        out,
+        (x1, x2),
+        lambda g, need: (g * a / safe if need[0] else None, g * b / safe if need[1] else None),
+    )
 
 
 def fmax(x1, x2):
     """Elementwise maximum that ignores NaN (NaN only where both are NaN)."""
     a, b, out = _binary("fmax", np.fmax, data_of(x1), data_of(x2))
     first = (a >= b) | np.isnan(b)
-    return record(out, (x1, x2), lambda g, need: (g * first if need[0] else None,
-                                                   g * ~first if need[1] else None))
+    return record(
+        out,
+        (x1, x2),
+        lambda g, need: (g * first if need[0] else None, g * ~first if need[1] else None),
+    )
 
 
 def fmin(x1, x2):
     """Elementwise minimum that ignores NaN (NaN only where both are NaN)."""
     a, b, out = _binary("fmin", np.fmin, data_of(x1), data_of(x2))
     first = (a <= b) | np.isnan(b)
-    return record(out, (x1, x2), lambda g, need: (g * first if need[0] else None,
-                                                   g * ~first if need[1] else None))
+    return record(
+        out,
+        (x1, x2),
+        lambda g, need: (g * first if need[0] else None, g * ~first if need[1] else None),
+    )
 
 
 def fmod(x1, x2):
     """Remainder with the sign of x1 (C's fmod): x1 - trunc(x1 / x2) x2."""
     a, b, out = _binary("fmod", np.fmod, data_of(x1), data_of(x2))
-    return record(out, (x1, x2), lambda g, need: (
-        g, -g * np.trunc(a / b) if need[1] else None))
+    return record(out, (x1, x2), lambda g, need: (g, -g * np.trunc(a / b) if need[1] else None))
 
 
 def logaddexp2(x1, x2):
     a, b, out = _binary("logaddexp2", np.logaddexp2, fdata(x1), fdata(x2))
     # d log2(2^a + 2^b)/da = 2^a / (2^a + 2^b) = 2^(a - out)
-    return record(out, (x1, x2), lambda g, need: (g * np.exp2(a - out) if need[0] else None,
-                                                   g * np.exp2(b - out) if need[1] else None))
+    return record(
+        out,
+        (x1, x2),
+        lambda g, need: (
+            g * np.exp2(a - out) if need[0] else None,
+            g * np.exp2(b - out) if need[1] else None,
+        ),
+    )
 
 
 def ldexp(x1, x2):
@@ -134,7 +149,9 @@ def angle(x):
     """Argument of x: pi for negative reals, 0 otherwise (gradient 0 off the branch cut)."""
     a = data_of(x)
     out = np.angle(a)
-    return const(out if np.iscomplexobj(a) else result_float(out.astype(np.result_type(a, np.float32)), a))
+    return const(
+        out if np.iscomplexobj(a) else result_float(out.astype(np.result_type(a, np.float32)), a)
+    )
 
 
 def isreal(x):
@@ -164,7 +181,9 @@ def _int_args(op, *xs):
     arrays = [np.asarray(data_of(x)) for x in xs]
     for i, a in enumerate(arrays):
         if a.dtype.kind not in "iub":
-            raise TypeError(f"{op}: argument {i + 1} must hold integers or booleans, got dtype {a.dtype}")
+            raise TypeError(
+                f"{op}: argument {i + 1} must hold integers or booleans, got dtype {a.dtype}"
+            )
     return arrays
 
 

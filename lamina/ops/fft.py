@@ -4,6 +4,7 @@ As in Keras, complex values travel as (real, imag) pairs of real tensors. Every 
 linear, so its gradient is its adjoint: for a complex map y = A x written on real pairs, the
 cotangents (g_re, g_im) pull back to A^H (g_re + i g_im), split into real and imaginary parts.
 """
+
 import numpy as np
 
 from lamina.ops import math
@@ -17,7 +18,9 @@ def _pair(op, x):
     re, im = x
     a, b = fdata(re), fdata(im)
     if a.shape != b.shape:
-        raise ValueError(f"{op}: the real and imaginary parts must have one shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"{op}: the real and imaginary parts must have one shape, got {a.shape} and {b.shape}"
+        )
     return re, im, a, b
 
 
@@ -72,7 +75,9 @@ def rfft(x, fft_length=None):
     n = a.shape[-1] if fft_length is None else int(fft_length)
     m = a.shape[-1]
     # adjoint: place the bins in a full spectrum, n * ifft, real part, back to m samples
-    return _complex_out(np.fft.rfft(a, n=n), (x,), lambda c: _fit(n * np.fft.ifft(_fit(c, n)), m), a.dtype)
+    return _complex_out(
+        np.fft.rfft(a, n=n), (x,), lambda c: _fit(n * np.fft.ifft(_fit(c, n)), m), a.dtype
+    )
 
 
 def irfft(x, fft_length=None):
@@ -111,14 +116,18 @@ def _stft_window(window, sequence_length, fft_length, dtype):
     else:
         win = np.asarray(data_of(window), np.float64)
         if win.shape != (sequence_length,):
-            raise ValueError(f"window must have shape ({sequence_length},) (sequence_length), got {win.shape}")
+            raise ValueError(
+                f"window must have shape ({sequence_length},) (sequence_length), got {win.shape}"
+            )
     left = (fft_length - sequence_length) // 2
     return np.pad(win, (left, fft_length - sequence_length - left)).astype(dtype)
 
 
 def _check_lengths(op, sequence_length, sequence_stride, fft_length):
     if fft_length < sequence_length:
-        raise ValueError(f"{op}: fft_length ({fft_length}) must be >= sequence_length ({sequence_length})")
+        raise ValueError(
+            f"{op}: fft_length ({fft_length}) must be >= sequence_length ({sequence_length})"
+        )
     if sequence_stride <= 0:
         raise ValueError(f"{op}: sequence_stride must be positive, got {sequence_stride}")
 
@@ -137,7 +146,9 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
         x = pad(x, [(0, 0)] * (nd - 1) + [(half, half)], mode="reflect")
     total = data_of(x).shape[-1]
     if total < fft_length:
-        raise ValueError(f"stft: the signal ({total} samples after padding) is shorter than fft_length ({fft_length})")
+        raise ValueError(
+            f"stft: the signal ({total} samples after padding) is shorter than fft_length ({fft_length})"
+        )
     frames = (total - fft_length) // sequence_stride + 1
     index = np.arange(frames)[:, None] * sequence_stride + np.arange(fft_length)[None, :]
     framed = take(x, index, axis=nd - 1)  # (..., frames, fft_length)
@@ -167,8 +178,10 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
     frames = a.shape[-2]
     win = _stft_window(window, sequence_length, fft_length, a.dtype)
     signal = _overlap_add(math.multiply(irfft((re, im), fft_length), win), sequence_stride)
-    norm = np.bincount((np.arange(frames)[:, None] * sequence_stride + np.arange(fft_length)).ravel(),
-                       weights=np.tile(win * win, frames))
+    norm = np.bincount(
+        (np.arange(frames)[:, None] * sequence_stride + np.arange(fft_length)).ravel(),
+        weights=np.tile(win * win, frames),
+    )
     if window is None:  # Keras scales the rectangular window's result by fft_length / stride
         norm = norm * (sequence_stride / fft_length)
     signal = math.divide(signal, np.where(norm > 1e-10, norm, 1.0).astype(a.dtype))

@@ -1,4 +1,5 @@
 """`keras.ops.linalg` extras: slogdet, logdet, pinv, matrix_rank, cholesky_inverse."""
+
 import numpy as np
 
 from lamina.ops import linalg
@@ -16,8 +17,9 @@ def slogdet(x):
     a = fdata(x)
     check_square("slogdet", a)
     sign, logabs = np.linalg.slogdet(a)
-    out = record(logabs.astype(a.dtype), (x,), lambda g, need: (
-        g[..., None, None] * _t(np.linalg.inv(a)),))
+    out = record(
+        logabs.astype(a.dtype), (x,), lambda g, need: (g[..., None, None] * _t(np.linalg.inv(a)),)
+    )
     return const(sign.astype(a.dtype)), out
 
 

@@ -1,5 +1,6 @@
 """The NaN-ignoring reductions of `keras.ops` (nansum, nanmean, nanvar, nanquantile...),
 `percentile` and `ptp`, composed of differentiable ops (NaN elements get zero gradient)."""
+
 import numpy as np
 
 from lamina.ops import math, reduce
@@ -36,7 +37,9 @@ def nanvar(x, axis=None, keepdims=False):
     centred = math.subtract(math.where(mask, 0.0, x), nanmean(x, axis, keepdims=True))
     squares = math.where(mask, 0.0, math.square(centred))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return math.divide(reduce.sum(squares, axis=axis, keepdims=keepdims), _count(x, axis, keepdims))
+        return math.divide(
+            reduce.sum(squares, axis=axis, keepdims=keepdims), _count(x, axis, keepdims)
+        )
 
 
 def nanstd(x, axis=None, keepdims=False):
@@ -76,7 +79,11 @@ def _nan_arg(fn, x, axis, keepdims):
         raise ValueError(f"{fn.__name__}: a slice along axis={axis} holds only NaN values")
     out = fn(a, axis=axis)
     if keepdims:
-        out = np.expand_dims(out, norm_axis(axis, a.ndim)) if axis is not None else np.reshape(out, (1,) * a.ndim)
+        out = (
+            np.expand_dims(out, norm_axis(axis, a.ndim))
+            if axis is not None
+            else np.reshape(out, (1,) * a.ndim)
+        )
     return const(np.asarray(out, np.int32))
 
 
@@ -90,7 +97,9 @@ def nanargmin(x, axis=None, keepdims=False):
 
 def ptp(x, axis=None, keepdims=False):
     """max - min along `axis`."""
-    return math.subtract(reduce.max(x, axis=axis, keepdims=keepdims), reduce.min(x, axis=axis, keepdims=keepdims))
+    return math.subtract(
+        reduce.max(x, axis=axis, keepdims=keepdims), reduce.min(x, axis=axis, keepdims=keepdims)
+    )
 
 
 def percentile(x, q, axis=None, method="linear", keepdims=False):
@@ -123,7 +132,11 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
         lo = hi
     elif method == "nearest":
         lo = hi = np.around(pos).astype(np.intp)
-    frac = np.full(pos.shape, 0.5) if method == "midpoint" else (pos - lo if method == "linear" else np.zeros(pos.shape))
+    frac = (
+        np.full(pos.shape, 0.5)
+        if method == "midpoint"
+        else (pos - lo if method == "linear" else np.zeros(pos.shape))
+    )
     low, high = take_along_axis(s, lo, axis=-1), take_along_axis(s, hi, axis=-1)
     out = math.add(low, math.multiply(math.subtract(high, low), frac.astype(a.dtype)))
     out = math.where(np.broadcast_to(valid == 0, pos.shape), np.nan, out)

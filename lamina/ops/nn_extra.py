@@ -1,6 +1,7 @@
 """`keras.ops.nn` extras: space_to_depth / depth_to_space, sparsemax, sparse_sigmoid, psnr,
 adaptive pooling (Keras's window rule), unfold / fold (im2col), extract_sequences,
 segment_min / segment_prod, saturate_cast, polar."""
+
 import builtins
 
 import numpy as np
@@ -16,7 +17,9 @@ py_slice = builtins.slice
 def _channels_last(data_format):
     fmt = data_format or "channels_last"
     if fmt not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+        raise ValueError(
+            f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}"
+        )
     return fmt == "channels_last"
 
 
@@ -28,9 +31,14 @@ def space_to_depth(x, block_size, data_format="channels_last"):
         x = transpose(x, (0, 2, 3, 1))
     n, h, w, c = fdata(x).shape if np.ndim(data_of(x)) == 4 else (None,) * 4
     if n is None or h % b or w % b:
-        raise ValueError(f"space_to_depth: needs a rank-4 input with height and width divisible by "
-                         f"block_size={b}, got shape {np.shape(data_of(x))}")
-    out = reshape(transpose(reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5)), (n, h // b, w // b, b * b * c))
+        raise ValueError(
+            f"space_to_depth: needs a rank-4 input with height and width divisible by "
+            f"block_size={b}, got shape {np.shape(data_of(x))}"
+        )
+    out = reshape(
+        transpose(reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5)),
+        (n, h // b, w // b, b * b * c),
+    )
     return out if last else transpose(out, (0, 3, 1, 2))
 
 
@@ -42,9 +50,14 @@ def depth_to_space(x, block_size, data_format="channels_last"):
         x = transpose(x, (0, 2, 3, 1))
     n, h, w, c = fdata(x).shape if np.ndim(data_of(x)) == 4 else (None,) * 4
     if n is None or c % (b * b):
-        raise ValueError(f"depth_to_space: needs a rank-4 input whose channels divide by "
-                         f"block_size**2={b * b}, got shape {np.shape(data_of(x))}")
-    out = reshape(transpose(reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5)), (n, h * b, w * b, c // (b * b)))
+        raise ValueError(
+            f"depth_to_space: needs a rank-4 input whose channels divide by "
+            f"block_size**2={b * b}, got shape {np.shape(data_of(x))}"
+        )
+    out = reshape(
+        transpose(reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5)),
+        (n, h * b, w * b, c // (b * b)),
+    )
     return out if last else transpose(out, (0, 3, 1, 2))
 
 
@@ -72,15 +85,21 @@ def sparse_sigmoid(x):
     """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 in between."""
     a = fdata(x)
     inside = (a > -1) & (a < 1)
-    return record(np.clip(0.5 * (a + 1), 0, 1).astype(a.dtype), (x,), lambda g, need: (g * 0.5 * inside,))
+    return record(
+        np.clip(0.5 * (a + 1), 0, 1).astype(a.dtype), (x,), lambda g, need: (g * 0.5 * inside,)
+    )
 
 
 def psnr(x1, x2, max_val):
     """Peak signal-to-noise ratio 20 log10(max_val) - 10 log10(mean((x1 - x2)^2)), in dB."""
     if np.shape(data_of(x1)) != np.shape(data_of(x2)):
-        raise ValueError(f"psnr: x1 and x2 must have one shape, got {np.shape(data_of(x1))} and {np.shape(data_of(x2))}")
+        raise ValueError(
+            f"psnr: x1 and x2 must have one shape, got {np.shape(data_of(x1))} and {np.shape(data_of(x2))}"
+        )
     mse = reduce.mean(math.square(math.subtract(x1, x2)))
-    return math.subtract(20 * np.log10(float(max_val)), math.multiply(10 / np.log(10), math.log(mse)))
+    return math.subtract(
+        20 * np.log10(float(max_val)), math.multiply(10 / np.log(10), math.log(mse))
+    )
 
 
 def polar(abs_, angle):
@@ -99,7 +118,9 @@ def view_as_real(x):
 def view_as_complex(x):
     a = fdata(x)
     if a.shape[-1:] != (2,):
-        raise ValueError(f"view_as_complex: the last axis must have size 2 (real, imag), got shape {a.shape}")
+        raise ValueError(
+            f"view_as_complex: the last axis must have size 2 (real, imag), got shape {a.shape}"
+        )
     return const(a[..., 0] + 1j * a[..., 1])
 
 
@@ -133,21 +154,33 @@ def _adaptive(op, inputs, output_size, data_format, reducer):
     a = fdata(inputs)
     spatial = a.ndim - 2
     if spatial not in (1, 2, 3):
-        raise ValueError(f"{op}: inputs must have rank 3, 4 or 5 (batch, spatial..., channels), got shape {a.shape}")
-    sizes = (output_size,) * spatial if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+        raise ValueError(
+            f"{op}: inputs must have rank 3, 4 or 5 (batch, spatial..., channels), got shape {a.shape}"
+        )
+    sizes = (
+        (output_size,) * spatial
+        if isinstance(output_size, (int, np.integer))
+        else tuple(output_size)
+    )
     if len(sizes) != spatial:
-        raise ValueError(f"{op}: output_size must have {spatial} entries for rank-{a.ndim} inputs, got {output_size!r}")
+        raise ValueError(
+            f"{op}: output_size must have {spatial} entries for rank-{a.ndim} inputs, got {output_size!r}"
+        )
     first_axis = 1 if _channels_last(data_format) else 2
     out = inputs
     for i, size in enumerate(sizes):
         axis = first_axis + i
         length = a.shape[axis]
         if size <= 0 or size > length:
-            raise ValueError(f"{op}: output_size entry {size} must be in [1, {length}] for an input of shape {a.shape}")
+            raise ValueError(
+                f"{op}: output_size entry {size} must be in [1, {length}] for an input of shape {a.shape}"
+            )
         starts, widths = _adaptive_windows(length, int(size))
         lead = (py_slice(None),) * axis
-        parts = [reducer(getitem(out, lead + (py_slice(s, s + w),)), axis=axis, keepdims=True)
-                 for s, w in zip(starts, widths)]
+        parts = [
+            reducer(getitem(out, lead + (py_slice(s, s + w),)), axis=axis, keepdims=True)
+            for s, w in zip(starts, widths)
+        ]
         out = concatenate(parts, axis=axis)
     return out
 
@@ -171,7 +204,9 @@ def extract_sequences(x, sequence_length, sequence_stride):
     n = np.shape(data_of(x))[-1]
     frames = (n - sequence_length) // sequence_stride + 1
     if frames <= 0:
-        raise ValueError(f"extract_sequences: the last axis ({n}) is shorter than sequence_length={sequence_length}")
+        raise ValueError(
+            f"extract_sequences: the last axis ({n}) is shorter than sequence_length={sequence_length}"
+        )
     index = np.arange(frames)[:, None] * sequence_stride + np.arange(sequence_length)[None, :]
     return take(x, index, axis=np.ndim(data_of(x)) - 1)
 
@@ -185,10 +220,16 @@ def _patch_index(h, w, kernel_size, dilation, padding, stride):
     hp, wp = h + 2 * ph, w + 2 * pw
     oh, ow = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
     if oh <= 0 or ow <= 0:
-        raise ValueError(f"unfold/fold: kernel_size {kernel_size} with dilation {dilation} does not fit "
-                         f"an image of {h}x{w} padded by {padding}")
-    rows = (np.arange(kh)[:, None] * dh)[:, :, None, None] + (np.arange(oh) * sh)[None, None, :, None]
-    cols = (np.arange(kw)[None, :] * dw)[:, :, None, None] + (np.arange(ow) * sw)[None, None, None, :]
+        raise ValueError(
+            f"unfold/fold: kernel_size {kernel_size} with dilation {dilation} does not fit "
+            f"an image of {h}x{w} padded by {padding}"
+        )
+    rows = (np.arange(kh)[:, None] * dh)[:, :, None, None] + (np.arange(oh) * sh)[
+        None, None, :, None
+    ]
+    cols = (np.arange(kw)[None, :] * dw)[:, :, None, None] + (np.arange(ow) * sw)[
+        None, None, None, :
+    ]
     index = (rows * wp + cols).reshape(kh * kw, oh * ow)  # flat index into the padded image
     return index, (ph, pw), (hp, wp)
 
@@ -212,14 +253,16 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     index, (ph, pw), (hp, wp) = _patch_index(h, w, kernel_size, dilation, padding, stride)
     k, length = index.shape
     if a.ndim != 3 or a.shape[1] % k or a.shape[2] != length:
-        raise ValueError(f"fold: x must be (N, C * {k}, {length}) for these sizes, got shape {a.shape}")
+        raise ValueError(
+            f"fold: x must be (N, C * {k}, {length}) for these sizes, got shape {a.shape}"
+        )
     n, c = a.shape[0], a.shape[1] // k
     flat_index = index.ravel()
     cols = a.reshape(n * c, k * length)
     out = np.zeros((n * c, hp * wp), a.dtype)
     for row, values in zip(out, cols):
         row += np.bincount(flat_index, weights=values, minlength=hp * wp)
-    out = out.reshape(n, c, hp, wp)[:, :, ph:hp - ph, pw:wp - pw]
+    out = out.reshape(n, c, hp, wp)[:, :, ph : hp - ph, pw : wp - pw]
 
     def backward(g, need):
         gp = np.pad(g, [(0, 0), (0, 0), (ph, ph), (pw, pw)]).reshape(n * c, hp * wp)
@@ -234,7 +277,9 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
 def segment_min(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
     """out[s] = elementwise min of the rows in segment s (empty segments: the dtype's max)."""
     if np.asarray(data_of(data)).dtype.kind == "f":
-        return math.negative(reduce.segment_max(math.negative(data), segment_ids, num_segments, sorted))
+        return math.negative(
+            reduce.segment_max(math.negative(data), segment_ids, num_segments, sorted)
+        )
     a, ids, keep, n = reduce._segments("segment_min", data, segment_ids, num_segments)
     out = np.full((n,) + a.shape[1:], np.iinfo(a.dtype).max, a.dtype)
     np.minimum.at(out, ids[keep], a[keep])

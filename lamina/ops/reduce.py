@@ -6,7 +6,7 @@ import builtins
 
 import numpy as np
 
-from lamina.ops._base import const, data_of, expand_reduced, fdata, norm_axis, record
+from lamina.ops._base import Tensor, const, data_of, expand_reduced, fdata, norm_axis, record
 
 
 def _axis(axis, a):
@@ -246,7 +246,8 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     if method not in methods:
         raise ValueError(f"quantile: method must be one of {methods}, got {method!r}")
     a = data_of(x)
-    qs = np.asarray(q.data if hasattr(q, "data") and not isinstance(q, np.ndarray) else q, dtype=np.float64)  # a list stays float64
+    # a Python list stays float64 (data_of would read it as float32 first)
+    qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError(f"quantile: q must be in [0, 1], got {qs}")
     nd = np.ndim(a)

@@ -1,5 +1,6 @@
 """Where messages go: the terminal (interactive logging, the default) or Python's logging
 module (logger "lamina", level INFO), as keras.config.disable_interactive_logging() does."""
+
 import sys
 
 _INTERACTIVE = [True]

@@ -1,5 +1,6 @@
 """keras.utils helpers: (x, y, sample_weight) packing, a model graph's source inputs, and
 `Config` (an attribute-access dict that can be frozen)."""
+
 import json
 
 
@@ -72,7 +73,9 @@ class Config:
         try:
             return self._config[name]
         except KeyError:
-            raise AttributeError(f"Config has no key {name!r}; it has {sorted(self._config)}") from None
+            raise AttributeError(
+                f"Config has no key {name!r}; it has {sorted(self._config)}"
+            ) from None
 
     def __delattr__(self, name):
         self._check(name)

@@ -1,4 +1,5 @@
 """`AdditiveAttention` (Bahdanau-style): scores = sum(scale * tanh(query + key), axis=-1)."""
+
 from lamina import ops
 from lamina.layers.attention.attention import Attention
 
@@ -16,10 +17,14 @@ class AdditiveAttention(Attention):
         self.concat_score_weight = None
         self.scale = None
         if self.use_scale:
-            self.scale = self.add_weight(name="scale", shape=(input_shape[0][-1],), initializer="glorot_uniform")
+            self.scale = self.add_weight(
+                name="scale", shape=(input_shape[0][-1],), initializer="glorot_uniform"
+            )
 
     def _scores(self, query, key):
-        t = ops.tanh(ops.add(ops.expand_dims(query, -2), ops.expand_dims(key, -3)))  # (B, Tq, Tv, d)
+        t = ops.tanh(
+            ops.add(ops.expand_dims(query, -2), ops.expand_dims(key, -3))
+        )  # (B, Tq, Tv, d)
         return ops.sum(t if self.scale is None else ops.multiply(self.scale, t), axis=-1)
 
     def get_config(self):

@@ -1,4 +1,5 @@
 """`UnitNormalization` (each sample scaled to unit L2 norm) and `RMSNormalization`, as Keras 3."""
+
 from lamina import ops
 from lamina.layers.base.layer import Layer
 
@@ -6,8 +7,10 @@ from lamina.layers.base.layer import Layer
 def _check_axes(layer, axis, rank):
     for a in axis if isinstance(axis, (list, tuple)) else [axis]:
         if not -rank <= a < rank:
-            raise ValueError(f"{type(layer).__name__} layer {layer.name!r}: axis {a} is out of range "
-                             f"for inputs of rank {rank}")
+            raise ValueError(
+                f"{type(layer).__name__} layer {layer.name!r}: axis {a} is out of range "
+                f"for inputs of rank {rank}"
+            )
 
 
 def _axis_arg(cls, axis):
@@ -51,7 +54,9 @@ class RMSNormalization(Layer):
     def build(self, input_shape):
         _check_axes(self, self.axis, len(input_shape))
         axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
-        self.scale = self.add_weight(name="scale", shape=tuple(input_shape[a] for a in axes), initializer="ones")
+        self.scale = self.add_weight(
+            name="scale", shape=tuple(input_shape[a] for a in axes), initializer="ones"
+        )
 
     def call(self, x):
         axis = sorted(self.axis) if isinstance(self.axis, list) else self.axis

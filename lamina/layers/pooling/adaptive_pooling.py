@@ -1,5 +1,6 @@
 """Adaptive average/max pooling layers (1D, 2D, 3D): windows chosen so that the output has
 `output_size` along each spatial axis (Keras's rule, see lamina.ops.adaptive_average_pool)."""
+
 from lamina import ops
 from lamina.layers.base.layer import Layer
 from lamina.layers.convolutional import conv_utils as U
@@ -13,8 +14,10 @@ class BaseAdaptivePooling(Layer):
         super().__init__(**kwargs)
         sizes = (output_size,) * self.rank if isinstance(output_size, int) else tuple(output_size)
         if len(sizes) != self.rank or not all(isinstance(s, int) and s > 0 for s in sizes):
-            raise ValueError(f"{type(self).__name__}: output_size must be a positive int or {self.rank} "
-                             f"positive ints, got {output_size!r}")
+            raise ValueError(
+                f"{type(self).__name__}: output_size must be a positive int or {self.rank} "
+                f"positive ints, got {output_size!r}"
+            )
         self.output_size = sizes
         self.data_format = U.standardize_data_format(data_format, type(self).__name__)
         self.built = True
@@ -29,13 +32,20 @@ class BaseAdaptivePooling(Layer):
         return (input_shape[0], input_shape[1], *self.output_size)
 
     def get_config(self):
-        return {**super().get_config(), "output_size": self.output_size, "data_format": self.data_format}
+        return {
+            **super().get_config(),
+            "output_size": self.output_size,
+            "data_format": self.data_format,
+        }
 
 
 def _make(name, rank, mode):
     doc = f"Adaptive {mode} pooling over {rank} spatial axes."
-    return type(name, (BaseAdaptivePooling,), {"rank": rank, "mode": mode, "__doc__": doc,
-                                               "__module__": __name__})
+    return type(
+        name,
+        (BaseAdaptivePooling,),
+        {"rank": rank, "mode": mode, "__doc__": doc, "__module__": __name__},
+    )
 
 
 AdaptiveAveragePooling1D = _make("AdaptiveAveragePooling1D", 1, "average")

@@ -1,5 +1,6 @@
 """`AlphaDropout` (dropout that keeps SELU's self-normalizing mean and variance) and
 `ActivityRegularization`, as Keras 3."""
+
 from lamina import ops, random, regularizers
 from lamina.layers.base.layer import Layer
 
@@ -30,7 +31,7 @@ class AlphaDropout(Layer):
             shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
         alpha_p = -_SELU_ALPHA * _SELU_SCALE
         kept = ops.greater_equal(random.uniform(shape, seed=self.seed_generator), self.rate)
-        a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
         return ops.add(ops.multiply(ops.where(kept, inputs, alpha_p), a), b)
 
@@ -38,7 +39,12 @@ class AlphaDropout(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
+        return {
+            **super().get_config(),
+            "rate": self.rate,
+            "seed": self.seed,
+            "noise_shape": self.noise_shape,
+        }
 
 
 class ActivityRegularization(Layer):
