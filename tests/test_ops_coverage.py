@@ -493,3 +493,29 @@ def test_ctc_beam_search_probabilities_are_exact_for_a_wide_beam():
             ops.ctc_loss(np.array([label or [0]]), logits, np.array([len(label)]), np.array([3]))
         )
         np.testing.assert_allclose(-loss[0], _v(scores)[0, k], rtol=1e-5)
+
+
+def test_image_filters_match_keras():
+    im, im2, vol = REF["img_im"], REF["img_im2"], REF["img_vol"]
+    np.testing.assert_allclose(
+        _v(ops.image.gaussian_blur(im, (3, 5), (1.0, 2.0))), REF["img_blur"], atol=1e-6
+    )
+    first = np.transpose(im, (0, 3, 1, 2))
+    blurred = ops.image.gaussian_blur(first, (5, 3), (1.5, 0.5), data_format="channels_first")
+    np.testing.assert_allclose(_v(blurred), REF["img_blur_cf"], atol=1e-6)
+    np.testing.assert_allclose(_v(ops.image.sobel_edges(im)), REF["img_sobel"], atol=1e-6)
+    np.testing.assert_allclose(
+        _v(ops.image.ssim(im, im2, filter_size=5)), REF["img_ssim"], rtol=1e-5
+    )
+    assert np.isclose(float(_v(ops.image.ssim(im[0], im[0]))), 1.0)
+    patches = ops.image.extract_patches_3d(vol, (2, 2, 3), strides=(1, 2, 2))
+    np.testing.assert_array_equal(_v(patches), REF["img_p3d"])
+
+
+def test_image_filter_gradients():
+    x = REF["img_im"][:1, :6, :5, :2].astype(np.float64)
+    assert check_gradients(lambda t: ops.image.gaussian_blur(t, (3, 5), (1.0, 2.0)), x) < 1e-6
+    assert check_gradients(ops.image.sobel_edges, x) < 1e-6
+    assert check_gradients(lambda t: ops.image.ssim(t, x * 0.9 + 0.05, filter_size=3), x) < 1e-6
+    vol = REF["img_vol"][:, :2, :3, :3].astype(np.float64)
+    assert check_gradients(lambda t: ops.image.extract_patches_3d(t, (2, 2, 1)), vol) < 1e-6
