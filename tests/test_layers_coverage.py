@@ -177,3 +177,65 @@ def test_layers_in_a_saved_model_round_trip(tmp_path):
     model.save(path)
     again = lamina.saving.load_model(path)
     np.testing.assert_allclose(_v(again(data)), _v(model(data)), rtol=1e-6)
+
+
+def test_reversible_embedding_tied_and_untied():
+    ids = np.array([[1, 2, 3], [4, 0, 9]])
+    tied = layers.ReversibleEmbedding(10, 4)
+    vectors = tied(ids)
+    logits = _v(tied(vectors, reverse=True))
+    table = tied.get_weights()[0]
+    np.testing.assert_allclose(logits, _v(vectors) @ table.T, rtol=1e-6)
+    capped = layers.ReversibleEmbedding(10, 4, tie_weights=False, logit_soft_cap=0.01)
+    out = _v(capped(capped(ids), reverse=True))
+    assert len(capped.weights) == 2 and np.abs(out).max() <= 0.01
+    inp = lamina.Input((3,), dtype="int32")
+    model = lamina.Model(inp, tied(tied(inp), reverse=True))
+    assert model.output_shape == (None, 3, 10)
+    np.testing.assert_allclose(_v(model(ids)), logits, rtol=1e-6)
+    config = capped.get_config()
+    assert config["tie_weights"] is False and config["logit_soft_cap"] == 0.01
+    assert layers.ReversibleEmbedding.from_config(config).get_config() == config
+    g = layers.ReversibleEmbedding(6, 3, dtype="float64")
+    g(ids % 6)
+    err = lamina.utils.check_gradients(
+        lambda v, w: g(v, reverse=True), rng.standard_normal((2, 3)), g.embeddings
+    )
+    assert err < 1e-6
+
+
+def test_spectral_normalization_scales_kernel_to_unit_norm():
+    x = rng.standard_normal((8, 5)).astype(np.float32)
+    layer = layers.SpectralNormalization(layers.Dense(3), power_iterations=1)
+    before = _v(layer(x))
+    np.testing.assert_allclose(before, _v(layer.layer(x)))  # inference: the kernel as it is
+    for _ in range(30):
+        layer(x, training=True)
+    sigma = np.linalg.svd(layer.layer.kernel.numpy(), compute_uv=False)[0]
+    assert abs(sigma - 1.0) < 1e-4
+    assert [w.name for w in layer.non_trainable_weights] == ["vector_u"]
+    config = layer.get_config()
+    assert config["power_iterations"] == 1 and config["layer"]["class_name"] == "Dense"
+    clone = layers.SpectralNormalization.from_config(config)
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(_v(clone(x)), _v(layer(x)), rtol=1e-6)
+    g = layers.SpectralNormalization(layers.Dense(3, dtype="float64"), dtype="float64")
+    x64 = x.astype(np.float64)
+    g(x64)
+    assert lamina.utils.check_gradients(lambda t, k: g(t), x64, g.layer.kernel) < 1e-6
+    with pytest.raises(ValueError, match="kernel"):
+        layers.SpectralNormalization(layers.Dropout(0.1))(x)
+
+
+def test_pipeline_applies_layers_in_order_and_round_trips():
+    pipe = layers.Pipeline([layers.Rescaling(2.0, offset=1.0), layers.Dropout(0.5, seed=1)])
+    x = np.ones((4, 6), np.float32)
+    np.testing.assert_allclose(_v(pipe(x, training=False)), np.full((4, 6), 3.0))
+    trained = _v(pipe(x))  # training defaults to True: the dropout acts
+    assert set(np.unique(trained)) <= {0.0, 6.0} and (trained == 0).any()
+    config = pipe.get_config()
+    assert [c["class_name"] for c in config["layers"]] == ["Rescaling", "Dropout"]
+    again = layers.Pipeline.from_config(config)
+    np.testing.assert_allclose(_v(again(x, training=False)), np.full((4, 6), 3.0))
+    assert again.compute_output_shape((None, 6)) == (None, 6)

@@ -44,6 +44,8 @@ from lamina.layers.activations.prelu import ELU, PReLU  # noqa: F401,E402
 from lamina.layers.attention.additive_attention import AdditiveAttention  # noqa: F401,E402
 from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401,E402
 from lamina.layers.core.identity import Identity  # noqa: F401,E402
+from lamina.layers.core.reversible_embedding import ReversibleEmbedding  # noqa: F401,E402
+from lamina.layers.normalization.spectral_normalization import SpectralNormalization  # noqa: F401,E402
 from lamina.layers.normalization.unit_normalization import RMSNormalization, UnitNormalization  # noqa: F401,E402
 from lamina.layers.pooling.adaptive_pooling import (  # noqa: F401,E402
     AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
@@ -58,7 +60,7 @@ from lamina import lazy as _lazy  # noqa: E402
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization"),
+    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

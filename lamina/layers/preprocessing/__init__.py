@@ -21,4 +21,5 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "TextVectorization": "lamina.layers.preprocessing.text_vectorization",
     "Normalization": "lamina.layers.preprocessing.normalization",
     "Rescaling": "lamina.layers.preprocessing.rescaling",
+    "Pipeline": "lamina.layers.preprocessing.pipeline",
 })
