@@ -61,3 +61,49 @@ def test_swap_on_epoch_leaves_raw_weights_for_training_and_needs_ema():
     assert not np.allclose(averages, model.get_weights()[0])
     with pytest.raises(ValueError, match="use_ema"):
         _model(use_ema=False).fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.SwapEMAWeights()])
+
+
+def test_remote_monitor_posts_each_epoch_to_a_local_server():
+    import json
+    import threading
+    import urllib.parse
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], body.decode()))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}"
+        x = np.ones((8, 3), "float32")
+        model = _model(use_ema=False)
+        model.fit(x, x[:, :1], epochs=2, verbose=0, callbacks=[callbacks.RemoteMonitor(root=root)])
+        model.fit(
+            x,
+            x[:, :1],
+            epochs=1,
+            verbose=0,
+            callbacks=[callbacks.RemoteMonitor(root=root, path="/j", send_as_json=True)],
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(received) == 3
+    path, kind, body = received[1]
+    assert path == "/publish/epoch/end/" and kind == "application/x-www-form-urlencoded"
+    data = json.loads(urllib.parse.parse_qs(body)["data"][0])
+    assert data["epoch"] == 1 and isinstance(data["loss"], float)
+    assert received[2][0] == "/j" and json.loads(received[2][2])["epoch"] == 0
+    with pytest.warns(UserWarning, match="Could not reach"):
+        callbacks.RemoteMonitor(root="http://127.0.0.1:9", timeout=2).on_epoch_end(0, {"loss": 1.0})

@@ -16,4 +16,5 @@ from lamina.callbacks.engine_bound import OrbaxCheckpoint  # noqa: F401
 from lamina import lazy as _lazy
 
 __getattr__, __dir__ = _lazy.exports(__name__, globals(),
-                                     {"TensorBoard": "lamina.callbacks.tensorboard"})
+                                     {"TensorBoard": "lamina.callbacks.tensorboard",
+                                      "RemoteMonitor": "lamina.callbacks.remote_monitor"})
