@@ -60,7 +60,8 @@ from lamina import lazy as _lazy  # noqa: E402
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline"),
+    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline",
+    "STFTSpectrogram"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

@@ -22,4 +22,5 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "Normalization": "lamina.layers.preprocessing.normalization",
     "Rescaling": "lamina.layers.preprocessing.rescaling",
     "Pipeline": "lamina.layers.preprocessing.pipeline",
+    "STFTSpectrogram": "lamina.layers.preprocessing.stft_spectrogram",
 })
