@@ -288,3 +288,32 @@ def test_stft_spectrogram_options_initializer_and_harness():
         check_training=False,
         grad_tol=1e-5,
     )
+
+
+def test_mel_spectrogram_matches_keras():
+    x = REF["mel_x"]
+    layer = layers.MelSpectrogram(
+        fft_length=256, sequence_stride=128, num_mel_bins=20, sampling_rate=8000
+    )
+    out = _v(layer(x))
+    np.testing.assert_allclose(out, REF["mel_mel"], atol=1e-4)
+    assert layer.compute_output_shape((None, 1000)) == (None, 20, 8)
+    assert out.max() - out.min() <= 80.0 + 1e-4  # top_db clips the dynamic range
+    plain = layers.MelSpectrogram(
+        fft_length=128,
+        sequence_stride=64,
+        sequence_length=100,
+        num_mel_bins=10,
+        sampling_rate=8000,
+        power_to_db=False,
+        mag_exp=1.0,
+        window="hamming",
+    )
+    np.testing.assert_allclose(_v(plain(x)), REF["mel_mel_nodb"], rtol=1e-5, atol=1e-4)
+    config = layer.get_config()
+    assert config["num_mel_bins"] == 20 and config["max_freq"] == 4000
+    np.testing.assert_allclose(_v(layers.MelSpectrogram.from_config(config)(x)), out, atol=1e-6)
+    g = layers.MelSpectrogram(
+        fft_length=16, sequence_stride=8, num_mel_bins=4, sampling_rate=800, dtype="float64"
+    )
+    assert lamina.utils.check_gradients(lambda s: g(s), rng.standard_normal((1, 40))) < 1e-5

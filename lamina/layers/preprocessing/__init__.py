@@ -23,4 +23,5 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "Rescaling": "lamina.layers.preprocessing.rescaling",
     "Pipeline": "lamina.layers.preprocessing.pipeline",
     "STFTSpectrogram": "lamina.layers.preprocessing.stft_spectrogram",
+    "MelSpectrogram": "lamina.layers.preprocessing.mel_spectrogram",
 })
