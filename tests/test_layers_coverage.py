@@ -317,3 +317,56 @@ def test_mel_spectrogram_matches_keras():
         fft_length=16, sequence_stride=8, num_mel_bins=4, sampling_rate=800, dtype="float64"
     )
     assert lamina.utils.check_gradients(lambda s: g(s), rng.standard_normal((1, 40))) < 1e-5
+
+
+IMAGES = (np.random.default_rng(5).random((4, 5, 6, 3)) * 255).astype(np.float32)
+
+
+def test_grayscale_invert_solarization_autocontrast():
+    gray = _v(layers.RandomGrayscale(factor=1.0)(IMAGES))
+    luma = IMAGES @ np.array([0.2989, 0.587, 0.114], np.float32)
+    np.testing.assert_allclose(gray, np.repeat(luma[..., None], 3, -1), rtol=1e-3, atol=1e-2)
+    np.testing.assert_array_equal(_v(layers.RandomGrayscale(factor=0.0)(IMAGES)), IMAGES)
+    np.testing.assert_array_equal(
+        _v(layers.RandomGrayscale(factor=1.0)(IMAGES, training=False)), IMAGES
+    )
+    inverted = _v(layers.RandomInvert(factor=1.0, seed=1)(IMAGES))
+    per_image = [
+        np.array_equal(a, 255 - b) or np.array_equal(a, b) for a, b in zip(inverted, IMAGES)
+    ]
+    assert all(per_image)
+    np.testing.assert_allclose(
+        _v(layers.Solarization()(IMAGES)), 255 - IMAGES, rtol=1e-6
+    )  # threshold 0
+    unit = IMAGES / 255
+    np.testing.assert_allclose(
+        _v(layers.Solarization(value_range=(0, 1))(unit)), 1 - unit, rtol=1e-5, atol=1e-6
+    )
+    stretched = _v(layers.AutoContrast()(IMAGES * 0.5 + 10))
+    np.testing.assert_allclose(stretched.min(axis=(1, 2)), 0, atol=1e-3)
+    np.testing.assert_allclose(stretched.max(axis=(1, 2)), 255, rtol=1e-5)
+    flat = np.full((1, 2, 2, 3), 7.0, np.float32)
+    np.testing.assert_array_equal(_v(layers.AutoContrast()(flat)), flat)
+    for cls, kwargs in (
+        (layers.RandomGrayscale, {"factor": 0.3, "seed": 2}),
+        (layers.RandomInvert, {"factor": 0.4}),
+        (layers.Solarization, {"addition_factor": 0.2}),
+        (layers.AutoContrast, {"value_range": (0, 1)}),
+    ):
+        layer = cls(**kwargs)
+        assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_mix_up_blends_images_and_labels_alike():
+    labels = np.eye(4, dtype=np.float32)
+    out = layers.MixUp(alpha=0.4, seed=0)({"images": IMAGES, "labels": labels})
+    mixed, soft = _v(out["images"]), _v(out["labels"])
+    np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-6)
+    for i in range(4):  # image i = w x_i + (1 - w) x_j with the label's weights
+        j = int(np.argmax(soft[i] * (np.arange(4) != i))) if soft[i, i] < 1 else i
+        w = soft[i, i] if j != i else 1.0
+        np.testing.assert_allclose(
+            mixed[i], w * IMAGES[i] + (1 - w) * IMAGES[j], rtol=1e-4, atol=1e-3
+        )
+    np.testing.assert_array_equal(_v(layers.MixUp()(IMAGES, training=False)), IMAGES)
+    assert layers.MixUp(alpha=0.3).get_config()["alpha"] == 0.3

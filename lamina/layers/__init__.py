@@ -61,7 +61,8 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline",
-    "STFTSpectrogram", "MelSpectrogram"),
+    "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
+    "MixUp"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

@@ -24,4 +24,9 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "Pipeline": "lamina.layers.preprocessing.pipeline",
     "STFTSpectrogram": "lamina.layers.preprocessing.stft_spectrogram",
     "MelSpectrogram": "lamina.layers.preprocessing.mel_spectrogram",
+    "RandomGrayscale": "lamina.layers.preprocessing.color_transforms",
+    "RandomInvert": "lamina.layers.preprocessing.color_transforms",
+    "Solarization": "lamina.layers.preprocessing.color_transforms",
+    "AutoContrast": "lamina.layers.preprocessing.color_transforms",
+    "MixUp": "lamina.layers.preprocessing.mix_up",
 })
