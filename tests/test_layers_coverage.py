@@ -370,3 +370,30 @@ def test_mix_up_blends_images_and_labels_alike():
         )
     np.testing.assert_array_equal(_v(layers.MixUp()(IMAGES, training=False)), IMAGES)
     assert layers.MixUp(alpha=0.3).get_config()["alpha"] == 0.3
+
+
+def test_saturation_degeneration_posterization():
+    np.testing.assert_allclose(
+        _v(layers.RandomSaturation(factor=(0.5, 0.5))(IMAGES)), IMAGES, atol=2e-4
+    )
+    gray = _v(layers.RandomSaturation(factor=(0.0, 0.0))(IMAGES))
+    np.testing.assert_allclose(gray[..., 0], gray[..., 1], atol=1e-3)
+    np.testing.assert_allclose(gray[..., 0], IMAGES.max(-1), rtol=1e-5)  # V is kept
+    vivid = _v(layers.RandomSaturation(factor=(0.9, 0.9))(IMAGES))
+    assert vivid.min() >= -1e-3 and vivid.max() <= 255 + 1e-3
+    degenerate = _v(layers.RandomColorDegeneration(factor=(1.0, 1.0))(IMAGES))
+    luma = IMAGES @ np.array([0.2989, 0.587, 0.114], np.float32)
+    np.testing.assert_allclose(degenerate, np.repeat(luma[..., None], 3, -1), rtol=1e-3, atol=1e-2)
+    np.testing.assert_array_equal(_v(layers.RandomColorDegeneration(factor=0.0)(IMAGES)), IMAGES)
+    two_bits = _v(layers.RandomPosterization(factor=(2, 2))(IMAGES))
+    np.testing.assert_array_equal(two_bits, (IMAGES.astype(np.uint8) >> 6 << 6).astype(np.float32))
+    unit = _v(layers.RandomPosterization(factor=(1, 1), value_range=(0, 1))(IMAGES / 255))
+    np.testing.assert_allclose(np.unique(unit), [0.0, 128 / 255], rtol=1e-6)
+    for cls, kwargs in (
+        (layers.RandomSaturation, {"factor": 0.4}),
+        (layers.RandomColorDegeneration, {"factor": 0.3}),
+        (layers.RandomPosterization, {"factor": 4, "seed": 1}),
+    ):
+        layer = cls(**kwargs)
+        assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
+        np.testing.assert_array_equal(_v(layer(IMAGES, training=False)), IMAGES)

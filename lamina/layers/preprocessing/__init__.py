@@ -29,4 +29,7 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "Solarization": "lamina.layers.preprocessing.color_transforms",
     "AutoContrast": "lamina.layers.preprocessing.color_transforms",
     "MixUp": "lamina.layers.preprocessing.mix_up",
+    "RandomSaturation": "lamina.layers.preprocessing.color_transforms",
+    "RandomColorDegeneration": "lamina.layers.preprocessing.color_transforms",
+    "RandomPosterization": "lamina.layers.preprocessing.color_transforms",
 })

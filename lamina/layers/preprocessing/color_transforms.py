@@ -156,3 +156,92 @@ class AutoContrast(BaseImagePreprocessingLayer):
         config = {**super().get_config(), "value_range": self.value_range}
         config.pop("data_format")
         return config
+
+
+class RandomSaturation(BaseImagePreprocessingLayer):
+    """Scale each RGB image's HSV saturation by f / (1 - f) with f drawn per image from
+    factor (0.5 leaves the image unchanged, 0 gives grayscale, near 1 saturates). Unlike
+    Keras 3.15, which clips the scaled saturation to value_range, it is clipped to [0, 1],
+    so the result stays a valid colour."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = check_factor(factor, (-1, 1), "RandomSaturation")
+        self.value_range = _value_range(value_range, "RandomSaturation")
+        self._seed_generator(seed)
+
+    def transform(self, images, training):
+        if not training:
+            return images
+        f = self.rng.uniform(self.factor[0], self.factor[1], size=(images.shape[0], 1, 1))
+        scale = (f / (1 - f + 1e-7)).astype(self.dtype)
+        hsv = ops.image.rgb_to_hsv(images)
+        saturation = ops.clip(ops.multiply(hsv[..., 1], scale), 0.0, 1.0)
+        return ops.image.hsv_to_rgb(ops.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+class RandomColorDegeneration(BaseImagePreprocessingLayer):
+    """Blend each image towards its grayscale: x + f (gray - x), f drawn per image from
+    factor (negative f moves away from gray), clipped to value_range."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = check_factor(factor, (-1, 1), "RandomColorDegeneration")
+        self.value_range = _value_range(value_range, "RandomColorDegeneration")
+        self._seed_generator(seed)
+
+    def transform(self, images, training):
+        if not training:
+            return images
+        f = self.rng.uniform(
+            self.factor[0], self.factor[1], size=(images.shape[0], 1, 1, 1)
+        ).astype(self.dtype)
+        gray = ops.image.rgb_to_grayscale(images)
+        out = ops.add(images, ops.multiply(f, ops.subtract(gray, images)))
+        return ops.clip(out, self.value_range[0], self.value_range[1])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+class RandomPosterization(BaseImagePreprocessingLayer):
+    """Keep only the top b bits of each 0-255 value, b drawn per image in
+    [factor[0], factor[1]) (a single number f gives [1, f); equal bounds fix b)."""
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = check_factor(factor, (1, 8), "RandomPosterization")
+        self.value_range = _value_range(value_range, "RandomPosterization")
+        self._seed_generator(seed)
+
+    def transform(self, images, training):
+        if not training:
+            return images
+        low, high = int(self.factor[0]), int(self.factor[1])
+        batch = images.shape[0]
+        bits = self.rng.integers(low, high, size=batch) if low != high else np.full(batch, low)
+        shift = (8 - bits).astype(np.uint8).reshape(-1, 1, 1, 1)
+        values = np.clip(_to_255(images, self.value_range).data, 0, 255).astype(np.uint8)
+        kept = np.left_shift(np.right_shift(values, shift), shift).astype(self.dtype)
+        return _from_255(ops.convert_to_tensor(kept), self.value_range)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
