@@ -397,3 +397,45 @@ def test_saturation_degeneration_posterization():
         layer = cls(**kwargs)
         assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
         np.testing.assert_array_equal(_v(layer(IMAGES, training=False)), IMAGES)
+
+
+def test_group_query_attention_matches_keras():
+    q, v = REF["gqa_q"], REF["gqa_v"]
+    layer = layers.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)
+    layer(q, v)
+    layer.set_weights([REF[f"gqa_w_{i}"] for i in range(8)])
+    out, scores = layer(q, v, return_attention_scores=True)
+    np.testing.assert_allclose(_v(out), REF["gqa_o"], atol=2e-6)
+    np.testing.assert_allclose(_v(scores), REF["gqa_s"], atol=2e-6)
+    gated = layers.GroupQueryAttention(
+        head_dim=3, num_query_heads=4, num_key_value_heads=1, use_gate=True, sliding_window=2
+    )
+    gated(q, q)
+    gated.set_weights([REF[f"gqa_w2_{i}"] for i in range(10)])
+    np.testing.assert_allclose(_v(gated(q, q, use_causal_mask=True)), REF["gqa_o2"], atol=2e-6)
+    config = gated.get_config()
+    assert (
+        config["num_key_value_heads"] == 1
+        and config["use_gate"] is True
+        and "num_heads" not in config
+    )
+    clone = layers.GroupQueryAttention.from_config(config)
+    clone(q, q)
+    clone.set_weights(gated.get_weights())
+    np.testing.assert_allclose(_v(clone(q, q, use_causal_mask=True)), REF["gqa_o2"], atol=2e-6)
+    inp = lamina.Input((5, 8))
+    model = lamina.Model(inp, layers.GroupQueryAttention(2, 4, 2)(inp, inp))
+    assert model.output_shape == (None, 5, 8)
+    g = layers.GroupQueryAttention(
+        head_dim=2, num_query_heads=2, num_key_value_heads=1, dtype="float64"
+    )
+    x = rng.standard_normal((1, 3, 4))
+    g(x, x)
+    assert (
+        lamina.utils.check_gradients(
+            lambda t, *w: g(t, t, use_causal_mask=True), x, *g.trainable_weights
+        )
+        < 1e-6
+    )
+    with pytest.raises(ValueError, match="multiple"):
+        layers.GroupQueryAttention(2, 3, 2)

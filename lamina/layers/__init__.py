@@ -42,6 +42,7 @@ from lamina.layers.rnn import (  # noqa: F401,E402
 from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
 from lamina.layers.activations.prelu import ELU, PReLU  # noqa: F401,E402
 from lamina.layers.attention.additive_attention import AdditiveAttention  # noqa: F401,E402
+from lamina.layers.attention.grouped_query_attention import GroupQueryAttention  # noqa: F401,E402
 from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401,E402
 from lamina.layers.core.identity import Identity  # noqa: F401,E402
 from lamina.layers.core.reversible_embedding import ReversibleEmbedding  # noqa: F401,E402
