@@ -34,10 +34,12 @@ def version():
 
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
-         "distribution"}
+         "distribution", "dtype_policies", "mixed_precision"}
 
 
 def __getattr__(name):
+    if name in ("DTypePolicy", "FloatDTypePolicy"):  # keras.DTypePolicy
+        return getattr(_importlib.import_module("lamina.dtype_policies"), name)
     if name in _LAZY:
         try:
             module = _importlib.import_module(f"lamina.{name}")

@@ -1,5 +1,6 @@
 """`keras.config`: global settings (float type, epsilon, image data format, logging, limits)."""
 from lamina.backend import backend, clear_session, image_data_format, set_image_data_format  # noqa: F401
+from lamina.dtype_policies import dtype_policy, set_dtype_policy  # noqa: F401
 from lamina.engine.dtypes import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
 from lamina.utils.io_utils import (  # noqa: F401
     disable_interactive_logging,

@@ -200,3 +200,39 @@ def test_top_level_names_and_layer_serialization():
     assert isinstance(layer, lamina.layers.PReLU) and layer.name == "p"
     out = lamina.activations.get("sparsemax")(np.array([[1.0, 2.0, 0.0], [0.5, 0.5, 0.0]]))
     np.testing.assert_allclose(out.data, [[0, 1, 0], [0.5, 0.5, 0]])
+
+
+def test_float_dtype_policies():
+    policy = lamina.DTypePolicy("float64")
+    assert (policy.name, policy.compute_dtype, policy.variable_dtype, policy.quantization_mode) == (
+        "float64",
+        "float64",
+        "float64",
+        None,
+    )
+    assert lamina.dtype_policies.serialize(policy) == {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": "float64"},
+        "registered_name": None,
+    }
+    assert lamina.dtype_policies.deserialize(lamina.dtype_policies.serialize(policy)) == policy
+    assert lamina.dtype_policies.get("float16").compute_dtype == "float16"
+    assert (
+        lamina.mixed_precision.global_policy()
+        == lamina.config.dtype_policy()
+        == lamina.DTypePolicy("float32")
+    )
+    layer = lamina.layers.Dense(2, dtype=policy)
+    assert layer(np.ones((1, 3))).dtype == "float64" and layer.kernel.dtype == "float64"
+    try:
+        lamina.config.set_dtype_policy("float64")
+        assert lamina.backend.floatx() == "float64" and lamina.layers.Dense(1).dtype == "float64"
+        lamina.mixed_precision.set_global_policy(lamina.mixed_precision.Policy("float32"))
+        assert lamina.backend.floatx() == "float32"
+    finally:
+        lamina.backend.set_floatx("float32")
+    with pytest.raises(NotImplementedError, match="mixed precision"):
+        lamina.DTypePolicy("mixed_float16")
+    with pytest.raises(ValueError, match="bfloat16"):
+        lamina.DTypePolicy("bfloat16")
