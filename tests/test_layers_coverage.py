@@ -439,3 +439,35 @@ def test_group_query_attention_matches_keras():
     )
     with pytest.raises(ValueError, match="multiple"):
         layers.GroupQueryAttention(2, 3, 2)
+
+
+def test_hue_and_sharpness():
+    same = _v(layers.RandomHue(factor=0.0)(IMAGES))
+    np.testing.assert_allclose(same, IMAGES, atol=2e-3)
+    half_turn = _v(
+        layers.RandomHue(factor=(1.0, 1.0), seed=3)(IMAGES)
+    )  # hue +- 0.5: opposite colours
+    hsv_in = _v(lamina.ops.image.rgb_to_hsv(IMAGES / 255))
+    hsv_out = _v(lamina.ops.image.rgb_to_hsv(half_turn / 255))
+    turned = np.abs(((hsv_out[..., 0] - hsv_in[..., 0]) % 1.0) - 0.5)
+    assert np.median(turned) < 1e-3
+    np.testing.assert_allclose(hsv_out[..., 2], hsv_in[..., 2], atol=1e-3)  # value kept
+    np.testing.assert_allclose(
+        _v(layers.RandomSharpness(factor=(0.5, 0.5))(IMAGES)), IMAGES, atol=1e-3
+    )
+    blurred = _v(layers.RandomSharpness(factor=(0.0, 0.0))(IMAGES))
+    a, b = 1 / 13, 5 / 13
+    center = IMAGES[:, 1:-1, 1:-1]
+    box = sum(
+        IMAGES[:, 1 + i : IMAGES.shape[1] - 1 + i, 1 + j : IMAGES.shape[2] - 1 + j]
+        for i in (-1, 0, 1)
+        for j in (-1, 0, 1)
+    )
+    np.testing.assert_allclose(
+        blurred[:, 1:-1, 1:-1], a * box + (b - a) * center, rtol=1e-4, atol=1e-3
+    )
+    sharp = _v(layers.RandomSharpness(factor=(1.0, 1.0))(IMAGES))
+    assert sharp.std() > IMAGES.std() and sharp.min() >= 0 and sharp.max() <= 255
+    for cls in (layers.RandomHue, layers.RandomSharpness):
+        layer = cls(factor=0.3, seed=1)
+        assert cls.from_config(layer.get_config()).get_config() == layer.get_config()

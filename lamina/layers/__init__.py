@@ -63,7 +63,8 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline",
     "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
-    "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization"),
+    "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
+    "RandomHue", "RandomSharpness"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

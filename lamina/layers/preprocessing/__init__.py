@@ -32,4 +32,6 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "RandomSaturation": "lamina.layers.preprocessing.color_transforms",
     "RandomColorDegeneration": "lamina.layers.preprocessing.color_transforms",
     "RandomPosterization": "lamina.layers.preprocessing.color_transforms",
+    "RandomHue": "lamina.layers.preprocessing.hue_sharpness",
+    "RandomSharpness": "lamina.layers.preprocessing.hue_sharpness",
 })
