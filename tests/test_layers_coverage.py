@@ -471,3 +471,34 @@ def test_hue_and_sharpness():
     for cls in (layers.RandomHue, layers.RandomSharpness):
         layer = cls(factor=0.3, seed=1)
         assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_random_gaussian_blur_and_cut_mix():
+    blurred = _v(
+        layers.RandomGaussianBlur(factor=(1.0, 1.0), kernel_size=5, sigma=(0.8, 0.8), seed=1)(
+            IMAGES
+        )
+    )
+    reference = _v(lamina.ops.image.gaussian_blur(IMAGES, (5, 5), (0.8 + 1e-6, 0.8 + 1e-6)))
+    np.testing.assert_allclose(blurred, reference, rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(_v(layers.RandomGaussianBlur(factor=0.0)(IMAGES)), IMAGES)
+    with pytest.raises(ValueError, match="odd"):
+        layers.RandomGaussianBlur(kernel_size=4)
+    labels = np.eye(4, dtype=np.float32)
+    big = (np.random.default_rng(6).random((4, 40, 40, 3)) * 255).astype(np.float32)
+    out = layers.CutMix(seed=2)({"images": big, "labels": labels})
+    mixed, soft = _v(out["images"]), _v(out["labels"])
+    np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-6)
+    for i in range(4):  # each pixel comes from the image itself or from its one partner
+        own = np.all(mixed[i] == big[i], axis=-1)
+        partners = [j for j in range(4) if j != i and np.all(mixed[i][~own] == big[j][~own])]
+        assert own.all() or partners
+        if partners:  # the label keeps (about) the share of pixels kept
+            np.testing.assert_allclose(soft[i, i], own.mean(), atol=0.08)
+    np.testing.assert_array_equal(_v(layers.CutMix()(IMAGES, training=False)), IMAGES)
+    for cls, kwargs in (
+        (layers.RandomGaussianBlur, {"factor": 0.5, "kernel_size": (3, 5)}),
+        (layers.CutMix, {"factor": 0.7}),
+    ):
+        layer = cls(**kwargs)
+        assert cls.from_config(layer.get_config()).get_config() == layer.get_config()

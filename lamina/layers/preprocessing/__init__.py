@@ -34,4 +34,6 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "RandomPosterization": "lamina.layers.preprocessing.color_transforms",
     "RandomHue": "lamina.layers.preprocessing.hue_sharpness",
     "RandomSharpness": "lamina.layers.preprocessing.hue_sharpness",
+    "RandomGaussianBlur": "lamina.layers.preprocessing.random_gaussian_blur",
+    "CutMix": "lamina.layers.preprocessing.cut_mix",
 })
