@@ -34,7 +34,8 @@ def version():
 
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
-         "distribution", "dtype_policies", "mixed_precision"}
+         "distribution", "dtype_policies", "mixed_precision",
+         "export"}
 
 
 def __getattr__(name):

@@ -18,11 +18,12 @@ DATA = Path(__file__).parent / "data"
 KERAS = json.loads((DATA / "keras_names.json").read_text())
 COVERED_FILE = DATA / "lamina_covered.json"
 
-# Bound by nature to another engine (JAX, Flax, PyTorch, TensorFlow SavedModel, Orbax,
+# Bound by nature to another engine (JAX, Flax, PyTorch, TensorFlow SavedModels, Orbax,
 # multi-device meshes): present, but constructing them raises NotImplementedError saying why.
 ENGINE_BOUND = {
     "keras.layers": ["FlaxLayer", "JaxLayer", "TFSMLayer", "TorchModuleWrapper"],
     "keras.callbacks": ["OrbaxCheckpoint"],
+    "keras.export": ["ExportArchive"],
     "keras.distribution": [
         "DataParallel",
         "DeviceMesh",

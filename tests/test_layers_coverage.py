@@ -502,3 +502,19 @@ def test_random_gaussian_blur_and_cut_mix():
     ):
         layer = cls(**kwargs)
         assert cls.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_random_color_jitter_composes_its_parts():
+    np.testing.assert_array_equal(_v(layers.RandomColorJitter()(IMAGES)), IMAGES)
+    brighter = _v(layers.RandomColorJitter(brightness_factor=(0.2, 0.2))(IMAGES))
+    np.testing.assert_allclose(brighter, np.clip(IMAGES + 51, 0, 255), rtol=1e-6)
+    jitter = layers.RandomColorJitter(
+        brightness_factor=0.1, contrast_factor=0.2, saturation_factor=0.3, hue_factor=0.1, seed=4
+    )
+    a = _v(jitter(IMAGES))
+    assert (
+        a.shape == IMAGES.shape and a.min() >= 0 and a.max() <= 255 and not np.allclose(a, IMAGES)
+    )
+    again = layers.RandomColorJitter.from_config(jitter.get_config())
+    np.testing.assert_allclose(_v(again(IMAGES)), a, rtol=1e-5, atol=1e-3)  # same seed, same draws
+    np.testing.assert_array_equal(_v(jitter(IMAGES, training=False)), IMAGES)

@@ -64,7 +64,8 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline",
     "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
     "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
-    "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix"),
+    "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix",
+    "RandomColorJitter"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

@@ -36,4 +36,5 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "RandomSharpness": "lamina.layers.preprocessing.hue_sharpness",
     "RandomGaussianBlur": "lamina.layers.preprocessing.random_gaussian_blur",
     "CutMix": "lamina.layers.preprocessing.cut_mix",
+    "RandomColorJitter": "lamina.layers.preprocessing.random_color_jitter",
 })
