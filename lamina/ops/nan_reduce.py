@@ -125,18 +125,7 @@ def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     s = sort(flat, axis=-1)  # NaN sorts last
     valid = np.sum(~np.isnan(data_of(flat)), axis=-1, keepdims=True)  # (..., 1)
     pos = qs.reshape(-1) * np.maximum(valid - 1, 0)  # (..., len(q))
-    lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
-    if method == "lower":
-        hi = lo
-    elif method == "higher":
-        lo = hi
-    elif method == "nearest":
-        lo = hi = np.around(pos).astype(np.intp)
-    frac = (
-        np.full(pos.shape, 0.5)
-        if method == "midpoint"
-        else (pos - lo if method == "linear" else np.zeros(pos.shape))
-    )
+    lo, hi, frac = reduce.quantile_positions(pos, method)
     low, high = take_along_axis(s, lo, axis=-1), take_along_axis(s, hi, axis=-1)
     out = math.add(low, math.multiply(math.subtract(high, low), frac.astype(a.dtype)))
     out = math.where(np.broadcast_to(valid == 0, pos.shape), np.nan, out)

@@ -26,6 +26,29 @@ def _from_255(images, value_range):
     return ops.add(ops.multiply(images, (high - low) / 255.0), low)
 
 
+class RandomFactorLayer(BaseImagePreprocessingLayer):
+    """Base of the random image layers set by `factor` (checked against _FACTOR_BOUNDS, as
+    Keras's _set_factor), `value_range` (sorted unless _SORT_RANGE is False) and `seed`."""
+
+    _FACTOR_BOUNDS = (0, 1)
+    _SORT_RANGE = True
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.factor = check_factor(factor, self._FACTOR_BOUNDS, type(self).__name__)
+        name = type(self).__name__
+        self.value_range = _value_range(value_range, name) if self._SORT_RANGE else value_range
+        self._seed_generator(seed)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
 class RandomGrayscale(BaseImagePreprocessingLayer):
     """With probability `factor`, an RGB image becomes its grayscale (ITU-R 601 luma) repeated
     on the three channels."""
@@ -54,15 +77,14 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         return {**super().get_config(), "factor": self.factor, "seed": self.seed}
 
 
-class RandomInvert(BaseImagePreprocessingLayer):
+class RandomInvert(RandomFactorLayer):
     """Each image is inverted (value_range[1] - x, as Keras) with a probability drawn in
     [factor[0], factor[1]] (a number f gives [0, f])."""
 
+    _SORT_RANGE = False
+
     def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (0, 1), "RandomInvert")
-        self.value_range = value_range
-        self._seed_generator(seed)
+        super().__init__(factor, value_range, data_format, seed, **kwargs)
 
     def transform(self, images, training):
         if not training:
@@ -71,14 +93,6 @@ class RandomInvert(BaseImagePreprocessingLayer):
         probability = self.rng.uniform(self.factor[0], self.factor[1], size=batch)
         apply = (self.rng.uniform(0, 1, size=batch) < probability)[:, None, None, None]
         return ops.where(apply, ops.subtract(float(self.value_range[1]), images), images)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }
 
 
 def _unit_factor(factor, name):
@@ -158,17 +172,13 @@ class AutoContrast(BaseImagePreprocessingLayer):
         return config
 
 
-class RandomSaturation(BaseImagePreprocessingLayer):
+class RandomSaturation(RandomFactorLayer):
     """Scale each RGB image's HSV saturation by f / (1 - f) with f drawn per image from
     factor (0.5 leaves the image unchanged, 0 gives grayscale, near 1 saturates). Unlike
     Keras 3.15, which clips the scaled saturation to value_range, it is clipped to [0, 1],
     so the result stays a valid colour."""
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (-1, 1), "RandomSaturation")
-        self.value_range = _value_range(value_range, "RandomSaturation")
-        self._seed_generator(seed)
+    _FACTOR_BOUNDS = (-1, 1)
 
     def transform(self, images, training):
         if not training:
@@ -179,24 +189,12 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         saturation = ops.clip(ops.multiply(hsv[..., 1], scale), 0.0, 1.0)
         return ops.image.hsv_to_rgb(ops.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }
 
-
-class RandomColorDegeneration(BaseImagePreprocessingLayer):
+class RandomColorDegeneration(RandomFactorLayer):
     """Blend each image towards its grayscale: x + f (gray - x), f drawn per image from
     factor (negative f moves away from gray), clipped to value_range."""
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (-1, 1), "RandomColorDegeneration")
-        self.value_range = _value_range(value_range, "RandomColorDegeneration")
-        self._seed_generator(seed)
+    _FACTOR_BOUNDS = (-1, 1)
 
     def transform(self, images, training):
         if not training:
@@ -208,24 +206,12 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         out = ops.add(images, ops.multiply(f, ops.subtract(gray, images)))
         return ops.clip(out, self.value_range[0], self.value_range[1])
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }
 
-
-class RandomPosterization(BaseImagePreprocessingLayer):
+class RandomPosterization(RandomFactorLayer):
     """Keep only the top b bits of each 0-255 value, b drawn per image in
     [factor[0], factor[1]) (a single number f gives [1, f); equal bounds fix b)."""
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (1, 8), "RandomPosterization")
-        self.value_range = _value_range(value_range, "RandomPosterization")
-        self._seed_generator(seed)
+    _FACTOR_BOUNDS = (1, 8)
 
     def transform(self, images, training):
         if not training:
@@ -237,11 +223,3 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         values = np.clip(_to_255(images, self.value_range).data, 0, 255).astype(np.uint8)
         kept = np.left_shift(np.right_shift(values, shift), shift).astype(self.dtype)
         return _from_255(ops.convert_to_tensor(kept), self.value_range)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }

@@ -3,19 +3,14 @@
 import numpy as np
 
 from lamina import ops
-from lamina.layers.preprocessing.color_transforms import _value_range
-from lamina.layers.preprocessing.image_base import BaseImagePreprocessingLayer, check_factor
+from lamina.layers.preprocessing.color_transforms import RandomFactorLayer, _value_range
 
 
-class RandomHue(BaseImagePreprocessingLayer):
+class RandomHue(RandomFactorLayer):
     """Rotate each RGB image's hue by +-f / 2 of the colour circle, f drawn per image from
     factor (in [0, 1]; a number gives [0, f]) and the sign at random."""
 
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (0, 1), "RandomHue")
-        self.value_range = value_range
-        self._seed_generator(seed)
+    _SORT_RANGE = False
 
     def transform(self, images, training):
         if not training:
@@ -35,24 +30,10 @@ class RandomHue(BaseImagePreprocessingLayer):
         )
         return ops.add(ops.multiply(rgb, high - low), low)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }
 
-
-class RandomSharpness(BaseImagePreprocessingLayer):
+class RandomSharpness(RandomFactorLayer):
     """Blend each image with its 3x3-smoothed version: x + (1 - 2 f) (smooth - x), f drawn per
     image from factor (0.5 leaves it unchanged, 0 blurs, 1 sharpens), clipped to value_range."""
-
-    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (0, 1), "RandomSharpness")
-        self.value_range = _value_range(value_range, "RandomSharpness")
-        self._seed_generator(seed)
 
     def transform(self, images, training):
         if not training:
@@ -68,11 +49,3 @@ class RandomSharpness(BaseImagePreprocessingLayer):
             images, ops.multiply((1.0 - strength).astype(self.dtype), ops.subtract(smooth, images))
         )
         return ops.clip(out, self.value_range[0], self.value_range[1])
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }

@@ -1,7 +1,8 @@
 """`RandomGaussianBlur`: blur a random subset of the images with a Gaussian kernel, as Keras 3."""
 
 from lamina import ops
-from lamina.layers.preprocessing.image_base import BaseImagePreprocessingLayer, check_factor
+from lamina.layers.preprocessing.color_transforms import RandomFactorLayer
+from lamina.layers.preprocessing.image_base import check_factor
 
 
 def _odd_pair(value):
@@ -13,9 +14,11 @@ def _odd_pair(value):
     return int(pair[0]), int(pair[1])
 
 
-class RandomGaussianBlur(BaseImagePreprocessingLayer):
+class RandomGaussianBlur(RandomFactorLayer):
     """Each image is blurred with probability p ~ U(factor) (a number f gives [0, f]); one
     pair of sigmas ~ U(sigma) (+1e-6) is drawn per call for the batch, as Keras does."""
+
+    _SORT_RANGE = False
 
     def __init__(
         self,
@@ -27,12 +30,9 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         seed=None,
         **kwargs,
     ):
-        super().__init__(data_format=data_format, **kwargs)
-        self.factor = check_factor(factor, (0, 1), "RandomGaussianBlur")
+        super().__init__(factor, value_range, data_format, seed, **kwargs)
         self.kernel_size = _odd_pair(kernel_size)
         self.sigma = check_factor(sigma, (0, 1), "RandomGaussianBlur", "sigma")
-        self.value_range = value_range
-        self._seed_generator(seed)
 
     def transform(self, images, training):
         if not training:
@@ -46,11 +46,4 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         return ops.clip(out, float(self.value_range[0]), float(self.value_range[1]))
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            "kernel_size": self.kernel_size,
-            "sigma": self.sigma,
-            "value_range": self.value_range,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "kernel_size": self.kernel_size, "sigma": self.sigma}
