@@ -3,25 +3,15 @@
 
 from lamina import ops, random, regularizers
 from lamina.layers.base.layer import Layer
+from lamina.layers.regularization.dropout import Dropout
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class AlphaDropout(Layer):
+class AlphaDropout(Dropout):
     """In training, dropped units are set to SELU's negative saturation -alpha * scale, then
-    an affine map a x + b restores zero mean and unit variance."""
-
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-            raise ValueError(f"AlphaDropout: rate must be a number in [0, 1], got {rate!r}")
-        self.rate = float(rate)
-        self.seed = seed
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed_generator = random.SeedGenerator(seed)
-        self.supports_masking = True
-        self.built = True
+    an affine map a x + b restores zero mean and unit variance (arguments as Dropout's)."""
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -34,17 +24,6 @@ class AlphaDropout(Layer):
         a = ((1 - self.rate) * (1 + self.rate * alpha_p**2)) ** -0.5
         b = -a * alpha_p * self.rate
         return ops.add(ops.multiply(ops.where(kept, inputs, alpha_p), a), b)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "rate": self.rate,
-            "seed": self.seed,
-            "noise_shape": self.noise_shape,
-        }
 
 
 class ActivityRegularization(Layer):
