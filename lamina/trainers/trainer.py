@@ -283,6 +283,9 @@ class Trainer:
         History, callbacks' `on_train_end` runs, then KeyboardInterrupt is re-raised.
         """
         self._assert_compiled("fit")
+        from lamina.config import training_limits  # noqa: PLC0415  (config is a lazy namespace)
+
+        epochs, steps_per_epoch = training_limits(epochs, steps_per_epoch)
         verbose = _resolve_verbose(verbose)
         shuffle = input_checks.check_fit_args(batch_size, epochs, initial_epoch, validation_freq,
                                               validation_batch_size, shuffle)
