@@ -7,6 +7,7 @@ Ctrl-C mid-write leaves the previous good file in place, never a half-written on
 import contextlib
 import errno
 import hashlib
+import json
 import os
 import secrets
 import stat
@@ -242,6 +243,18 @@ class Archive:
         if len(data) != info.file_size:
             raise CorruptFileError(f"member {name!r} is truncated", self.source)
         return data
+
+    def read_json(self, name):
+        """A member holding a JSON object (at most the config size limit), as a dict."""
+        raw = self.read(name, limit=_Limits.config_bytes)
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise CorruptFileError(f"{name} is not valid JSON ({e})", self.source) from None
+        if not isinstance(value, dict):
+            raise CorruptFileError(f"{name} holds a JSON {type(value).__name__}, not an object",
+                                   self.source)
+        return value
 
     def close(self):
         self._zip.close()

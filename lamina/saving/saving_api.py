@@ -125,9 +125,9 @@ def model_from_bytes(data, source, custom_objects=None, compile=True, safe_mode=
 def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa: A002
     archive = files.Archive(data, source)
     try:
-        config = _read_json(archive, _CONFIG)
+        config = archive.read_json(_CONFIG)
         if archive.has(_METADATA):
-            _read_json(archive, _METADATA)
+            archive.read_json(_METADATA)
         if archive.has(_WEIGHTS_H5):
             weights_store.require_h5py(f"loading {source!r} (its weights are HDF5)")
             reader = weights_store.H5Reader(archive.read(_WEIGHTS_H5), source, files.size_limit())
@@ -162,22 +162,10 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             files.ensure_saving_error(e, source, "the assets (e.g. a vocabulary) cannot be loaded")
         if not archive.has(random_state.MEMBER):  # files written by Keras
             return model, False
-        random_state.restore(model, _read_json(archive, random_state.MEMBER), source)
+        random_state.restore(model, archive.read_json(random_state.MEMBER), source)
         return model, True
     finally:
         archive.close()
-
-
-def _read_json(archive, name):
-    raw = archive.read(name, limit=files._Limits.config_bytes)
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise CorruptFileError(f"{name} is not valid JSON ({e})", archive.source) from None
-    if not isinstance(value, dict):
-        raise CorruptFileError(f"{name} holds a JSON {type(value).__name__}, not an object",
-                               archive.source)
-    return value
 
 
 # --- weights only ------------------------------------------------------------------------
