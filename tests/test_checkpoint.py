@@ -241,3 +241,23 @@ def test_backup_and_restore_resumes_after_a_crash(tmp_path):
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert not (backup / "latest.backup.zip").exists()  # deleted after completion
+
+
+@pytest.mark.parametrize("save_weights_only", [False, True])
+def test_weights_that_diverge_in_the_last_step_never_replace_a_good_checkpoint(tmp_path, save_weights_only):
+    """The logged loss is computed before the step's update: it is finite while the updated
+    weights are not, so the weights themselves are checked."""
+    x, y = _data(n=16)
+    model = _model()
+    path = tmp_path / ("last.weights.npz" if save_weights_only else "last.keras")
+    checkpoint = callbacks.ModelCheckpoint(path, save_weights_only=save_weights_only)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[checkpoint])
+    good = path.read_bytes()
+    with np.errstate(over="ignore"):
+        model.compile(optimizer=lamina.optimizers.SGD(1e39), loss="mse")  # float32: inf
+    with pytest.warns(RuntimeWarning, match=r"not saving .*the weights \['.*kernel.*NaN or infinite"), \
+            np.errstate(all="ignore"):
+        history = model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[checkpoint])
+    assert np.isfinite(history.history["loss"][0])  # the loss did not tell
+    assert not np.isfinite(model.get_weights()[0]).all()
+    assert path.read_bytes() == good
