@@ -4,9 +4,6 @@ same weights bit for bit as an uninterrupted run (docs/saving.md, "Resume is exa
 import json
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import warnings
 import zipfile
 
@@ -16,8 +13,8 @@ import pytest
 import lamina
 from lamina import callbacks, layers
 from lamina.saving import CorruptFileError
+from tests.helpers import training_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EPOCHS = 5
 
 
@@ -200,21 +197,7 @@ def test_a_backup_folder_in_the_old_two_file_layout_is_not_silently_ignored(tmp_
         _fit(_build(), [callbacks.BackupAndRestore(backup)])
 
 
-_SCRIPT = textwrap.dedent("""
-    import json, os, signal, sys
-    import numpy as np
-    sys.path.insert(0, {root!r})
-    import lamina
-    from lamina import callbacks, layers
-    mode, backup = sys.argv[1], sys.argv[2]
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, 6)).astype("float32")
-    y = np.tanh(x @ rng.normal(size=(6, 1))).astype("float32")
-    lamina.utils.set_random_seed(7 if mode != "resume" else 123)
-    model = lamina.Sequential([layers.Input((6,)), layers.Dense(8, activation="relu"),
-                               layers.Dropout(0.3), layers.GaussianNoise(0.1), layers.Dense(1)])
-    model.compile(optimizer="adam", loss="mse")
-
+_BODY = """
     class Kill(callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 2:  # the temporary file of this backup is written, then: power cut
@@ -226,32 +209,22 @@ _SCRIPT = textwrap.dedent("""
                     return real(src, dst)
                 os.replace = replace
 
-    cbs = [] if mode == "straight" else [callbacks.BackupAndRestore(backup, double_checkpoint=True)]
+    model = build(7 if mode != "resume" else 123)
+    cbs = [] if mode == "straight" else [callbacks.BackupAndRestore(target, double_checkpoint=True)]
     if mode == "first":
         cbs.insert(0, Kill())
-    h = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=cbs)
-    print(json.dumps({{"epoch": h.epoch, "loss": h.history["loss"],
-                      "weights": [w.tolist() for w in model.get_weights()]}}))
-""")
+    report(model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=cbs), model)
+"""
 
 
 def test_a_real_kill_between_the_renames_resumes_exactly_in_a_new_process(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(_SCRIPT.format(root=ROOT))
     backup = tmp_path / "backup"
-
-    def run(mode):
-        return subprocess.run([sys.executable, str(script), mode, str(backup)],
-                              capture_output=True, text=True, timeout=120)
-
-    killed = run("first")
+    killed = training_script.run(tmp_path, _BODY, "first", backup)
     assert killed.returncode == -signal.SIGKILL
     names = sorted(os.listdir(backup))
     assert names[0].startswith(".tmp-") and names[1:] == ["previous.backup.zip"]
-    straight, resumed = (json.loads(run(m).stdout.strip().splitlines()[-1])
-                         for m in ("straight", "resume"))
+    straight, resumed = (training_script.report(training_script.run(tmp_path, _BODY, mode, backup))
+                         for mode in ("straight", "resume"))
     assert resumed["epoch"] == [2, 3, 4]
-    assert resumed["loss"] == straight["loss"][2:]
-    for a, b in zip(straight["weights"], resumed["weights"], strict=True):
-        np.testing.assert_array_equal(np.array(a), np.array(b))
+    training_script.assert_same_run(straight, resumed)
     assert os.listdir(backup) == []  # the leftover went with the next backup; all deleted at the end

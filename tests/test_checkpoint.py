@@ -1,10 +1,7 @@
-"""ModelCheckpoint (templates, best-only, batch frequency, atomic writes), TerminateOnNaN,
-and resuming training in a fresh process from a saved file."""
-import json
+"""ModelCheckpoint (templates, best-only, batch frequency, atomic writes, never a diverged
+model), TerminateOnNaN, and BackupAndRestore's basic resume (more in test_resume.py and
+test_backup_and_restore.py)."""
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -12,9 +9,6 @@ import pytest
 import lamina
 from lamina import callbacks, layers
 from lamina.saving import files
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def _data(n=40, seed=0):
     rng = np.random.default_rng(seed)
@@ -157,51 +151,6 @@ def test_nan_loss_stops_training_explains_and_keeps_the_last_good_checkpoint(tmp
     with pytest.raises(RuntimeError, match="learning rate"), np.errstate(all="ignore"):
         _model().fit(bad, y, epochs=1, batch_size=16, shuffle=False, verbose=0,
                      callbacks=[callbacks.TerminateOnNaN(raise_error=True)])
-
-
-_RESUME = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    sys.path.insert(0, {root!r})
-    import lamina
-    from lamina import layers
-    mode, path = sys.argv[1], sys.argv[2]
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(48, 6)).astype("float32")
-    y = (np.tanh(x @ rng.normal(size=(6, 1)))).astype("float32")
-    lamina.utils.set_random_seed(3)
-    if mode == "resume":
-        model = lamina.models.load_model(path)
-        h = model.fit(x, y, epochs=6, initial_epoch=3, batch_size=8, shuffle=False, verbose=0)
-    else:
-        model = lamina.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"),
-                                   layers.Dense(1)])
-        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-        epochs = 6 if mode == "straight" else 3
-        h = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
-        if mode == "first":
-            model.save(path)
-    print(json.dumps({{"history": h.history, "epoch": h.epoch,
-                      "weights": [w.tolist() for w in model.get_weights()]}}))
-""")
-
-
-def test_resume_in_a_fresh_process_matches_uninterrupted_training(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(_RESUME.format(root=ROOT))
-    path = str(tmp_path / "half.keras")
-
-    def run(mode):
-        out = subprocess.run([sys.executable, str(script), mode, path], capture_output=True,
-                             text=True, timeout=120, check=True)
-        return json.loads(out.stdout.strip().splitlines()[-1])
-
-    straight, first, resumed = run("straight"), run("first"), run("resume")
-    assert resumed["epoch"] == [3, 4, 5]
-    for key in straight["history"]:
-        assert first["history"][key] + resumed["history"][key] == straight["history"][key], key
-    for a, b in zip(straight["weights"], resumed["weights"]):
-        np.testing.assert_array_equal(np.array(a), np.array(b))
 
 
 def test_backup_and_restore_resumes_after_a_crash(tmp_path):

@@ -2,10 +2,6 @@
 run bit for bit, with dropout, noise, recurrent dropout, random image layers and shuffling,
 in the same process and in a fresh one (docs/saving.md, "Resume is exact")."""
 import json
-import os
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import numpy as np
@@ -14,9 +10,7 @@ import pytest
 import lamina
 from lamina import layers
 from lamina.saving import CorruptFileError, random_state
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
+from tests.helpers import training_script
 
 def _dense_noise():
     return [layers.Input((6,)), layers.Dense(8, activation="relu"), layers.Dropout(0.3),
@@ -128,8 +122,8 @@ def _strip_member(path, replace=None):
 @pytest.mark.parametrize("payload", [
     b'{"format": 2}', b'{"format": 1, "generators": []}',
     b'{"format": 1, "generators": {}, "global": {"bit_generator": "MT19937"}}',
-    b'{"format": 1, "generators": {}, "global": {"bit_generator": "PCG64", "state": -1, '
-    b'"inc": 1, "has_uint32": 0, "uinteger": 0}}',
+    (b'{"format": 1, "generators": {}, "global": {"bit_generator": "PCG64", "state": -1, '
+     b'"inc": 1, "has_uint32": 0, "uinteger": 0}}'),
     b'{"format": 1, "generators": {"layers/dropout/seed_generator": "x"}, "global": {}}',
     b"not json",
 ])
@@ -144,45 +138,23 @@ def test_a_damaged_random_state_is_refused_naming_the_file(tmp_path, payload):
     assert lamina.random.get_state() == before  # nothing changed
 
 
-_SCRIPT = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    sys.path.insert(0, {root!r})
-    import lamina
-    from lamina import layers
-    mode, path = sys.argv[1], sys.argv[2]
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(40, 6)).astype("float32")
-    y = np.tanh(x @ rng.normal(size=(6, 1))).astype("float32")
+_BODY = """
     if mode == "resume":
         lamina.utils.set_random_seed(999)  # a new process, another seed: the file decides
-        model = lamina.models.load_model(path)
+        model = lamina.models.load_model(target)
         h = model.fit(x, y, epochs=5, initial_epoch=2, batch_size=8, verbose=0)
     else:
-        lamina.utils.set_random_seed(3)
-        model = lamina.Sequential([layers.Input((6,)), layers.Dense(8, activation="tanh"),
-                                   layers.Dropout(0.4), layers.GaussianNoise(0.2), layers.Dense(1)])
-        model.compile(optimizer="adam", loss="mse")
+        model = build(3)
         h = model.fit(x, y, epochs=5 if mode == "straight" else 2, batch_size=8, verbose=0)
         if mode == "first":
-            model.save(path)
-    print(json.dumps({{"loss": h.history["loss"], "epoch": h.epoch,
-                      "weights": [w.tolist() for w in model.get_weights()]}}))
-""")
+            model.save(target)
+    report(h, model)
+"""
 
 
 def test_resume_in_a_fresh_process_with_dropout_and_shuffling_is_bitwise_exact(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(_SCRIPT.format(root=ROOT))
-    path = str(tmp_path / "half.keras")
-
-    def run(mode):
-        out = subprocess.run([sys.executable, str(script), mode, path], capture_output=True,
-                             text=True, timeout=120, check=True)
-        return json.loads(out.stdout.strip().splitlines()[-1])
-
-    straight, first, resumed = run("straight"), run("first"), run("resume")
+    path = tmp_path / "half.keras"
+    straight, first, resumed = (training_script.report(training_script.run(tmp_path, _BODY, mode, path))
+                                for mode in ("straight", "first", "resume"))
     assert resumed["epoch"] == [2, 3, 4]
-    assert first["loss"] + resumed["loss"] == straight["loss"]
-    for a, b in zip(straight["weights"], resumed["weights"], strict=True):
-        np.testing.assert_array_equal(np.array(a), np.array(b))
+    training_script.assert_same_run(straight, resumed, first)
