@@ -27,5 +27,12 @@ setup(
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         ),
+        Extension(
+            "lamina._native._rnn",
+            sources=["lamina/_native/_rnn.c"],
+            depends=["lamina/_native/native_args.h"],
+            extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
+            optional=True,
+        ),
     ]
 )
