@@ -14,6 +14,7 @@
  */
 #define MAX_BUFFERS 10
 #include "native_args.h"
+#include <stdio.h>
 
 /* LSTM, after a = tanh(a) on the half-scaled pre-activations:
  *   a = a * half + shift   (i, f, o: a * 0.5 + 0.5 = sigmoid; c: a * 1 + 0 = tanh)
@@ -166,8 +167,52 @@ static int gate_shape(PyObject *obj, int gates, Py_ssize_t *rows, Py_ssize_t *n,
     return ok ? 0 : -1;
 }
 
-#define FINISH(call)                                                                         \
-    do {                                                                                     \
+/* Parse the arguments of kernel `fn`: `names` (comma-separated, for messages) and `spec`,
+ * two characters per argument: 'r' read, 'w' written, 'o' read or None; then the width in
+ * gate blocks ('1', '3', '4') of a (rows, width n) array, or 'b' for one bias row of `gates`
+ * blocks. rows and n come from argument `gate_arg`, a (rows, gates n) array. */
+static int parse(Buffers *b, const char *fn, const char *names, const char *spec, int gate_arg,
+                 int gates, PyObject *const *args, Py_ssize_t nargs, float **p, Py_ssize_t *rows,
+                 Py_ssize_t *n) {
+    int count = (int)strlen(spec) / 2;
+    char label[64], what[64];
+    if (check_nargs(fn, nargs, count) < 0)
+        return -1;
+    const char *name = names;
+    for (int i = 0; i < count; i++) {
+        size_t len = strcspn(name, ",");
+        snprintf(label, sizeof label, "%s: %.*s", fn, (int)len, name);
+        if (i == gate_arg) {
+            snprintf(what, sizeof what, "%s", label);
+            if (gate_shape(args[i], gates, rows, n, what) < 0)
+                return -1;
+        }
+        name += len + (name[len] == ',');
+    }
+    name = names;
+    for (int i = 0; i < count; i++) {
+        size_t len = strcspn(name, ",");
+        snprintf(label, sizeof label, "%s: %.*s", fn, (int)len, name);
+        name += len + (name[len] == ',');
+        char mode = spec[2 * i], width = spec[2 * i + 1];
+        if (mode == 'o' && args[i] == Py_None) {
+            p[i] = NULL;
+            continue;
+        }
+        Py_ssize_t r = width == 'b' ? 1 : *rows, w = (width == 'b' ? gates : width - '0') * *n;
+        if (!(p[i] = block(b, args[i], mode == 'w', r, w, label)))
+            return -1;
+    }
+    return 0;
+}
+
+/* Define the Python function `fn` calling `call` on the parsed float pointers p[]. */
+#define KERNEL(fn, names, spec, gate_arg, gates, call)                                       \
+    static PyObject *fn(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {           \
+        Buffers b = {.count = 0};                                                            \
+        float *p[MAX_BUFFERS];                                                               \
+        Py_ssize_t rows = 0, n = 0;                                                          \
+        int ok = parse(&b, #fn, names, spec, gate_arg, gates, args, nargs, p, &rows, &n) == 0; \
         if (ok) {                                                                            \
             Py_BEGIN_ALLOW_THREADS call;                                                     \
             Py_END_ALLOW_THREADS                                                             \
@@ -176,94 +221,16 @@ static int gate_shape(PyObject *obj, int gates, Py_ssize_t *rows, Py_ssize_t *n,
         if (!ok)                                                                             \
             return NULL;                                                                     \
         Py_RETURN_NONE;                                                                      \
-    } while (0)
+    }
 
-/* lstm_cell(a, c_prev, c) */
-static PyObject *lstm_cell(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("lstm_cell", nargs, 3) < 0 || gate_shape(args[0], 4, &rows, &n, "a") < 0)
-        return NULL;
-    float *a = block(&b, args[0], 1, rows, 4 * n, "lstm_cell: a");
-    float *cp = a ? block(&b, args[1], 0, rows, n, "lstm_cell: c_prev") : NULL;
-    float *c = cp ? block(&b, args[2], 1, rows, n, "lstm_cell: c") : NULL;
-    int ok = c != NULL;
-    FINISH(lstm_cell_kernel(a, cp, c, rows, n));
-}
-
-/* lstm_back(dh, dc, a, c_prev, tc, da) */
-static PyObject *lstm_back(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("lstm_back", nargs, 6) < 0 || gate_shape(args[2], 4, &rows, &n, "a") < 0)
-        return NULL;
-    float *p[6];
-    static const char *names[6] = {"lstm_back: dh", "lstm_back: dc", "lstm_back: a",
-                                   "lstm_back: c_prev", "lstm_back: tc", "lstm_back: da"};
-    static const int gates[6] = {1, 1, 4, 1, 1, 4}, writable[6] = {0, 1, 0, 0, 0, 1};
-    int ok = 1;
-    for (int i = 0; i < 6 && ok; i++)
-        ok = (p[i] = block(&b, args[i], writable[i], rows, gates[i] * n, names[i])) != NULL;
-    FINISH(lstm_back_kernel(p[0], p[1], p[2], p[3], p[4], p[5], rows, n));
-}
-
-/* gru_pre(a, rec, b_rec or None) */
-static PyObject *gru_pre(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("gru_pre", nargs, 3) < 0 || gate_shape(args[0], 3, &rows, &n, "a") < 0)
-        return NULL;
-    float *a = block(&b, args[0], 1, rows, 3 * n, "gru_pre: a");
-    float *rec = a ? block(&b, args[1], 1, rows, 3 * n, "gru_pre: rec") : NULL;
-    float *bias = NULL;
-    int ok = rec != NULL;
-    if (ok && args[2] != Py_None)
-        ok = (bias = block(&b, args[2], 0, 1, 3 * n, "gru_pre: b_rec")) != NULL;
-    FINISH(gru_pre_kernel(a, rec, bias, rows, n));
-}
-
-/* gru_mid(a, rec, aux) */
-static PyObject *gru_mid(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("gru_mid", nargs, 3) < 0 || gate_shape(args[0], 3, &rows, &n, "a") < 0)
-        return NULL;
-    float *a = block(&b, args[0], 1, rows, 3 * n, "gru_mid: a");
-    float *rec = a ? block(&b, args[1], 0, rows, 3 * n, "gru_mid: rec") : NULL;
-    float *aux = rec ? block(&b, args[2], 1, rows, n, "gru_mid: aux") : NULL;
-    int ok = aux != NULL;
-    FINISH(gru_mid_kernel(a, rec, aux, rows, n));
-}
-
-/* gru_out(a, h, out) */
-static PyObject *gru_out(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("gru_out", nargs, 3) < 0 || gate_shape(args[0], 3, &rows, &n, "a") < 0)
-        return NULL;
-    float *a = block(&b, args[0], 0, rows, 3 * n, "gru_out: a");
-    float *h = a ? block(&b, args[1], 0, rows, n, "gru_out: h") : NULL;
-    float *out = h ? block(&b, args[2], 1, rows, n, "gru_out: out") : NULL;
-    int ok = out != NULL;
-    FINISH(gru_out_kernel(a, h, out, rows, n));
-}
-
-/* gru_back(dh, h_prev, a, aux, da, drec, dh_z) */
-static PyObject *gru_back(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Buffers b = {.count = 0};
-    Py_ssize_t rows, n;
-    if (check_nargs("gru_back", nargs, 7) < 0 || gate_shape(args[2], 3, &rows, &n, "a") < 0)
-        return NULL;
-    float *p[7];
-    static const char *names[7] = {"gru_back: dh", "gru_back: h_prev", "gru_back: a",
-                                   "gru_back: aux", "gru_back: da", "gru_back: drec",
-                                   "gru_back: dh_z"};
-    static const int gates[7] = {1, 1, 3, 1, 3, 3, 1}, writable[7] = {0, 0, 0, 0, 1, 1, 1};
-    int ok = 1;
-    for (int i = 0; i < 7 && ok; i++)
-        ok = (p[i] = block(&b, args[i], writable[i], rows, gates[i] * n, names[i])) != NULL;
-    FINISH(gru_back_kernel(p[0], p[1], p[2], p[3], p[4], p[5], p[6], rows, n));
-}
+KERNEL(lstm_cell, "a,c_prev,c", "w4r1w1", 0, 4, lstm_cell_kernel(p[0], p[1], p[2], rows, n))
+KERNEL(lstm_back, "dh,dc,a,c_prev,tc,da", "r1w1r4r1r1w4", 2, 4,
+       lstm_back_kernel(p[0], p[1], p[2], p[3], p[4], p[5], rows, n))
+KERNEL(gru_pre, "a,rec,b_rec", "w3w3ob", 0, 3, gru_pre_kernel(p[0], p[1], p[2], rows, n))
+KERNEL(gru_mid, "a,rec,aux", "w3r3w1", 0, 3, gru_mid_kernel(p[0], p[1], p[2], rows, n))
+KERNEL(gru_out, "a,h,out", "r3r1w1", 0, 3, gru_out_kernel(p[0], p[1], p[2], rows, n))
+KERNEL(gru_back, "dh,h_prev,a,aux,da,drec,dh_z", "r1r1r3r1w3w3w1", 2, 3,
+       gru_back_kernel(p[0], p[1], p[2], p[3], p[4], p[5], p[6], rows, n))
 
 static PyMethodDef methods[] = {
     {"lstm_cell", (PyCFunction)(void (*)(void))lstm_cell, METH_FASTCALL,
