@@ -3,7 +3,7 @@ replayed on data."""
 from lamina.engine import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.layers.base.layer import Layer
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.model import Model
 
 

@@ -69,7 +69,7 @@ class Model(Trainer, Layer):
     def build(self, input_shape=None):
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
-        from lamina.layers.symbolic import KerasTensor, concrete_stand_in  # noqa: PLC0415
+        from lamina.symbolic.keras_tensor import KerasTensor, concrete_stand_in  # noqa: PLC0415
 
         # a subclassed model is built by running it once on zeros of that shape
         self.built = True

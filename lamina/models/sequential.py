@@ -1,7 +1,7 @@
 """`Sequential`: a linear stack of layers."""
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.base.layer import Layer
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.model import Model
 
 

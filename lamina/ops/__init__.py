@@ -229,8 +229,8 @@ from lamina.ops.shape import (  # noqa: F401
 )
 
 # Keep this after every op import: wraps the public ops so that KerasTensor inputs build
-# functional-model nodes (lamina/ops/_dispatch.py); the eager path is unchanged.
-from lamina.ops import _dispatch as _dispatch  # noqa: E402
+# functional-model nodes (lamina/symbolic/dispatch.py); the eager path is unchanged.
+from lamina.symbolic import dispatch as _dispatch  # noqa: E402
 
 _dispatch.install(globals())
 

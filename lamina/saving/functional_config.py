@@ -39,7 +39,7 @@ def _history(t, own):
 
 
 def get_functional_config(model):
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
     own = _own_nodes(model)
 

@@ -22,7 +22,7 @@ _READ_PREFIXES = ("keras.src.ops", "keras.ops", "lamina.ops")
 
 
 def is_operation(obj):
-    from lamina.ops.operation import Operation  # noqa: PLC0415
+    from lamina.symbolic.operation import Operation  # noqa: PLC0415
 
     return isinstance(obj, Operation)
 
@@ -42,7 +42,7 @@ def is_operation_entry(data):
 
 def operation_from_config(data, custom_objects=None):
     """The Operation described by a "layers" entry (see the module docstring)."""
-    from lamina.ops.operation import operation_class  # noqa: PLC0415
+    from lamina.symbolic.operation import operation_class  # noqa: PLC0415
 
     class_name, config = data.get("class_name"), data.get("config") or {}
     if not isinstance(class_name, str) or not isinstance(config, dict):

@@ -32,7 +32,7 @@ def _mask_of(t):
 
 
 def _symbolic(t):
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
     return isinstance(t, KerasTensor)
 
@@ -292,7 +292,7 @@ class MultiHeadAttention(NamedParams, Layer):
         return tuple(query_shape[:-1]) + (self.output_shape_arg or query_shape[-1],)
 
     def compute_output_spec(self, query, value=None, key=None, **kwargs):
-        from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+        from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
         out = KerasTensor(self.compute_output_shape(query.shape), dtype=self.dtype)
         if kwargs.get("return_attention_scores"):

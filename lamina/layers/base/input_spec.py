@@ -2,7 +2,7 @@
 import numpy as np
 
 from lamina.engine.tensor import Tensor
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 
 class InputSpec:

@@ -17,7 +17,7 @@ from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
-from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
 from lamina.layers.base.weight_budget import WeightBudget
 
 

@@ -19,7 +19,7 @@ from lamina import ops, random
 from lamina.engine.tensor import Tensor
 from lamina.layers.convolutional.conv_utils import standardize_data_format
 from lamina.layers.base.layer import Layer, _CallContext
-from lamina.layers.symbolic import any_symbolic
+from lamina.symbolic.keras_tensor import any_symbolic
 from lamina.ops import image
 
 # what Keras's RandomRotation / RandomZoom / RandomTranslation accept (ops.image also has "mirror")

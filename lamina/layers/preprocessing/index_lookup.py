@@ -24,7 +24,7 @@ from lamina.layers.preprocessing import encoding
 from lamina.layers.preprocessing.data_layer import DataLayer, is_array_like, iterate_batches, raw
 from lamina.layers.preprocessing.hash_functions import fingerprint64
 from lamina.layers.preprocessing.vocabulary_io import VocabularyIO
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 

@@ -12,7 +12,7 @@ from lamina.layers.preprocessing.data_layer import (
     raw,
 )
 from lamina.layers.preprocessing.string_lookup import StringLookup
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")

@@ -19,7 +19,7 @@ import numpy as np
 from lamina.engine import tree
 from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 _FILLS = ((5, 7), (12, 24))
 
