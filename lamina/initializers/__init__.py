@@ -23,6 +23,7 @@ from lamina.initializers.random_initializers import (  # noqa: F401
     VarianceScaling,
     compute_fans,
 )
+from lamina.engine.tensor import set_initializer_resolver
 from lamina.registry import Registry
 
 # Keras exports every class under its snake_case name too (`keras.initializers.he_normal`).
@@ -58,3 +59,4 @@ ALL_OBJECTS_DICT.update(
 _REGISTRY = Registry("initializer", "keras.initializers", ALL_OBJECTS_DICT,
                      "a name such as 'glorot_uniform', a config dict, an Initializer or a callable(shape, dtype)")
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get
+set_initializer_resolver(get)  # Variable("zeros", shape=...) in the engine resolves names here

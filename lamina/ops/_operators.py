@@ -1,4 +1,8 @@
-"""Python operators and NumPy ufuncs on Tensors, bound to lamina ops (differentiable)."""
+"""Python operators, array methods and NumPy ufuncs on Tensors, bound to lamina ops (differentiable).
+
+The engine's `Tensor` defines none of them (the engine imports nothing above it): importing
+`lamina.ops` runs this module, which sets them on the class.
+"""
 import numpy as np
 
 from lamina.engine.tensor import Tensor
@@ -80,3 +84,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return op(*inputs)
     raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
     return getattr(ufunc, method)(*raw, **kwargs)  # no gradient: a plain NumPy result
+
+
+def _tensor_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+Tensor.__array_ufunc__ = _tensor_array_ufunc
