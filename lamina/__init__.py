@@ -24,12 +24,17 @@ from lamina.regularizers import Regularizer  # noqa: E402,F401
 from lamina.constraints import Constraint  # noqa: E402,F401
 
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
-_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications"}
+_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config"}
 
 
 def __getattr__(name):
     if name in _LAZY:
-        module = _importlib.import_module(f"lamina.{name}")
+        try:
+            module = _importlib.import_module(f"lamina.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"lamina.{name}":
+                raise  # the module exists but one of its own imports is missing
+            raise AttributeError(f"module 'lamina' has no attribute {name!r}") from e
         globals()[name] = module
         return module
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")

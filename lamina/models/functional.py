@@ -117,9 +117,6 @@ class Functional(Model):
     def compute_output_shape(self, input_shape):
         return self.output_shape
 
-    def _output_activation_layers(self):
-        return [t._keras_history[0].layer for t in self.outputs]
-
     @property
     def _output_activation(self):
         layer = self.outputs[0]._keras_history[0].layer if len(self.outputs) == 1 else None

@@ -165,11 +165,5 @@ class Model(Trainer, Layer):
         layers = [layer for layer in self.layers if layer.weights or hasattr(layer, "activation")]
         return getattr(layers[-1], "activation", None) if layers else None
 
-    def _output_units(self):
-        out = getattr(self, "outputs", None)
-        if out and len(out) == 1 and out[0].shape:
-            return out[0].shape[-1]
-        return None
-
     def count_params(self):
         return int(sum(np.prod(v.shape) for v in self.weights))

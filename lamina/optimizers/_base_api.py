@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 
 from lamina.engine import dtypes
-from lamina.engine.graph import Leaf
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.optimizers import schedules
 from lamina.optimizers._serialization import auto_name, serialize_object
@@ -104,11 +103,6 @@ class OptimizerAPI:
     # --- state ----------------------------------------------------------------------------
     def _new_variable(self, value, name, dtype):
         v = Variable(value, dtype=dtype, trainable=False, name=name)
-        if np.ndim(value) == 0 and v.data.ndim != 0:
-            # Variable() stores 0-d values as shape (1,) (np.ascontiguousarray); Keras keeps
-            # scalars 0-d, and saved optimizer state must match its shapes.
-            v.data = v.data.reshape(())
-            v._leaf = Leaf((), v.data.dtype)
         v.path = f"{self.name}/{name}"
         self._variables.append(v)
         return v

@@ -182,10 +182,6 @@ def symbolic_call(name, args, kwargs=None):
     return op.symbolic_call(args, dynamic)
 
 
-def is_operation(obj):
-    return isinstance(obj, Operation)
-
-
 def _index_arrays(key):
     """Lists inside an index (NumPy's fancy indexing) as arrays: a saved index (where JSON
     turns tuples into lists) then reads back unambiguously."""

@@ -365,8 +365,7 @@ class Layer:
         if out_shapes is not None:
             if isinstance(out_shapes, (list, tuple)) and out_shapes and isinstance(out_shapes[0], (list, tuple)):
                 return [KerasTensor(s, dtype=self.dtype if np.dtype(dtype).kind == "f" else dtype) for s in out_shapes]
-            odt = self.dtype if np.dtype(dtype).kind == "f" or _makes_float(self) else dtype
-            return KerasTensor(out_shapes, dtype=odt)
+            return KerasTensor(out_shapes, dtype=self.dtype)
         return _infer_by_running(self, args, kwargs)
 
     # --- config ----------------------------------------------------------------------
@@ -424,10 +423,6 @@ def _first_dtype(inputs, default):
     return default
 
 
-def _makes_float(layer):
-    return getattr(layer, "_outputs_float", True)
-
-
 def _batch_input_shape(kwargs):
     if kwargs.get("batch_input_shape") is not None:
         return tuple(kwargs["batch_input_shape"])
@@ -459,8 +454,6 @@ def _call_signature(cls):
 
 def _infer_by_running(layer, args, kwargs):
     """Run the layer on zeros to learn its output shapes (None dims: two runs, compare)."""
-    from lamina.engine.tape import GradientTape  # noqa: F401,PLC0415  (no recording below)
-
     def run(batch, fill):
         cargs = tree.map_structure(
             lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, args)

@@ -113,11 +113,6 @@ class RecurrentCell(NamedParams, Layer, DropoutRNNCell):
         }
 
 
-def split_gates(z, gates):
-    """The `gates` equal column blocks of z (batch, gates*units), as lamina ops."""
-    return ops.split(z, gates, axis=-1)
-
-
 def masked(x, mask, gate=None):
     """x * mask (mask[gate] for per-gate masks); x itself without a mask."""
     if mask is None:
