@@ -1,4 +1,5 @@
 """`Sequential`: a linear stack of layers."""
+from lamina.engine import tree
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.base.layer import Layer
 from lamina.symbolic.keras_tensor import KerasTensor
@@ -70,6 +71,10 @@ class Sequential(Model):
         shape = self._known_input_shape()
         if shape is not None and self._stack:
             self.build(shape)
+
+    def _build_from_data(self, x):
+        """Build symbolically from the shapes of the sample inputs `x` (the trainer's hook)."""
+        self.build(tree.map_structure(lambda a: (None,) + tuple(a.shape[1:]), x))
 
     def build(self, input_shape=None):
         if input_shape is None:
