@@ -11,7 +11,7 @@ import inspect
 from lamina.losses import deserialize as _deserialize
 from lamina.losses import serialize as _serialize
 from lamina.losses.hinge import categorical_hinge, hinge, squared_hinge  # noqa: F401
-from lamina.losses.loss import to_snake_case as _to_snake_case
+from lamina.naming import to_snake_case as _to_snake_case
 from lamina.losses.probabilistic import (  # noqa: F401
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, kl_divergence, poisson, sparse_categorical_crossentropy,

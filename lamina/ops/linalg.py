@@ -7,12 +7,8 @@ import string
 
 import numpy as np
 
+from lamina.engine.sparse import is_sparse
 from lamina.ops._base import data_of, record
-
-
-def is_sparse(x):
-    """True for scipy.sparse matrices/arrays (checked without importing scipy)."""
-    return hasattr(x, "tocsr") and hasattr(x, "nnz")
 
 
 def _sparse_matmul(s, x2):

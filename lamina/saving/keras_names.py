@@ -7,6 +7,8 @@ Keras module of that namespace, so Keras can read lamina's files.
 """
 import importlib
 
+from lamina.naming import to_snake_case  # noqa: F401  (state.py reads it from here)
+
 # Keras public module -> lamina module holding the same names
 NAMESPACES = {
     "keras.layers": "lamina.layers",
@@ -102,12 +104,3 @@ def keras_module_of(obj):
         if getattr(_module(ns), name, None) is obj:
             return ns
     return None
-
-
-def to_snake_case(name):
-    """Keras's snake_case of a class name ("Conv2D" -> "conv2d"), for weight paths."""
-    import re  # noqa: PLC0415
-
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -5,21 +5,13 @@ Names follow Keras 3: a metric passed as a string keeps that string as its name
 accuracy from the shapes of y_true/y_pred, and with several outputs each name gets the
 output's name as a prefix ("out_a_accuracy", "out_a_loss").
 """
-import numpy as np
-
 from lamina.engine import tree
-from lamina.engine.tensor import Tensor
+from lamina.engine.sparse import shape_of
 from lamina.ops import math as _math
 
 
-def _shape(x):
-    if isinstance(x, Tensor):
-        return x.data.shape
-    return np.shape(x) if not hasattr(x, "nnz") else x.shape
-
-
 def is_binary_or_sparse_categorical(y_true, y_pred):
-    ts, ps = _shape(y_true), _shape(y_pred)
+    ts, ps = shape_of(y_true), shape_of(y_pred)
     is_binary = ps[-1] == 1 if ps else True
     is_sparse = len(ts) < len(ps) or (bool(ts) and ts[-1] == 1 and ps[-1] > 1)
     return is_binary, is_sparse

@@ -29,6 +29,7 @@ import numpy as np
 
 from lamina import random
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor
 from lamina.trainers import input_checks
 
@@ -46,10 +47,6 @@ def unpack_x_y_sample_weight(data):
     if len(data) == 3:
         return data
     raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight), got a tuple of {len(data)}")
-
-
-def is_sparse(x):
-    return hasattr(x, "tocsr") and hasattr(x, "nnz")
 
 
 def _as_array(x):
@@ -137,7 +134,7 @@ class DataAdapter:
         with x as NumPy arrays (scipy.sparse matrices kept as they are)."""
         x, y, _ = self.first_batch()
         x = tree.map_structure(lambda a: a.data if isinstance(a, Tensor) else np.asarray(a)
-                               if not hasattr(a, "nnz") else a, x)
+                               if not is_sparse(a) else a, x)
         return x, y
 
 

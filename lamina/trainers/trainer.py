@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.callbacks.callback_list import CallbackList
 from lamina.engine import tree
+from lamina.engine.sparse import shape_of
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
 from lamina.ops import math as _math
@@ -431,7 +432,7 @@ class Trainer:
 
 def _batch_size_of(x):
     flat = tree.flatten(x)
-    return max(int(np.shape(flat[0])[0]) if not hasattr(flat[0], "nnz") else flat[0].shape[0], 1)
+    return max(int(shape_of(flat[0])[0]), 1)
 
 
 def _validate_now(epoch, freq):

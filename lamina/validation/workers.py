@@ -18,6 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.validation.threads import limit_blas_threads
 
 
@@ -33,7 +34,7 @@ class SharedArrays:
         self.kinds = []
         for i, a in enumerate(leaves):
             base = os.path.join(self.folder, str(i))
-            if hasattr(a, "tocsr") and hasattr(a, "nnz"):
+            if is_sparse(a):
                 for part in ("data", "indices", "indptr"):
                     np.save(f"{base}.{part}.npy", getattr(a, part))
                 self.kinds.append(("csr", a.shape))
@@ -75,7 +76,7 @@ class SharedArrays:
 
 def _rows(struct, index):
     """Rows of every array, as ordinary in-memory arrays (not memory-map views)."""
-    return tree.map_structure(lambda a: a[index] if hasattr(a, "nnz") else np.asarray(a[index]),
+    return tree.map_structure(lambda a: a[index] if is_sparse(a) else np.asarray(a[index]),
                               struct)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from lamina import naming
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
@@ -322,7 +323,7 @@ class Layer:
         """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
         if isinstance(x, (list, tuple, dict)):
             return tree.map_structure(self._convert_input, x)
-        if hasattr(x, "tocsr") and hasattr(x, "nnz"):
+        if is_sparse(x):
             return x  # scipy.sparse batches go straight to the first Dense matmul
         if isinstance(x, Tensor):
             if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
