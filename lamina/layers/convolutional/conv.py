@@ -6,11 +6,11 @@ fused op (im2col + one matmul, `lamina.ops.fused_conv`); other activations follo
 
 from lamina import activations, ops
 from lamina.layers.convolutional import conv_utils as U
-from lamina.layers.convolutional.conv_base import ConvBase
+from lamina.layers.convolutional.conv_common import ConvCommon
 from lamina.ops import fused_conv
 
 
-class BaseConv(ConvBase):
+class BaseConv(ConvCommon):
     """N-D convolution (N = `rank`, 1, 2 or 3): kernel (*kernel_size, in_channels // groups,
     filters), glorot_uniform; bias (filters,), zeros."""
 
