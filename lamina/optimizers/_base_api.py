@@ -6,6 +6,11 @@ for custom optimizers, weight-decay exclusion, EMA finalization, state save/load
 `iteration`, `learning_rate` (when a float was given), EMA `average`s, gradient
 accumulators, then the rule's slots (e.g. Adam: momentum and velocity interleaved per
 variable, then `velocity_hat`s with amsgrad).
+
+Layering: this class is complete on its own (it calls nothing that only a subclass defines);
+`Optimizer` (base.py) adds `build` and the update step (`apply`, the flat buffers, clipping,
+the EMA update) on top of it and fills the state listed here (`_model_variables_moving_average`
+when `use_ema`).
 """
 import re
 import difflib
@@ -21,6 +26,8 @@ from lamina.optimizers._serialization import auto_name, serialize_object
 
 
 class OptimizerAPI:
+    """Keras 3's optimizer state and API without the update step; subclass `Optimizer`."""
+
     def __init__(
         self,
         learning_rate,
@@ -91,7 +98,7 @@ class OptimizerAPI:
         self._trainable_variables_indices = {}
         self._exclude_ids = set()
         self._exclude_pattern = None
-        self._fast = self._uses_fast_path()
+        self._model_variables_moving_average = []  # EMA `average`s, made by build with use_ema
         self._iterations = self._new_variable(0, "iteration", "int64")
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             self._learning_rate = learning_rate
