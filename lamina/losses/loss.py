@@ -18,7 +18,7 @@ from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, node_of, record
 from lamina.naming import to_snake_case
 from lamina.ops import core, math
-from lamina.ops.shape import expand_dims, squeeze
+from lamina.ops.shapes import expand_dims, squeeze
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 

@@ -18,7 +18,7 @@ from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor
 from lamina.losses.loss import Loss
 from lamina.ops import math, reduce
-from lamina.ops.shape import getitem
+from lamina.ops.shapes import getitem
 
 DISTANCES = ("squared_euclidean", "euclidean", "cosine")
 

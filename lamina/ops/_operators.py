@@ -6,7 +6,7 @@ The engine's `Tensor` defines none of them (the engine imports nothing above it)
 import numpy as np
 
 from lamina.engine.tensor import Tensor
-from lamina.ops import core, linalg, logic, math, nn, reduce, shape
+from lamina.ops import core, linalg, logic, math, nn, reduce, shapes
 
 
 def _swap(fn):
@@ -40,13 +40,13 @@ _BINDINGS = {
     "__eq__": _eq, "__ne__": _ne,
     "__and__": logic.logical_and, "__or__": logic.logical_or, "__xor__": logic.logical_xor,
     "__invert__": logic.logical_not,
-    "__getitem__": shape.getitem,
+    "__getitem__": shapes.getitem,
 }  # fmt: skip
 
 for _name, _fn in _BINDINGS.items():
     setattr(Tensor, _name, _fn)
-Tensor.T = property(lambda self: shape.transpose(self))
-Tensor.reshape = lambda self, *s: shape.reshape(self, s[0] if len(s) == 1 else s)
+Tensor.T = property(lambda self: shapes.transpose(self))
+Tensor.reshape = lambda self, *s: shapes.reshape(self, s[0] if len(s) == 1 else s)
 Tensor.astype = core.cast
 Tensor.sum = reduce.sum
 Tensor.mean = reduce.mean
@@ -55,9 +55,9 @@ Tensor.min = reduce.min
 Tensor.prod = reduce.prod
 Tensor.argmax = reduce.argmax
 Tensor.argmin = reduce.argmin
-Tensor.transpose = lambda self, *axes: shape.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
-Tensor.squeeze = shape.squeeze
-Tensor.flatten = shape.ravel
+Tensor.transpose = lambda self, *axes: shapes.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+Tensor.squeeze = shapes.squeeze
+Tensor.flatten = shapes.ravel
 Tensor.__rmatmul__ = _matmul_r
 
 # NumPy ufuncs applied to Tensors (np.exp(t), ndarray + t, ...) go through lamina ops.

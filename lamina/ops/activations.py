@@ -16,7 +16,7 @@ def celu(x, alpha=1.0):
 
 def glu(x, axis=-1):
     """Gated linear unit: the first half of `axis` times the sigmoid of the second half."""
-    from lamina.ops.shape import split  # noqa: PLC0415
+    from lamina.ops.shapes import split  # noqa: PLC0415
 
     n = np.shape(data_of(x))[axis]
     if n % 2:

@@ -48,7 +48,7 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def _stack_structures(items):
-    from lamina.ops.shape import stack  # noqa: PLC0415
+    from lamina.ops.shapes import stack  # noqa: PLC0415
 
     flat = [tree.flatten(x) for x in items]
     stacked = [stack([f[j] for f in flat], axis=0) for j in range(len(flat[0]))]

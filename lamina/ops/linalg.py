@@ -109,7 +109,7 @@ def tensordot(x1, x2, axes=2):
 
 
 def outer(x1, x2):
-    from lamina.ops.shape import reshape  # noqa: PLC0415
+    from lamina.ops.shapes import reshape  # noqa: PLC0415
 
     return matmul(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
 
@@ -189,14 +189,14 @@ def einsum(subscripts, *operands):
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum of the diagonal of the (axis1, axis2) matrices of `x`."""
     from lamina.ops.reduce import sum as reduce_sum  # noqa: PLC0415
-    from lamina.ops.shape import diagonal  # noqa: PLC0415  (`lamina.ops.shape` is also an op)
+    from lamina.ops.shapes import diagonal  # noqa: PLC0415
 
     return reduce_sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def vdot(x1, x2):
     """The dot product of the flattened inputs."""
-    from lamina.ops.shape import reshape  # noqa: PLC0415
+    from lamina.ops.shapes import reshape  # noqa: PLC0415
 
     return matmul(reshape(x1, (-1,)), reshape(x2, (-1,)))
 

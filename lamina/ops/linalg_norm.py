@@ -37,7 +37,7 @@ def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
 def _matrix_norm(x, ord, axes, keepdims):  # noqa: A002
     from lamina.ops import math, reduce  # noqa: PLC0415
     from lamina.ops.linalg_spectral import svd  # noqa: PLC0415
-    from lamina.ops.shape import expand_dims, moveaxis, squeeze  # noqa: PLC0415
+    from lamina.ops.shapes import expand_dims, moveaxis, squeeze  # noqa: PLC0415
 
     nd = np.ndim(data_of(x))
     row, col = (a % nd for a in axes)

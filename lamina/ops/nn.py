@@ -332,7 +332,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     if axis not in (-1, nd - 1):
         shape = [1] * nd
         shape[axis] = -1
-        from lamina.ops.shape import reshape  # noqa: PLC0415
+        from lamina.ops.shapes import reshape  # noqa: PLC0415
 
         mean, variance = reshape(mean, shape), reshape(variance, shape)
         offset = None if offset is None else reshape(offset, shape)
@@ -355,7 +355,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 def top_k(x, k, sorted=True):  # noqa: A002  (keras.ops name)
     """(values, indices) of the k largest entries along the last axis."""
-    from lamina.ops.shape import take_along_axis  # noqa: PLC0415
+    from lamina.ops.shapes import take_along_axis  # noqa: PLC0415
 
     a = data_of(x)
     idx = np.argpartition(-a, k - 1, axis=-1)[..., :k]

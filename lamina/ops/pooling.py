@@ -37,7 +37,7 @@ def _covers(out_sz, pool, padded):
 
 
 def _channels_first(fn, inputs, pool_size, strides, padding):
-    from lamina.ops.shape import transpose  # noqa: PLC0415
+    from lamina.ops.shapes import transpose  # noqa: PLC0415
 
     n = len(W.data_shape(inputs)) - 2
     to_last, to_first = (0, *range(2, n + 2), 1), (0, n + 1, *range(1, n + 1))

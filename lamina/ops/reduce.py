@@ -162,7 +162,7 @@ def average(x, axis=None, weights=None):
 
     if weights is None:
         return mean(x, axis=axis)
-    from lamina.ops.shape import broadcast_to, reshape  # noqa: PLC0415
+    from lamina.ops.shapes import broadcast_to, reshape  # noqa: PLC0415
 
     a, w = data_of(x), data_of(weights)
     if np.ndim(w) == 1 and axis is not None and np.ndim(a) > 1:
@@ -240,7 +240,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The q-th quantiles (q in [0, 1]) along `axis`, as np.quantile; differentiable (the
     gradient goes to the one or two order statistics each quantile interpolates)."""
     from lamina.ops import math  # noqa: PLC0415
-    from lamina.ops.shape import moveaxis, reshape, sort, take, transpose  # noqa: PLC0415
+    from lamina.ops.shapes import moveaxis, reshape, sort, take, transpose  # noqa: PLC0415
 
     methods = ("linear", "lower", "higher", "midpoint", "nearest")
     if method not in methods:

@@ -32,7 +32,7 @@ def _spatial_rank(op, kernel_shape, layout):
 
 def _first_to_last(fn, inputs, n, *args, **kwargs):
     """Run channels-last `fn` on channels-first `inputs` (transposes are differentiable)."""
-    from lamina.ops.shape import transpose  # noqa: PLC0415
+    from lamina.ops.shapes import transpose  # noqa: PLC0415
 
     W.check_rank(fn.__name__, W.data_shape(inputs), n)
     to_last = (0, *range(2, n + 2), 1)
