@@ -4,6 +4,19 @@ import difflib
 import inspect
 
 
+def lookup_name(name, table, kind, custom_objects=None):
+    """`custom_objects[name]` or `table[name]`; else a ValueError naming the closest names
+    (the losses' and metrics' lookup, which accept functions as well as classes)."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name in table:
+        return table[name]
+    valid = sorted(set(table) | set(custom_objects or ()))
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}")
+
+
 class Registry:
     """`get`/`serialize`/`deserialize` for the classes in `table` (names -> classes).
 

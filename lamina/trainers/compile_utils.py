@@ -8,6 +8,7 @@ output's name as a prefix ("out_a_accuracy", "out_a_loss").
 from lamina.engine import tree
 from lamina.engine.sparse import shape_of
 from lamina.ops import math as _math
+from lamina import losses as losses_module, metrics as metrics_module
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):
@@ -27,8 +28,6 @@ def object_name(obj):
 
 
 def get_metric(identifier, y_true, y_pred):
-    from lamina import metrics as metrics_module  # noqa: PLC0415
-
     if str(identifier).lower() in ("accuracy", "acc"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
         cls = (metrics_module.BinaryAccuracy if is_binary else
@@ -44,8 +43,6 @@ def get_metric(identifier, y_true, y_pred):
 
 
 def get_loss(identifier, y_true, y_pred):
-    from lamina import losses as losses_module  # noqa: PLC0415
-
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
         identifier = ("binary_crossentropy" if is_binary else

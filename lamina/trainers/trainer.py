@@ -18,6 +18,7 @@ from lamina.trainers import input_checks
 from lamina.trainers.compile_utils import CompileLoss, CompileMetrics
 from lamina.trainers.data_adapter import make_data, split_validation, unpack_x_y_sample_weight
 from lamina.trainers.interrupt import stop_on_sigint
+from lamina import losses as losses_module, metrics as metrics_module, optimizers
 
 
 class LazyLogs(Mapping):
@@ -95,10 +96,6 @@ class Trainer:
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (names, objects or callables)."""
-        from lamina import losses as losses_module  # noqa: PLC0415
-        from lamina import metrics as metrics_module  # noqa: PLC0415
-        from lamina import optimizers  # noqa: PLC0415
-
         self.optimizer = optimizers.get(optimizer)
         for spec in tree.flatten(loss) if loss is not None else []:
             if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
@@ -186,8 +183,6 @@ class Trainer:
         return total
 
     def _track_output_losses(self, parts, x):
-        from lamina import metrics as metrics_module  # noqa: PLC0415
-
         if not self._output_loss_trackers:
             self._output_loss_trackers = [
                 metrics_module.Mean(name=f"{name}_loss") for name in self._compile_loss.output_names]

@@ -8,6 +8,9 @@ import io
 import os
 
 import numpy as np
+from lamina.layers.convolutional.conv_utils import standardize_data_format
+from lamina.engine import dtypes
+from lamina.utils.image_resize import crop_box, resize
 
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
 # Pillow's resampling filters, by Keras's `load_img` names
@@ -25,15 +28,11 @@ def pil_image():
     return Image
 
 
-def _data_format(data_format):
-    from lamina.layers.convolutional.conv_utils import standardize_data_format  # noqa: PLC0415
-
+def check_image_data_format(data_format):
     return standardize_data_format(data_format, "image")
 
 
 def _float_dtype(dtype):
-    from lamina.engine import dtypes  # noqa: PLC0415
-
     return np.dtype(dtypes.floatx() if dtype is None else dtype)
 
 
@@ -85,8 +84,6 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
         )
     resample = getattr(getattr(Image, "Resampling", Image), interpolation.upper())
     if keep_aspect_ratio:
-        from lamina.utils.image_resize import crop_box  # noqa: PLC0415
-
         width, height = img.size
         # Keras uses integer division here (smart_resize truncates a float: same result)
         top, left, ch, cw = crop_box(height, width, th, tw)
@@ -96,7 +93,7 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
 
 def img_to_array(img, data_format=None, dtype=None):
     """A Pillow image as a 3-D float32 array (grayscale gets a channel axis of 1)."""
-    data_format = _data_format(data_format)
+    data_format = check_image_data_format(data_format)
     x = np.asarray(img, dtype=_float_dtype(dtype))
     if x.ndim == 2:
         x = x[:, :, None]
@@ -111,7 +108,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     `scale=True` maps the array's min..max to 0..255 first (a constant image becomes 0).
     """
     Image = pil_image()
-    data_format = _data_format(data_format)
+    data_format = check_image_data_format(data_format)
     x = np.array(x, dtype=_float_dtype(dtype))
     if x.ndim != 3:
         raise ValueError(f"array_to_img expects one image of rank 3, got shape {x.shape}")
@@ -156,8 +153,6 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
     """Resize without distorting: crop the largest centred window of the target's aspect ratio,
     then resize it. `x` is (h, w, c) or (batch, h, w, c); returns float32 NumPy."""
-    from lamina.utils.image_resize import resize  # noqa: PLC0415
-
     if len(size) != 2:
         raise ValueError(f"smart_resize: size must be (height, width), got {size}")
     x = np.asarray(getattr(x, "data", x))

@@ -20,6 +20,7 @@ import numpy as np
 from lamina.engine import tree
 from lamina.engine.sparse import is_sparse
 from lamina.validation.threads import limit_blas_threads
+from lamina.utils import set_random_seed
 
 
 class SharedArrays:
@@ -87,8 +88,6 @@ def run_fold(task, data):
     caller's process/thread ids. `data`: `(x, y)`, or a `SharedArrays` to load.
     Returns a plain dict (picklable): scores, history, epochs, seconds.
     """
-    from lamina.utils import set_random_seed  # noqa: PLC0415
-
     here = os.getpid() == task["pid"]
     if here and threading.get_ident() != task["thread"]:
         raise RuntimeError(

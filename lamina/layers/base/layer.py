@@ -20,6 +20,8 @@ from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
 from lamina.layers.base.weight_budget import WeightBudget
+from lamina import constraints, initializers, regularizers
+from lamina.ops.core import cast
 
 
 class _CallContext:
@@ -55,7 +57,6 @@ class Layer:
         self.built = False
         self.autocast = autocast
         self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
-        from lamina import regularizers  # noqa: PLC0415  (a sibling building block)
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._regularized = []  # (variable, regularizer)
@@ -170,8 +171,6 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", name=None):
         """Create and track a Variable (glorot_uniform for floats by default, as Keras)."""
-        from lamina import constraints, initializers, regularizers  # noqa: PLC0415
-
         shape = () if shape is None else tuple(int(s) for s in shape)
         dtype = dtypes.standardize(dtype) if dtype is not None else self.dtype
         if initializer is None:
@@ -327,8 +326,6 @@ class Layer:
             return x  # scipy.sparse batches go straight to the first Dense matmul
         if isinstance(x, Tensor):
             if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
-                from lamina.ops.core import cast  # noqa: PLC0415
-
                 return cast(x, self.dtype)
             return x
         a = np.asarray(x)

@@ -8,6 +8,7 @@ step or pixel of a sample) and scale the rest by 1 / (1 - rate), during training
 from lamina import random
 from lamina.layers.convolutional import conv_utils as U
 from lamina.layers.base.layer import InputSpec, Layer
+from lamina import ops
 
 
 class BaseSpatialDropout(Layer):
@@ -37,8 +38,6 @@ class BaseSpatialDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
-            from lamina import ops
-
             return ops.multiply(inputs, 0.0)
         return random.dropout(
             inputs, self.rate, noise_shape=self._noise_shape(inputs.shape), seed=self.seed_generator

@@ -15,6 +15,8 @@ from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.layers.base.layer import Layer
 from lamina.layers.rnn.fused import run_sequence
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
+from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from lamina import regularizers
 
 
 def _input_hint(layer, shape):
@@ -53,8 +55,6 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells  # noqa: PLC0415
-
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(f"RNN: the cell must have a `call` method, got {cell!r}")
@@ -260,8 +260,6 @@ class CellLayer(RNN):
         return use_cudnn
 
     def _layer_config(self, cell_config):
-        from lamina import regularizers  # noqa: PLC0415
-
         config = super().get_config()
         del config["cell"]
         return {**config, **cell_config,
