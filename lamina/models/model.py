@@ -10,6 +10,8 @@ import numpy as np
 
 from lamina.layers.base.layer import Layer
 from lamina.trainers.trainer import Trainer
+from lamina.models.summary import print_summary
+from lamina.symbolic.keras_tensor import KerasTensor, concrete_stand_in
 
 
 class Model(Trainer, Layer):
@@ -17,7 +19,7 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            from lamina.models.functional import Functional  # noqa: PLC0415
+            from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py subclasses Model)
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
@@ -61,15 +63,12 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print a table of the layers: name (type), output shape, parameter count, totals."""
-        from lamina.models.summary import print_summary  # noqa: PLC0415
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
     def build(self, input_shape=None):
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
-        from lamina.symbolic.keras_tensor import KerasTensor, concrete_stand_in  # noqa: PLC0415
 
         # a subclassed model is built by running it once on zeros of that shape
         self.built = True
@@ -87,7 +86,7 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from `get_config()`: functional configs rebuild the layer graph."""
-        from lamina.models.functional import Functional  # noqa: PLC0415
+        from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py subclasses Model)
         from lamina.saving import functional_config  # noqa: PLC0415
 
         keys = ("name", "layers", "input_layers", "output_layers")
@@ -148,7 +147,6 @@ class Model(Trainer, Layer):
         import inspect  # noqa: PLC0415
 
         from lamina.saving import serialization  # noqa: PLC0415
-        from lamina.trainers.trainer import Trainer  # noqa: PLC0415
 
         if type(self).compile is not Trainer.compile:
             warnings.warn(

@@ -42,13 +42,13 @@ def op_function(name):
 
 
 def _any_symbolic(values):
-    from lamina.symbolic.keras_tensor import any_symbolic  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import any_symbolic  # noqa: PLC0415  (only once an op fails)
 
     return any_symbolic(list(values.values()))
 
 
 def _trace(name, fn, values):
-    from lamina.symbolic.operation import trace  # noqa: PLC0415
+    from lamina.symbolic.operation import trace  # noqa: PLC0415  (operation.py imports this module)
 
     return trace(name, fn, values)
 
