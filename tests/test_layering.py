@@ -138,6 +138,28 @@ def test_no_cycle_between_units():
     assert not cycles, "import cycles between units:\n" + "\n".join(cycles)
 
 
+def _function_local_imports():
+    """(module, line, source text) of every lamina import inside a function."""
+    for path in sorted(ROOT.rglob("*.py")):
+        module, text = _module_name(path), path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for sub in ast.walk(node):
+                    if isinstance(sub, (ast.Import, ast.ImportFrom)) and sub is not node:
+                        name = sub.module if isinstance(sub, ast.ImportFrom) else sub.names[0].name
+                        if name and (name == "lamina" or name.startswith("lamina.")):
+                            yield module, name, sub.lineno, lines[sub.lineno - 1]
+
+
+def test_every_function_local_import_says_why():
+    """`# noqa: PLC0415  (the reason)`: to keep `import lamina` fast, a subclass in the module
+    imported, ... Imports to or from saving are left to the saving work (SAVING_CYCLE)."""
+    silent = [f"{m}:{line}: {text.strip()}" for m, name, line, text in _function_local_imports()
+              if "saving" not in (_unit(m), _unit(name)) and "PLC0415  (" not in text]
+    assert not silent, "function-local imports without a reason:\n" + "\n".join(silent)
+
+
 def test_the_check_sees_the_known_arrows():
     edges = _graph()
     assert ("ops", "engine") in edges and ("layers", "ops") in edges and ("models", "layers") in edges
