@@ -24,7 +24,7 @@ FLOORS = [
     {"symbolic"},
     {"ops", "random", "backend"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
-     "optimizers", "layers"},
+     "optimizers", "kernels", "layers"},
     {"models", "trainers", "callbacks"},
     {"saving", "datasets", "preprocessing", "validation", "plot", "utils", "config", "demo",
      "__main__"},

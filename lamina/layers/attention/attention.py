@@ -22,7 +22,7 @@ from lamina import random as lrandom
 from lamina.engine.tensor import Tensor, data_of
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
-from lamina.ops import fused
+from lamina.kernels import linear as fused
 from lamina.symbolic.keras_tensor import KerasTensor
 
 _NEG = 1.0e9  # added (negated) to masked scores, as Keras

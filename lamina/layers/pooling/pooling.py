@@ -9,7 +9,7 @@ backward loops over the pool offsets only); the common 2x2/stride-2 max pooling 
 from lamina import ops
 from lamina.layers.convolutional import conv_utils as U
 from lamina.layers.base.layer import InputSpec, Layer
-from lamina.ops import fast_pool
+from lamina.kernels import pool as fast_pool
 
 
 class BasePooling(Layer):

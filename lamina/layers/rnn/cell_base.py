@@ -13,7 +13,7 @@ from lamina import random as lrandom
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from lamina.layers.rnn.fused import numpy_activation
+from lamina.kernels.rnn_sequence import numpy_activation
 
 
 def check_units(units, who):

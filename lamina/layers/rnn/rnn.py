@@ -1,7 +1,7 @@
 """`RNN`: runs a cell over the time axis of (batch, timesteps, features) sequences.
 
 Built-in cells (SimpleRNNCell, LSTMCell, GRUCell with tanh/sigmoid/relu/linear/hard_sigmoid
-activations) run the whole sequence as one fused graph node (`fused.run_sequence`); any
+activations) run the whole sequence as one fused graph node (`kernels.rnn_sequence.run_sequence`); any
 other cell is called step by step with lamina ops (one small graph per step). Both follow
 Keras 3: masked steps keep the previous states and repeat the previous output (zeros with
 `zero_output_for_mask`), `go_backwards` returns the sequence in processing order, and
@@ -13,7 +13,7 @@ from lamina import ops
 from lamina.engine import tree
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.layers.base.layer import Layer
-from lamina.layers.rnn.fused import run_sequence
+from lamina.kernels.rnn_sequence import run_sequence
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from lamina import regularizers
