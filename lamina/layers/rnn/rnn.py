@@ -1,7 +1,7 @@
 """`RNN`: runs a cell over the time axis of (batch, timesteps, features) sequences.
 
 Built-in cells (SimpleRNNCell, LSTMCell, GRUCell with tanh/sigmoid/relu/linear/hard_sigmoid
-activations) run the whole sequence as one fused graph node (`kernels.rnn_sequence.run_sequence`); any
+activations) run the whole sequence as one fused graph node (lamina/kernels/); any
 other cell is called step by step with lamina ops (one small graph per step). Both follow
 Keras 3: masked steps keep the previous states and repeat the previous output (zeros with
 `zero_output_for_mask`), `go_backwards` returns the sequence in processing order, and
