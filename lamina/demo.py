@@ -11,6 +11,7 @@ hold-out (the overfitting figure), then retrained for the best epoch count; test
 mnist and imdb read `$LAMINA_DATASETS` or download the Keras files once.
 Without matplotlib the demo says so and skips the figure.
 """
+import difflib
 import os
 import tempfile
 import time
@@ -168,8 +169,6 @@ def main(dataset="boston", **kwargs):
     """Run one demo and print its total time; returns the demo's numbers."""
     runners = {"boston": run_boston, "mnist": run_mnist, "imdb": run_imdb}
     if dataset not in runners:
-        import difflib  # noqa: PLC0415
-
         close = difflib.get_close_matches(dataset, DATASETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "."
         raise ValueError(f"unknown demo {dataset!r}{hint} Choose from: {', '.join(DATASETS)}")

@@ -3,6 +3,7 @@
 `Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining
 `call` gives a subclassed model; `Sequential` is a stack of layers.
 """
+import inspect
 import json
 import warnings
 
@@ -144,8 +145,6 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile with `get_compile_config()`'s output. The optimizer is built when saved
         state is loaded into it (in Keras's variable order), else by the first `fit`."""
-        import inspect  # noqa: PLC0415
-
         from lamina.saving import serialization  # noqa: PLC0415
 
         if type(self).compile is not Trainer.compile:

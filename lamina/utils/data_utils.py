@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 
 CHUNK = 1 << 20
 
@@ -183,8 +184,6 @@ def get_file(
 
         formats = "tar" if untar else archive_format
         if not extract_archive(archive, folder, formats):
-            import warnings  # noqa: PLC0415
-
             warnings.warn(
                 f"get_file: could not extract {archive}: it is not an archive of the formats "
                 f"{formats!r} (tar, tar.gz, zip)",

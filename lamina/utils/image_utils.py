@@ -6,8 +6,10 @@ Arrays are (height, width, channels) float32 in the 0-255 range ("channels_last"
 """
 import io
 import os
+import warnings
 
 import numpy as np
+
 from lamina.layers.convolutional.conv_utils import standardize_data_format
 from lamina.engine import dtypes
 from lamina.utils.image_resize import crop_box, resize
@@ -20,7 +22,7 @@ PIL_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lancz
 def pil_image():
     """Pillow's `PIL.Image` module, or an ImportError that says how to install it."""
     try:
-        from PIL import Image  # noqa: PLC0415
+        from PIL import Image  # noqa: PLC0415  (optional: Pillow)
     except ImportError as e:
         raise ImportError(
             "reading and writing image files needs Pillow: pip install pillow"
@@ -143,8 +145,6 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     ext = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
     is_jpeg = (file_format or "").lower() == "jpeg" or (file_format is None and ext in (".jpg", ".jpeg"))
     if img.mode == "RGBA" and is_jpeg:
-        import warnings  # noqa: PLC0415
-
         warnings.warn("JPEG has no alpha channel: saving the RGBA image as RGB", stacklevel=2)
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)

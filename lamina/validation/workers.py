@@ -51,7 +51,7 @@ class SharedArrays:
         cached = SharedArrays._cache.get(self.folder)
         if cached is not None:
             return cached
-        from scipy.sparse import csr_matrix  # noqa: PLC0415
+        from scipy.sparse import csr_matrix  # noqa: PLC0415  (lazy: scipy is slow to import)
 
         leaves = []
         for i, (kind, shape) in enumerate(self.kinds):

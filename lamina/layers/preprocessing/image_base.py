@@ -15,6 +15,8 @@
   are slicing, the geometric transforms are fixed sparse linear maps, contrast and
   brightness are arithmetic and clipping).
 """
+import difflib
+
 from lamina import ops, random
 from lamina.engine.tensor import Tensor
 from lamina.layers.convolutional.conv_utils import standardize_data_format
@@ -62,8 +64,6 @@ def check_symmetric_factor(factor, layer, name):
 
 def check_choice(value, choices, layer, name):
     if value not in choices:
-        import difflib  # noqa: PLC0415
-
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(

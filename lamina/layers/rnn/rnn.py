@@ -7,6 +7,8 @@ Keras 3: masked steps keep the previous states and repeat the previous output (z
 `zero_output_for_mask`), `go_backwards` returns the sequence in processing order, and
 dropout masks are drawn once per sequence, only when training.
 """
+import inspect
+
 import numpy as np
 
 from lamina import ops
@@ -271,8 +273,6 @@ class CellLayer(RNN):
 
 
 def _accepts(layer, arg):
-    import inspect  # noqa: PLC0415
-
     try:
         return arg in inspect.signature(layer.call).parameters
     except (TypeError, ValueError):
