@@ -5,10 +5,10 @@ Names follow Keras 3: a metric passed as a string keeps that string as its name
 accuracy from the shapes of y_true/y_pred, and with several outputs each name gets the
 output's name as a prefix ("out_a_accuracy", "out_a_loss").
 """
+from lamina import losses as losses_module, metrics as metrics_module
 from lamina.engine import tree
 from lamina.engine.sparse import shape_of
 from lamina.ops import math as _math
-from lamina import losses as losses_module, metrics as metrics_module
 
 
 def is_binary_or_sparse_categorical(y_true, y_pred):

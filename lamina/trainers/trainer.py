@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lamina import losses as losses_module, metrics as metrics_module, optimizers
 from lamina.callbacks.callback_list import CallbackList
 from lamina.engine import tree
 from lamina.engine.sparse import shape_of
@@ -18,7 +19,6 @@ from lamina.trainers import input_checks
 from lamina.trainers.compile_utils import CompileLoss, CompileMetrics
 from lamina.trainers.data_adapter import make_data, split_validation, unpack_x_y_sample_weight
 from lamina.trainers.interrupt import stop_on_sigint
-from lamina import losses as losses_module, metrics as metrics_module, optimizers
 
 
 class LazyLogs(Mapping):

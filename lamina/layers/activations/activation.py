@@ -1,7 +1,6 @@
 """`Activation`: applies an activation function (by name or callable)."""
-from lamina import activations
+from lamina import activations, ops
 from lamina.layers.base.layer import Layer
-from lamina import ops
 
 
 class Activation(Layer):

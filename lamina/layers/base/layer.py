@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from lamina import naming
+from lamina import constraints, initializers, naming, regularizers
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.sparse import is_sparse
@@ -20,7 +20,6 @@ from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
 from lamina.layers.base.weight_budget import WeightBudget
-from lamina import constraints, initializers, regularizers
 from lamina.ops.core import cast
 
 

@@ -21,11 +21,12 @@ import numpy as np
 
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding
-from lamina.layers.preprocessing.data_layer import DataLayer, is_array_like, iterate_batches, raw
+from lamina.layers.preprocessing.data_layer import (
+    DataLayer, as_int_array, is_array_like, iterate_batches, raw,
+)
 from lamina.layers.preprocessing.hash_functions import fingerprint64
 from lamina.layers.preprocessing.vocabulary_io import VocabularyIO
 from lamina.symbolic.keras_tensor import KerasTensor
-from lamina.layers.preprocessing.data_layer import as_int_array
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 

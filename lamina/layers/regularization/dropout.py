@@ -1,7 +1,6 @@
 """`Dropout`: inverted dropout (scaled at training time, identity at inference)."""
-from lamina import random
+from lamina import ops, random
 from lamina.layers.base.layer import Layer
-from lamina import ops
 
 
 class Dropout(Layer):

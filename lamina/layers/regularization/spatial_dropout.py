@@ -5,10 +5,9 @@ elements regularizes little; these layers zero entire channels (the same channel
 step or pixel of a sample) and scale the rest by 1 / (1 - rate), during training only.
 """
 
-from lamina import random
+from lamina import ops, random
 from lamina.layers.convolutional import conv_utils as U
 from lamina.layers.base.layer import InputSpec, Layer
-from lamina import ops
 
 
 class BaseSpatialDropout(Layer):

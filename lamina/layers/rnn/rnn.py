@@ -11,14 +11,13 @@ import inspect
 
 import numpy as np
 
-from lamina import ops
+from lamina import ops, regularizers
 from lamina.engine import tree
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.layers.base.layer import Layer
 from lamina.kernels.rnn_sequence import run_sequence
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
-from lamina import regularizers
 
 
 def _input_hint(layer, shape):
