@@ -6,8 +6,6 @@ the one place that says what counts as sparse and what its shape is.
 """
 import numpy as np
 
-from lamina.engine.tensor import Tensor
-
 
 def is_sparse(x):
     """True for scipy.sparse matrices and arrays (duck-typed: `nnz` and `tocsr`)."""
@@ -15,10 +13,9 @@ def is_sparse(x):
 
 
 def shape_of(x):
-    """The shape of `x`: a lamina Tensor, a NumPy array, a nested list or a scipy.sparse
-    matrix (whose shape `np.shape` does not see)."""
-    if isinstance(x, Tensor):
-        return x.data.shape
-    if is_sparse(x):
-        return tuple(x.shape)
+    """The shape of `x`: a lamina Tensor, a NumPy array, a scipy.sparse matrix (whose shape
+    `np.shape` does not see), or a nested list."""
+    shape = getattr(x, "shape", None)
+    if isinstance(shape, tuple):
+        return shape
     return np.shape(x)

@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.graph import STATE, Node, VariableLeaf
+from lamina.engine.sparse import is_sparse
 
 
 class Tensor:
@@ -275,7 +276,7 @@ def as_array(x, dtype=None):
         return x
     if isinstance(x, np.generic):
         return np.asarray(x)
-    if hasattr(x, "toarray") and hasattr(x, "tocsr"):  # scipy.sparse: leave it to the caller
+    if is_sparse(x):  # scipy.sparse: leave it to the caller
         raise TypeError(
             "a scipy.sparse matrix is only accepted as the left operand of matmul/dot; "
             "call .toarray() to densify it elsewhere"
