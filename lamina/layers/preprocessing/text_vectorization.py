@@ -1,6 +1,7 @@
 """`TextVectorization`: raw strings -> token indices or bag-of-words vectors."""
 import numpy as np
 
+from lamina import registry
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding as categorical
 from lamina.layers.preprocessing import text_ops
@@ -208,10 +209,8 @@ class TextVectorization(DataLayer):
     def from_config(cls, config):
         config = dict(config)
         for key in ("standardize", "split"):
-            if isinstance(config.get(key), dict):
-                from lamina.saving.serialization import deserialize_keras_object
-
-                config[key] = deserialize_keras_object(config[key])
+            if isinstance(config.get(key), dict):  # a registered or custom function
+                config[key] = registry.deserialize(config[key])
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)
