@@ -77,7 +77,7 @@ class Model(Trainer, Layer):
         self(concrete_stand_in(KerasTensor(input_shape)), training=False)
 
     def to_json(self, **kwargs):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
@@ -101,7 +101,7 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model (architecture, weights, compile settings, optimizer state)
         to a `.keras` file, atomically (see `lamina.saving.save_model`)."""
-        from lamina.saving import files, saving_api  # noqa: PLC0415
+        from lamina.saving import files, saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         path = files.check_extension(filepath, files.ALL_EXTS, "model.save")
         if not path.endswith(files.MODEL_EXT):
@@ -112,20 +112,20 @@ class Model(Trainer, Layer):
 
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
-        from lamina.saving import saving_api  # noqa: PLC0415
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from `.weights.h5`, `.weights.npz` or `.keras` into this (built)
         model; a different architecture raises an error naming the first layer that differs."""
-        from lamina.saving import saving_api  # noqa: PLC0415
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_compile_config(self):
         """What `compile` was given (optimizer, loss, metrics, ...), serialized; {} if not compiled."""
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         if not self.compiled:
             return {}
@@ -145,7 +145,7 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile with `get_compile_config()`'s output. The optimizer is built when saved
         state is loaded into it (in Keras's variable order), else by the first `fit`."""
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         if type(self).compile is not Trainer.compile:
             warnings.warn(

@@ -146,7 +146,7 @@ class Sequential(Model):
         return None
 
     def get_config(self):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         layers = []
         if self._input_layer is not None or self.built:
@@ -159,7 +159,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         model = cls(name=config.get("name"))
         for entry in config["layers"]:
