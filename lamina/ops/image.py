@@ -23,6 +23,7 @@ from lamina.ops import _image_sampling as _S
 from lamina.ops import _window as _W
 from lamina.ops._image_args import check_images as _check_images
 from lamina.ops._image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv  # noqa: F401
+from lamina.ops._image_filters import extract_patches_3d, gaussian_blur, sobel_edges, ssim  # noqa: F401
 from lamina.ops import shapes as _shape
 
 # the module's attributes are the keras.ops.image namespace: helpers and imports are private
