@@ -66,7 +66,7 @@ def measure():
     rows.append(("Dense fwd+bwd, hand-written NumPy", dense_np, None))
     rows.append(("Dense fwd+bwd under GradientTape (4 ops)", median_us(dense_step, 3000), dense_np))
     try:  # the layers' fused op (one graph node), when present
-        from lamina.ops.fused import linear  # noqa: PLC0415
+        from lamina.kernels.linear import linear  # noqa: PLC0415
     except ImportError:
         linear = None
     if linear is not None:
@@ -76,7 +76,7 @@ def measure():
                 loss = ops.sum(linear(x, w, bias, relu=True))
             return tape.gradient(loss, [w, bias])
 
-        rows.append(("Dense fwd+bwd, ops.fused.linear (2 ops)", median_us(fused_step, 3000), dense_np))
+        rows.append(("Dense fwd+bwd, kernels.linear.linear (2 ops)", median_us(fused_step, 3000), dense_np))
     return rows
 
 

@@ -19,9 +19,9 @@ from lamina.engine.tape import GradientTape  # noqa: E402,F401
 from lamina.engine.tensor import Tensor, Variable  # noqa: E402,F401
 from lamina.layers import Input, InputLayer, InputSpec, Layer  # noqa: E402,F401
 from lamina.backend import device  # noqa: E402,F401
-from lamina.ops.operation import Operation  # noqa: E402,F401
+from lamina.symbolic.operation import Operation  # noqa: E402,F401
 from lamina.models import Model, Sequential  # noqa: E402,F401
-from lamina.layers.symbolic import KerasTensor  # noqa: E402,F401
+from lamina.symbolic.keras_tensor import KerasTensor  # noqa: E402,F401
 from lamina.losses import Loss  # noqa: E402,F401
 from lamina.metrics import Metric  # noqa: E402,F401
 from lamina.optimizers import Optimizer  # noqa: E402,F401

@@ -66,7 +66,7 @@ def main(argv=None):
     if args.command != "demo":
         parser.print_help()
         return 2
-    from lamina import demo  # noqa: PLC0415
+    from lamina import demo  # noqa: PLC0415  (loads lamina: not for --help or a bad command)
 
     kwargs = {"seed": args.seed, "output": args.output}
     if args.epochs is not None:

@@ -78,7 +78,7 @@ def result_type(*dtypes):
 
 def is_keras_tensor(x):
     """True for a symbolic tensor (from `keras.Input` or a layer called on one)."""
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415  (layers sit above the backend)
+    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415  (imported when called)
 
     return isinstance(x, KerasTensor)
 

@@ -2,6 +2,7 @@
 from lamina.backend import backend, clear_session, image_data_format, set_image_data_format  # noqa: F401
 from lamina.dtype_policies import dtype_policy, set_dtype_policy  # noqa: F401
 from lamina.engine.dtypes import epsilon, floatx, set_epsilon, set_floatx  # noqa: F401
+from lamina.saving import enable_unsafe_deserialization as enable
 from lamina.utils.io_utils import (  # noqa: F401
     disable_interactive_logging,
     enable_interactive_logging,
@@ -13,8 +14,6 @@ _STATE = {"flash_attention": None, "max_epochs": None, "max_steps_per_epoch": No
 
 def enable_unsafe_deserialization():
     """Allow loading Lambda layers (with functions you pass in) everywhere (keras.config)."""
-    from lamina.saving import enable_unsafe_deserialization as enable  # noqa: PLC0415
-
     enable()
 
 

@@ -11,20 +11,25 @@ hold-out (the overfitting figure), then retrained for the best epoch count; test
 mnist and imdb read `$LAMINA_DATASETS` or download the Keras files once.
 Without matplotlib the demo says so and skips the figure.
 """
+import difflib
 import os
 import tempfile
 import time
 
 import numpy as np
 
+import lamina as keras
+from lamina import layers
+from lamina.plot import have_matplotlib
+from lamina.preprocessing import Standardizer
+from lamina.utils import multi_hot
+from lamina.validation import cross_validate, process_pool
+
 DATASETS = ("boston", "mnist", "imdb")
 
 
 def build_boston_model():
     """The course's Boston housing network (module-level so worker processes can build it)."""
-    import lamina as keras  # noqa: PLC0415
-    from lamina import layers  # noqa: PLC0415
-
     model = keras.Sequential([
         keras.Input(shape=(13,)),
         layers.Dense(64, activation="relu"),
@@ -47,8 +52,6 @@ def _figure_path(output, dataset):
 
 def _save_figure(draw, path):
     """Call `draw(path)` if matplotlib is available; print what happened."""
-    from lamina.plot import have_matplotlib  # noqa: PLC0415
-
     if not have_matplotlib():
         print("matplotlib is not installed: skipping the figure (pip install matplotlib)")
         return None
@@ -60,10 +63,6 @@ def _save_figure(draw, path):
 def run_boston(epochs=100, final_epochs=130, folds=4, batch_size=16, seed=0, output=None,
                workers=0):
     """The Boston demo; returns a dict of the numbers it printed."""
-    import lamina as keras  # noqa: PLC0415
-    from lamina.preprocessing import Standardizer  # noqa: PLC0415
-    from lamina.validation import cross_validate, process_pool  # noqa: PLC0415
-
     (x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
     print(f"Boston housing: {len(x_train)} training and {len(x_test)} test houses, "
           f"{x_train.shape[1]} features; targets are prices in k$")
@@ -107,9 +106,6 @@ def run_boston(epochs=100, final_epochs=130, folds=4, batch_size=16, seed=0, out
 
 def run_mnist(epochs=5, batch_size=128, seed=0, output=None):
     """The course's first network: 784-512-10 on MNIST digits."""
-    import lamina as keras  # noqa: PLC0415
-    from lamina import layers  # noqa: PLC0415
-
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train = x_train.reshape((len(x_train), 28 * 28)).astype("float32") / 255
     x_test = x_test.reshape((len(x_test), 28 * 28)).astype("float32") / 255
@@ -133,10 +129,6 @@ def run_mnist(epochs=5, batch_size=128, seed=0, output=None):
 
 def run_imdb(epochs=20, batch_size=512, seed=0, output=None):
     """The course's IMDB classifier on sparse multi-hot reviews (10,000 most frequent words)."""
-    import lamina as keras  # noqa: PLC0415
-    from lamina import layers  # noqa: PLC0415
-    from lamina.utils import multi_hot  # noqa: PLC0415
-
     (train_data, y_train), (test_data, y_test) = keras.datasets.imdb.load_data(num_words=10000)
     x_train = multi_hot(train_data, 10000, sparse=True)
     x_test = multi_hot(test_data, 10000, sparse=True)
@@ -177,8 +169,6 @@ def main(dataset="boston", **kwargs):
     """Run one demo and print its total time; returns the demo's numbers."""
     runners = {"boston": run_boston, "mnist": run_mnist, "imdb": run_imdb}
     if dataset not in runners:
-        import difflib  # noqa: PLC0415
-
         close = difflib.get_close_matches(dataset, DATASETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else "."
         raise ValueError(f"unknown demo {dataset!r}{hint} Choose from: {', '.join(DATASETS)}")

@@ -31,11 +31,11 @@ def _new_figure(path, ncols=1, figsize=None):
     """A figure with `ncols` side-by-side axes: pyplot-free when saving to `path`."""
     try:
         if path is not None:
-            from matplotlib.figure import Figure  # noqa: PLC0415
+            from matplotlib.figure import Figure  # noqa: PLC0415  (optional: matplotlib)
 
             fig = Figure(figsize=figsize or (5.0 * ncols, 4.0))
         else:
-            import matplotlib.pyplot as plt  # noqa: PLC0415
+            import matplotlib.pyplot as plt  # noqa: PLC0415  (optional: matplotlib)
 
             fig = plt.figure(figsize=figsize or (5.0 * ncols, 4.0))
     except ImportError as e:

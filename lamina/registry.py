@@ -53,7 +53,7 @@ _MODULE_KINDS = {
     "keras.optimizers.schedules": ("schedule",),
 }
 _FUNCTION_KINDS = ("activation", "loss", "metric")
-_OBJECT_KINDS = tuple(k for k in _PROVIDERS if k != "operation")  # op nodes: lamina.ops.operation
+_OBJECT_KINDS = tuple(k for k in _PROVIDERS if k != "operation")  # op nodes: lamina.symbolic.operation
 _FOLDED = ("optimizer", "schedule")  # class names read case-insensitively (Keras: "adam")
 
 _TABLES = {kind: {} for kind in _PROVIDERS}  # kind -> {name: object}
@@ -389,6 +389,19 @@ def serialize_function(fn, lambdas="raise"):
         warnings.warn(f"the object being saved holds a Python lambda: {message}", stacklevel=4)
     return {"module": _module_name(getattr(fn, "__module__", None)), "class_name": "function",
             "config": name, "registered_name": registered_name(fn)}
+
+
+def lookup_name(name, table, kind, custom_objects=None):
+    """`custom_objects[name]` or `table[name]`; else a ValueError naming the closest names
+    (the losses' and metrics' lookup, which accept functions as well as classes)."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name in table:
+        return table[name]
+    valid = sorted(set(table) | set(custom_objects or ()))
+    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}")
 
 
 class Registry:

@@ -6,7 +6,7 @@ import pytest
 import lamina
 from lamina import ops
 from lamina.engine.tape import GradientTape
-from lamina.ops import fused
+from lamina.kernels import linear as fused
 from lamina.utils import check_gradients
 
 

@@ -14,3 +14,16 @@ def test_lazy_submodules_load_on_first_use():
     code = "import lamina, sys; lamina.datasets; lamina.validation; print('lamina.datasets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_missing_attribute_is_an_attribute_error_not_an_import_error():
+    import lamina
+
+    assert hasattr(lamina, "datasets")
+    assert not hasattr(lamina, "applications")  # not implemented: no lazy entry points at it
+    try:
+        lamina.no_such_module
+    except AttributeError as e:
+        assert "no_such_module" in str(e)
+    else:
+        raise AssertionError("lamina.no_such_module did not raise AttributeError")

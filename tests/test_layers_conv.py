@@ -9,7 +9,7 @@ import lamina as keras
 from lamina import layers
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
-from lamina.ops import fused_conv
+from lamina.kernels import conv as fused_conv
 from lamina.utils import check_gradients
 from tests.helpers.layer_test import run_layer_test
 

@@ -9,7 +9,7 @@ import lamina as keras
 from lamina import layers, ops
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
-from lamina.ops import fast_pool
+from lamina.kernels import pool as fast_pool
 from tests.helpers.layer_test import run_layer_test
 
 

@@ -6,8 +6,8 @@ import pytest
 import lamina
 from lamina import activations, layers, ops
 from lamina.engine.tape import GradientTape
-from lamina.layers.rnn.fused import GateLinear, run_sequence
-from lamina.layers.rnn.kernels import GRUKernel, LSTMKernel, SimpleRNNKernel
+from lamina.kernels.rnn_sequence import GateLinear, run_sequence
+from lamina.kernels.rnn_cells import GRUKernel, LSTMKernel, SimpleRNNKernel
 from lamina.utils import check_gradients
 from tests.helpers.layer_test import run_layer_test
 

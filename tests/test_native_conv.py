@@ -20,7 +20,7 @@ from lamina import _native, layers, ops
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
 from lamina.ops import _conv_kernels as K
-from lamina.ops import fast_pool, fused_conv
+from lamina.kernels import conv as fused_conv, pool as fast_pool
 
 needs_kernels = pytest.mark.skipif(_native.conv is None, reason="the C extension is not built")
 

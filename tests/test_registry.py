@@ -39,8 +39,8 @@ _ALLOWED = {
     ("datasets/_npz.py", "Unpickler"): "RestrictedUnpickler: NumPy array globals only",
     ("datasets/_npz.py", "load"): "RestrictedUnpickler(...).load(): NumPy array globals only",
     ("validation/workers.py", "load"): "pickle of our own temporary file, just written",
-    ("ops/_dispatch.py", "exec"): "wrappers generated at import from lamina's own op signatures",
-    ("ops/_dispatch.py", "compile"): "the same generated wrapper source",
+    ("symbolic/dispatch.py", "exec"): "wrappers generated at import from lamina's own op signatures",
+    ("symbolic/dispatch.py", "compile"): "the same generated wrapper source",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import lamina
 from lamina import layers, ops
-from lamina.layers.symbolic import MAX_STAND_IN
+from lamina.symbolic.keras_tensor import MAX_STAND_IN
 from lamina.saving import files
 from lamina.saving.errors import UnsafeContentError
 from tests.helpers import hostile_files as hf

@@ -330,3 +330,24 @@ def test_variable_value_read_outside_a_tape_is_a_constant():
     with lamina.GradientTape() as tape:
         y = ops.sum(snapshot * v)
     np.testing.assert_array_equal(tape.gradient(y, v).numpy(), [1.0, 2.0])  # not doubled
+
+
+def test_gradient_arrays_is_the_optimizer_fast_path_of_gradient():
+    w = _var([[1.0, -2.0], [0.5, 3.0]])
+    b = _var([0.25, -1.0])
+    unused = _var([7.0])
+    x = np.array([[1.0, 2.0], [3.0, -1.0]])
+    with lamina.GradientTape(persistent=True) as tape:
+        loss = ops.sum(ops.tanh(ops.matmul(x, w) + b) ** 2)
+    gw, gb, gu = tape.gradient_arrays(loss, [w, b, unused])
+    ref_w, ref_b = tape.gradient(loss, [w, b])
+    assert type(gw) is np.ndarray and gu is None
+    np.testing.assert_allclose(gw, ref_w.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gb, ref_b.numpy(), rtol=1e-12)
+    t = np.tanh(x @ w.numpy() + b.numpy())
+    np.testing.assert_allclose(gb, (2 * t * (1 - t**2)).sum(axis=0), rtol=1e-12)
+    with lamina.GradientTape() as once:
+        loss = ops.sum(w * w)
+    once.gradient_arrays(loss, [w])
+    with pytest.raises(RuntimeError, match="only once"):
+        once.gradient_arrays(loss, [w])

@@ -1,8 +1,8 @@
 """Optional compiled kernels (a small C extension built by `pip install`).
 
 `optim` is the module of fused optimizer updates and `conv` the module of convolution and
-pooling kernels (lamina/ops/_conv_kernels.py, fast_pool.py), `rnn` the fused recurrent-step
-gate arithmetic (lamina/layers/rnn/kernels.py); each is None when its extension
+pooling kernels (lamina/ops/_conv_kernels.py, lamina/kernels/pool.py), `rnn` the fused recurrent-step
+gate arithmetic (lamina/kernels/rnn_cells.py); each is None when its extension
 was not built (no C compiler at install time) or when the environment variable `LAMINA_NATIVE=0`
 is set. Every kernel has a NumPy twin that gives bitwise-identical results; lamina falls
 back to it silently, so the extension only changes speed.

@@ -1,4 +1,4 @@
-/* Fused per-step gate arithmetic of the LSTM and GRU fast paths (lamina/layers/rnn/kernels.py).
+/* Fused per-step gate arithmetic of the LSTM and GRU fast paths (lamina/kernels/rnn_cells.py).
  *
  * A recurrent step is a small matmul (NumPy/BLAS, unchanged) plus a dozen elementwise NumPy
  * calls on (batch, units) blocks; at batch 128 x 32 units each call costs more in dispatch

@@ -55,7 +55,7 @@ class EarlyStopping(Callback):
         elif self.mode == "max":
             op = operator.gt
         else:
-            op = _auto_direction(self.model, self.monitor)
+            op = monitor_direction(self.model, self.monitor)
         if op is None:
             raise ValueError(
                 f"EarlyStopping callback received monitor={self.monitor} but Keras isn't able "
@@ -130,7 +130,7 @@ class EarlyStopping(Callback):
         return value
 
 
-def _auto_direction(model, monitor):
+def monitor_direction(model, monitor):
     """operator.lt / operator.gt for a metric name (with or without `val_`), or None."""
     name = monitor.removeprefix("val_")
     if name == "loss":

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from lamina.callbacks.callback import Callback
+from lamina.callbacks.early_stopping import monitor_direction
 
 
 class ModelCheckpoint(Callback):
@@ -95,7 +96,7 @@ class ModelCheckpoint(Callback):
         elif self.mode == "max":
             self.monitor_op = operator.gt
         else:
-            self.monitor_op = _auto_direction(self.model, self.monitor)
+            self.monitor_op = monitor_direction(self.model, self.monitor)
         if self.monitor_op is None:
             raise ValueError(
                 f"ModelCheckpoint callback received monitor={self.monitor}, but lamina cannot "
@@ -175,18 +176,3 @@ def _nonfinite_weights(model):
     """Paths of the model's variables holding NaN or infinity (empty when all are finite)."""
     return [v.path for v in model.weights
             if np.asarray(v.data).dtype.kind == "f" and not np.isfinite(v.data).all()]
-
-
-def _auto_direction(model, monitor):
-    """`<` for losses and errors, `>` for accuracies and other "up" metrics (None: unknown)."""
-    try:
-        from lamina.callbacks.early_stopping import _auto_direction as direction  # noqa: PLC0415
-
-        return direction(model, monitor)
-    except ImportError:
-        name = monitor.removeprefix("val_")
-        if name == "loss" or "loss" in name or "error" in name:
-            return operator.lt
-        if "acc" in name or name.startswith("fmeasure") or "auc" in name:
-            return operator.gt
-        return None

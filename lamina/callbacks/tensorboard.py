@@ -15,6 +15,7 @@ import numpy as np
 
 from lamina.callbacks import event_file
 from lamina.callbacks.callback import Callback
+from lamina.layers.core.embedding import Embedding
 
 
 class TensorBoard(Callback):
@@ -171,8 +172,6 @@ class TensorBoard(Callback):
         self._writer("train").add_values(values, epoch)
 
     def _write_projector_config(self):
-        from lamina.layers.core.embedding import Embedding
-
         metadata = self.embeddings_metadata
         remaining = dict(metadata) if isinstance(metadata, dict) else {}
         lines = []

@@ -51,10 +51,6 @@ def is_float(dtype):
     return np.dtype(dtype).kind == "f"
 
 
-def is_differentiable(dtype):
-    return np.dtype(dtype).kind in "fc"
-
-
 _EPSILON = [1e-7]
 
 

@@ -172,9 +172,21 @@ class GradientTape:
             self._watched = {}
         return out if flat else tree.pack_as(sources, out)
 
-    def _raw_gradients(self, target, source_nodes, output_gradients=None):
-        """{source node: gradient array} summed over every target in `target`."""
-        return self._backprop_all(_target_nodes(target, self), source_nodes, output_gradients)
+    def gradient_arrays(self, target, variables):
+        """The fast path for an optimizer step: d(target)/d(variable) for each Variable of the
+        list `variables`, as NumPy arrays (None where the target does not depend on it).
+
+        The same numbers as `gradient(target, variables)`, without what a training step does
+        not need: no Tensor wrapping, no copies (an array may be a read-only view of the graph's
+        buffers: read it, do not modify it) and no recording of the gradients themselves (so no
+        higher-order derivatives through them). Counts as this tape's one `gradient` call.
+        """
+        self._check_usable()
+        nodes = [self._source_node(v) for v in variables]
+        grads = self._backprop_all(_target_nodes(target, self), [n for n in nodes if n is not None], None)
+        if not self.persistent:
+            self._watched = {}
+        return [grads.get(n) if n is not None else None for n in nodes]
 
     def _backprop_all(self, targets, source_nodes, output_gradients):
         total = {}

@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.graph import STATE, Node, VariableLeaf
+from lamina.engine.sparse import is_sparse
 
 
 class Tensor:
@@ -103,17 +104,24 @@ class Tensor:
             "tensor with lamina.ops.where / lamina.ops.scatter_update"
         )
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        from lamina.ops import _operators  # noqa: PLC0415  (ops import this module)
-
-        return _operators.array_ufunc(ufunc, method, inputs, kwargs)
+    # Arithmetic, comparison and indexing operators, the array-style methods (.sum, .T, ...)
+    # and `__array_ufunc__` (np.exp(t) -> ops.exp) are bound onto this class by
+    # lamina/ops/_operators.py: the engine imports nothing above it.
 
 
 class Variable(Tensor):
     """Named, mutable, optionally trainable state holding an array (float32 by default).
 
-    `initializer` is an array-like value, or a callable/initializer name used with `shape`.
-    Trainable variables are watched by every GradientTape automatically.
+    `initializer` is an array-like value, or a callable/initializer name used with `shape`
+    (names are resolved by the function `lamina.initializers` registers with
+    `set_initializer_resolver`). Trainable variables are watched by every GradientTape
+    automatically.
+
+    Storage: `.data` is the variable's array, updated in place by `assign*`. When an optimizer
+    builds for a set of variables (lamina/optimizers/base.py), it moves each variable's storage
+    into one flat per-dtype buffer: `.data` becomes a view of that buffer (same shape and dtype),
+    so the update rule runs on a few whole arrays. Code that replaces `.data` by a new array
+    detaches the variable from the buffer; use `assign` to change the value.
     """
 
     __slots__ = ("name", "trainable", "_leaf", "constraint", "path", "regularizer")
@@ -176,6 +184,22 @@ class Variable(Tensor):
         )
 
 
+_INITIALIZER_RESOLVER = []  # [fn(name) -> callable(shape, dtype)], set by lamina.initializers
+
+
+def set_initializer_resolver(resolve):
+    """Let `Variable("glorot_uniform", shape=...)` resolve initializer names with `resolve`
+    (called once by lamina/initializers/__init__.py, a floor above the engine)."""
+    _INITIALIZER_RESOLVER[:] = [resolve]
+
+
+def _resolve_initializer(name):
+    if not _INITIALIZER_RESOLVER:
+        raise ValueError(f"Variable: cannot resolve the initializer name {name!r}: no initializer "
+                         "names are registered (import lamina, or pass a callable or an array)")
+    return _INITIALIZER_RESOLVER[0](name)
+
+
 def _initial_value(initializer, shape, dtype):
     # As in Keras, a Variable's dtype is `dtype` or floatx, whatever the initial value's dtype.
     dtype = dtypes.standardize(dtype) if dtype is not None else dtypes.floatx()
@@ -185,9 +209,7 @@ def _initial_value(initializer, shape, dtype):
         if shape is None:
             raise ValueError("Variable: when the initializer is a callable or a name, pass `shape=`")
         if isinstance(initializer, str):
-            from lamina import initializers  # noqa: PLC0415  (a higher layer, looked up lazily)
-
-            initializer = initializers.get(initializer)
+            initializer = _resolve_initializer(initializer)
         initializer = initializer(tuple(shape), dtype=dtype)
         if isinstance(initializer, Tensor):
             initializer = initializer.data
@@ -256,7 +278,7 @@ def as_array(x, dtype=None):
         return x
     if isinstance(x, np.generic):
         return np.asarray(x)
-    if hasattr(x, "toarray") and hasattr(x, "tocsr"):  # scipy.sparse: leave it to the caller
+    if is_sparse(x):  # scipy.sparse: leave it to the caller
         raise TypeError(
             "a scipy.sparse matrix is only accepted as the left operand of matmul/dot; "
             "call .toarray() to densify it elsewhere"

@@ -4,8 +4,6 @@
 uses the same lookup. Calling an initializer `init(shape, dtype=None)` returns a lamina
 Tensor (float32 unless `dtype` says otherwise).
 """
-import re
-
 from lamina.initializers.constant_initializers import Constant, Identity, Ones, Zeros
 from lamina.initializers.initializer import Initializer  # noqa: F401
 from lamina.initializers.random_initializers import (  # noqa: F401
@@ -24,6 +22,8 @@ from lamina.initializers.random_initializers import (  # noqa: F401
     compute_fans,
 )
 from lamina.initializers.stft_initializer import STFT  # noqa: E402
+from lamina.engine.tensor import set_initializer_resolver
+from lamina.naming import to_snake_case
 from lamina.registry import Registry
 
 # Keras exports every class under its snake_case name too (`keras.initializers.he_normal`).
@@ -44,12 +44,8 @@ _CLASSES = (
 )  # fmt: skip
 
 
-def _snake(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-
-
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
-ALL_OBJECTS_DICT.update({_snake(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update(
     uniform=RandomUniform, normal=RandomNormal, one=Ones, zero=Zeros,
     OrthogonalInitializer=Orthogonal, orthogonal_initializer=Orthogonal,
@@ -60,3 +56,4 @@ ALL_OBJECTS_DICT.update(
 _REGISTRY = Registry("initializer", ALL_OBJECTS_DICT,
                      "a name such as 'glorot_uniform', a config dict, an Initializer or a callable(shape, dtype)")
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get
+set_initializer_resolver(get)  # Variable("zeros", shape=...) in the engine resolves names here

@@ -4,7 +4,6 @@ Losses are built from differentiable lamina ops, so `GradientTape` differentiate
 `get(identifier)` resolves the strings Keras accepts ("mse", "binary_crossentropy",
 "CategoricalCrossentropy", ...), config dicts, functions and instances.
 """
-import difflib
 import inspect
 
 from lamina import registry
@@ -33,6 +32,7 @@ from lamina.losses.circle import (  # noqa: F401
     CategoricalGeneralizedCrossEntropy, Circle, categorical_generalized_cross_entropy, circle,
 )
 from lamina.losses.ctc import CTC, ctc  # noqa: F401
+from lamina.registry import lookup_name
 
 # tf.keras-era short names, kept as module attributes
 mse = MSE = mean_squared_error
@@ -69,15 +69,7 @@ registry.register_builtins("loss", ALL_OBJECTS_DICT)
 
 
 def _lookup(name, custom_objects=None, kind="loss", table=None):
-    table = ALL_OBJECTS_DICT if table is None else table
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    if name in table:
-        return table[name]
-    valid = sorted(set(table) | set(custom_objects or ()))
-    close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise ValueError(f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}")
+    return lookup_name(name, ALL_OBJECTS_DICT if table is None else table, kind, custom_objects)
 
 
 def serialize(obj):

@@ -5,7 +5,7 @@ import numpy as np
 
 from lamina.losses.loss import LossFunctionWrapper, builtin, convert_pair
 from lamina.ops import core, linalg, math, nn, reduce
-from lamina.ops.shape import transpose
+from lamina.ops.shapes import transpose
 
 
 def _pos_neg_masks(labels, ref_labels, remove_diagonal):

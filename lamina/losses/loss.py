@@ -12,23 +12,15 @@ Masks (`_keras_mask` on `y_pred` or on the per-sample losses) become weights; wi
 reductions the valid entries are scaled by total / valid, so the mean runs over valid
 entries only.
 """
-import re
-
 import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, node_of, record
+from lamina.naming import to_snake_case
 from lamina.ops import core, math
-from lamina.ops.shape import expand_dims, squeeze
+from lamina.ops.shapes import expand_dims, squeeze
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
-
-
-def to_snake_case(name):
-    """Keras's default-name rule: `MeanSquaredError` -> `mean_squared_error`, `AUC` -> `auc`."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def standardize_reduction(reduction):

@@ -18,7 +18,8 @@ from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor
 from lamina.losses.loss import Loss
 from lamina.ops import math, reduce
-from lamina.ops.shape import getitem
+from lamina.ops.shapes import getitem
+from lamina.losses.regression import l2_normalize
 
 DISTANCES = ("squared_euclidean", "euclidean", "cosine")
 
@@ -36,7 +37,6 @@ def pairwise_distance(a, b, distance="squared_euclidean"):
     """Row-wise distance between `(batch, dim)` embeddings -> `(batch,)`."""
     _check_distance(distance)
     if distance == "cosine":  # 1 - cosine similarity
-        from lamina.losses.regression import l2_normalize  # noqa: PLC0415
 
         return math.subtract(1.0, reduce.sum(math.multiply(l2_normalize(a), l2_normalize(b)), axis=-1))
     sq = reduce.sum(math.square(math.subtract(a, b)), axis=-1)

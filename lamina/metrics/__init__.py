@@ -11,7 +11,8 @@ import inspect
 from lamina import registry
 from lamina.losses import deserialize as _deserialize
 from lamina.losses.hinge import categorical_hinge, hinge, squared_hinge  # noqa: F401
-from lamina.losses.loss import to_snake_case as _to_snake_case
+from lamina.naming import to_snake_case as _to_snake_case
+from lamina.registry import lookup_name
 from lamina.losses.probabilistic import (  # noqa: F401
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, kl_divergence, poisson, sparse_categorical_crossentropy,
@@ -93,9 +94,7 @@ registry.register_builtins("metric", {**ALL_OBJECTS_DICT, **FUNCTIONS})
 
 def get_function(name):
     """The per-sample metric function called `name` (e.g. "binary_accuracy")."""
-    from lamina.losses import _lookup  # noqa: PLC0415
-
-    return _lookup(name, kind="metric function", table=FUNCTIONS)
+    return lookup_name(name, FUNCTIONS, "metric function")
 
 
 def serialize(metric):
@@ -123,9 +122,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         obj = deserialize(identifier)
     elif isinstance(identifier, str):
-        from lamina.losses import _lookup  # noqa: PLC0415
-
-        obj = _lookup(identifier, kind="metric", table=ALL_OBJECTS_DICT)
+        obj = lookup_name(identifier, ALL_OBJECTS_DICT, "metric")
     else:
         obj = identifier
     if callable(obj):

@@ -8,8 +8,9 @@ y_pred)` updates then returns the result, as in Keras.
 import numpy as np
 
 from lamina.engine import dtypes
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable, as_array
-from lamina.losses.loss import to_snake_case
+from lamina.naming import to_snake_case
 
 
 def to_numpy(x):
@@ -19,7 +20,7 @@ def to_numpy(x):
         return x
     if isinstance(x, Tensor):
         return x.data
-    if hasattr(x, "toarray") and hasattr(x, "nnz"):  # scipy.sparse targets
+    if is_sparse(x):  # scipy.sparse targets
         return x.toarray()
     return as_array(x)
 

@@ -116,7 +116,7 @@ class MeanMetricWrapper(Mean):
         if cls is not MeanMetricWrapper:  # built-in subclasses fix their own function
             return cls(**config)
         if isinstance(fn, str):
-            from lamina import metrics  # noqa: PLC0415
+            from lamina import metrics  # noqa: PLC0415  (the package imports this module)
 
             fn = metrics.get_function(fn)
         return cls(fn, **config)

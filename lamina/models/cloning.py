@@ -11,7 +11,7 @@ are rebuilt from their config.
 from lamina.engine import tree
 from lamina.layers.base.layer import Layer
 from lamina.layers.core.input_layer import Input, InputLayer
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.functional import Functional, graph_nodes
 from lamina.models.sequential import Sequential
 

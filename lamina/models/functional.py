@@ -3,7 +3,7 @@ replayed on data."""
 from lamina.engine import tree
 from lamina.layers.core.input_layer import InputLayer
 from lamina.layers.base.layer import Layer
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.model import Model
 
 
@@ -142,9 +142,6 @@ class Functional(Model):
 
     def compute_output_shape(self, input_shape):
         return self.output_shape
-
-    def _output_activation_layers(self):
-        return [t._keras_history[0].layer for t in self.outputs]
 
     @property
     def _output_activation(self):

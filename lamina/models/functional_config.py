@@ -15,6 +15,9 @@ from lamina.engine import tree
 from lamina.saving import op_config, serialization
 from lamina.saving.errors import SavingError
 from lamina.saving.state import keras_functional_order
+from lamina.symbolic.keras_tensor import KerasTensor
+from lamina.layers.base.layer import Layer
+from lamina.layers.core.input_layer import InputLayer
 
 
 def _own_nodes(model):
@@ -26,7 +29,7 @@ def _own_nodes(model):
 
 
 def _node_index(node, own):
-    from lamina.models.functional import Functional  # noqa: PLC0415
+    from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py imports this module)
 
     layer = node.layer
     kept = [n for n in layer._call_nodes if id(n) in own]
@@ -40,8 +43,6 @@ def _history(t, own):
 
 
 def get_functional_config(model):
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
-
     own = _own_nodes(model)
 
     def tensor_config(t):
@@ -84,8 +85,7 @@ class _NotYet(Exception):
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild the graph by calling each deserialized layer on its recorded inputs."""
-    from lamina.layers.base.layer import Layer  # noqa: PLC0415
-    from lamina.models.functional import Functional  # noqa: PLC0415
+    from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py imports this module)
 
     for key in ("layers", "input_layers", "output_layers"):
         if key not in config:
@@ -171,8 +171,6 @@ def functional_from_config(cls, config, custom_objects=None):
 
 
 def _is_input(layer):
-    from lamina.layers.core.input_layer import InputLayer  # noqa: PLC0415
-
     return isinstance(layer, InputLayer)
 
 

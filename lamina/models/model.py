@@ -3,6 +3,7 @@
 `Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining
 `call` gives a subclassed model; `Sequential` is a stack of layers.
 """
+import inspect
 import json
 import warnings
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from lamina.layers.base.layer import Layer
 from lamina.trainers.trainer import Trainer
+from lamina.models.summary import print_summary
+from lamina.symbolic.keras_tensor import KerasTensor, concrete_stand_in
 
 
 class Model(Trainer, Layer):
@@ -17,7 +20,7 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            from lamina.models.functional import Functional  # noqa: PLC0415
+            from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py subclasses Model)
 
             return Functional.__new__(Functional)
         return super().__new__(cls)
@@ -61,15 +64,12 @@ class Model(Trainer, Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print a table of the layers: name (type), output shape, parameter count, totals."""
-        from lamina.models.summary import print_summary  # noqa: PLC0415
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
     def build(self, input_shape=None):
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
-        from lamina.layers.symbolic import KerasTensor, concrete_stand_in  # noqa: PLC0415
 
         # a subclassed model is built by running it once on zeros of that shape
         self.built = True
@@ -77,7 +77,7 @@ class Model(Trainer, Layer):
         self(concrete_stand_in(KerasTensor(input_shape)), training=False)
 
     def to_json(self, **kwargs):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
@@ -87,7 +87,7 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from `get_config()`: functional configs rebuild the layer graph."""
-        from lamina.models.functional import Functional  # noqa: PLC0415
+        from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py subclasses Model)
         from lamina.models import functional_config  # noqa: PLC0415  (imports the saving codec)
 
         keys = ("name", "layers", "input_layers", "output_layers")
@@ -101,7 +101,7 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model (architecture, weights, compile settings, optimizer state)
         to a `.keras` file, atomically (see `lamina.saving.save_model`)."""
-        from lamina.saving import files, saving_api  # noqa: PLC0415
+        from lamina.saving import files, saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         path = files.check_extension(filepath, files.ALL_EXTS, "model.save")
         if not path.endswith(files.MODEL_EXT):
@@ -112,20 +112,20 @@ class Model(Trainer, Layer):
 
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
-        from lamina.saving import saving_api  # noqa: PLC0415
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         saving_api.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from `.weights.h5`, `.weights.npz` or `.keras` into this (built)
         model; a different architecture raises an error naming the first layer that differs."""
-        from lamina.saving import saving_api  # noqa: PLC0415
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
         saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_compile_config(self):
         """What `compile` was given (optimizer, loss, metrics, ...), serialized; {} if not compiled."""
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         if not self.compiled:
             return {}
@@ -145,10 +145,7 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile with `get_compile_config()`'s output. The optimizer is built when saved
         state is loaded into it (in Keras's variable order), else by the first `fit`."""
-        import inspect  # noqa: PLC0415
-
-        from lamina.saving import serialization  # noqa: PLC0415
-        from lamina.trainers.trainer import Trainer  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         if type(self).compile is not Trainer.compile:
             warnings.warn(
@@ -164,12 +161,6 @@ class Model(Trainer, Layer):
         """The activation of the last layer (for loss/activation mismatch warnings)."""
         layers = [layer for layer in self.layers if layer.weights or hasattr(layer, "activation")]
         return getattr(layers[-1], "activation", None) if layers else None
-
-    def _output_units(self):
-        out = getattr(self, "outputs", None)
-        if out and len(out) == 1 and out[0].shape:
-            return out[0].shape[-1]
-        return None
 
     def count_params(self):
         return int(sum(np.prod(v.shape) for v in self.weights))

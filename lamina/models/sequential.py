@@ -1,7 +1,8 @@
 """`Sequential`: a linear stack of layers."""
+from lamina.engine import tree
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.base.layer import Layer
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.model import Model
 
 
@@ -94,6 +95,10 @@ class Sequential(Model):
         if shape is not None and self._stack:
             self.build(shape)
 
+    def _build_from_data(self, x):
+        """Build symbolically from the shapes of the sample inputs `x` (the trainer's hook)."""
+        self.build(tree.map_structure(lambda a: (None,) + tuple(a.shape[1:]), x))
+
     def build(self, input_shape=None):
         if input_shape is None:
             input_shape = self._known_input_shape()
@@ -162,7 +167,7 @@ class Sequential(Model):
         return None
 
     def get_config(self):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         layers = []
         if self._input_layer is not None or self.built:
@@ -175,7 +180,7 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
 
         model = cls(name=config.get("name"))
         for entry in config["layers"]:

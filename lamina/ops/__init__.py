@@ -15,7 +15,7 @@ from lamina.ops.activations import (  # noqa: F401
 )
 from lamina.ops.attention import dot_product_attention  # noqa: F401
 from lamina.ops.control import cond, fori_loop, map, scan, switch, vectorized_map, while_loop  # noqa: F401
-from lamina.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: F401
+from lamina.ops.convolution import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: F401
 from lamina.ops.custom_grad import custom_gradient  # noqa: F401
 from lamina.ops import image  # noqa: F401  (keras.ops.image)
 from lamina.ops.core import (  # noqa: F401
@@ -189,7 +189,7 @@ from lamina.ops.reduce import (  # noqa: F401
     sum,
     var,
 )
-from lamina.ops.shape import (  # noqa: F401
+from lamina.ops.shapes import (  # noqa: F401
     append,
     broadcast_to,
     concatenate,
@@ -338,8 +338,8 @@ from lamina.ops.nn_extra import (  # noqa: F401
 )
 
 # Keep this after every op import: wraps the public ops so that KerasTensor inputs build
-# functional-model nodes (lamina/ops/_dispatch.py); the eager path is unchanged.
-from lamina.ops import _dispatch as _dispatch  # noqa: E402
+# functional-model nodes (lamina/symbolic/dispatch.py); the eager path is unchanged.
+from lamina.symbolic import dispatch as _dispatch  # noqa: E402
 
 _dispatch.install(globals())
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from lamina.engine.tensor import Tensor, record
 from lamina.ops import math as M
-from lamina.ops.image import _check_images as check_images
-from lamina.ops.shape import getitem, stack
+from lamina.ops._image_args import check_images
+from lamina.ops.shapes import getitem, stack
 
 GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)  # tf.image.rgb_to_grayscale
 

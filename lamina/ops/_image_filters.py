@@ -5,8 +5,8 @@ import numpy as np
 
 from lamina.backend import image_data_format
 from lamina.ops import math, reduce
-from lamina.ops.conv import conv, depthwise_conv
-from lamina.ops.shape import expand_dims, getitem, pad, reshape, transpose
+from lamina.ops.convolution import conv, depthwise_conv
+from lamina.ops.shapes import expand_dims, getitem, pad, reshape, transpose
 from lamina.ops._base import data_of, fdata
 
 

@@ -1,8 +1,12 @@
-"""Python operators and NumPy ufuncs on Tensors, bound to lamina ops (differentiable)."""
+"""Python operators, array methods and NumPy ufuncs on Tensors, bound to lamina ops (differentiable).
+
+The engine's `Tensor` defines none of them (the engine imports nothing above it): importing
+`lamina.ops` runs this module, which sets them on the class.
+"""
 import numpy as np
 
 from lamina.engine.tensor import Tensor
-from lamina.ops import core, linalg, logic, math, nn, reduce, shape
+from lamina.ops import core, linalg, logic, math, nn, reduce, shapes
 
 
 def _swap(fn):
@@ -36,13 +40,13 @@ _BINDINGS = {
     "__eq__": _eq, "__ne__": _ne,
     "__and__": logic.logical_and, "__or__": logic.logical_or, "__xor__": logic.logical_xor,
     "__invert__": logic.logical_not,
-    "__getitem__": shape.getitem,
+    "__getitem__": shapes.getitem,
 }  # fmt: skip
 
 for _name, _fn in _BINDINGS.items():
     setattr(Tensor, _name, _fn)
-Tensor.T = property(lambda self: shape.transpose(self))
-Tensor.reshape = lambda self, *s: shape.reshape(self, s[0] if len(s) == 1 else s)
+Tensor.T = property(lambda self: shapes.transpose(self))
+Tensor.reshape = lambda self, *s: shapes.reshape(self, s[0] if len(s) == 1 else s)
 Tensor.astype = core.cast
 Tensor.sum = reduce.sum
 Tensor.mean = reduce.mean
@@ -51,9 +55,9 @@ Tensor.min = reduce.min
 Tensor.prod = reduce.prod
 Tensor.argmax = reduce.argmax
 Tensor.argmin = reduce.argmin
-Tensor.transpose = lambda self, *axes: shape.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
-Tensor.squeeze = shape.squeeze
-Tensor.flatten = shape.ravel
+Tensor.transpose = lambda self, *axes: shapes.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+Tensor.squeeze = shapes.squeeze
+Tensor.flatten = shapes.ravel
 Tensor.__rmatmul__ = _matmul_r
 
 # NumPy ufuncs applied to Tensors (np.exp(t), ndarray + t, ...) go through lamina ops.
@@ -80,3 +84,10 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         return op(*inputs)
     raw = [x.data if isinstance(x, Tensor) else x for x in inputs]
     return getattr(ufunc, method)(*raw, **kwargs)  # no gradient: a plain NumPy result
+
+
+def _tensor_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+Tensor.__array_ufunc__ = _tensor_array_ufunc

@@ -5,6 +5,7 @@ import numpy as np
 from lamina.ops import math
 from lamina.ops._base import data_of, fdata, record
 from lamina.ops.nn import sigmoid
+from lamina.ops.shapes import split
 
 
 def celu(x, alpha=1.0):
@@ -16,8 +17,6 @@ def celu(x, alpha=1.0):
 
 def glu(x, axis=-1):
     """Gated linear unit: the first half of `axis` times the sigmoid of the second half."""
-    from lamina.ops.shape import split  # noqa: PLC0415
-
     n = np.shape(data_of(x))[axis]
     if n % 2:
         raise ValueError(f"glu: axis {axis} must have an even size, got {n} (shape {np.shape(data_of(x))})")

@@ -9,7 +9,7 @@ import numpy as np
 from lamina.engine import dtypes
 from lamina.ops import linalg, math, reduce
 from lamina.ops._base import const, data_of, norm_axis
-from lamina.ops.shape import (
+from lamina.ops.shapes import (
     concatenate,
     diag,
     expand_dims,
@@ -148,7 +148,7 @@ def vander(x, N=None, increasing=False):  # noqa: N803  (numpy's name)
 
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """Cross product of 3-vectors (or 2-vectors, giving the z component) along the axes given."""
-    from lamina.ops.shape import moveaxis, stack  # noqa: PLC0415  (shape ops, once)
+    from lamina.ops.shapes import moveaxis, stack  # noqa: PLC0415  (shape ops, once)
 
     if axis is not None:
         axisa = axisb = axisc = axis
@@ -164,7 +164,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     xc = math.subtract(math.multiply(ca[1], cb[2]), math.multiply(ca[2], cb[1]))
     yc = math.subtract(math.multiply(ca[2], cb[0]), math.multiply(ca[0], cb[2]))
     shape = np.broadcast_shapes(np.shape(data_of(xc)), np.shape(data_of(yc)), np.shape(data_of(z)))
-    from lamina.ops.shape import broadcast_to  # noqa: PLC0415
+    from lamina.ops.shapes import broadcast_to  # noqa: PLC0415  (shape ops, once)
 
     out = stack([broadcast_to(c, shape) for c in (xc, yc, z)], axis=-1)
     return moveaxis(out, -1, axisc)
@@ -172,7 +172,7 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 def correlate(x1, x2, mode="valid"):
     """Cross-correlation of two 1-D tensors, as np.correlate (modes valid, same, full)."""
-    from lamina.ops.shape import pad  # noqa: PLC0415
+    from lamina.ops.shapes import pad  # noqa: PLC0415  (shape ops, once)
 
     a, v = data_of(x1), data_of(x2)
     if np.ndim(a) != 1 or np.ndim(v) != 1:
@@ -211,7 +211,7 @@ def corrcoef(x):
 
 
 def math_transpose(x):
-    from lamina.ops.shape import transpose  # noqa: PLC0415
+    from lamina.ops.shapes import transpose  # noqa: PLC0415  (shape ops, once)
 
     return transpose(x)
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from lamina.ops import linalg, math, nn
 from lamina.ops._base import data_of
-from lamina.ops.shape import expand_dims, repeat, squeeze
+from lamina.ops.shapes import expand_dims, repeat, squeeze
 
 
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,

@@ -7,6 +7,7 @@ import numpy as np
 
 from lamina.engine import tree
 from lamina.ops._base import data_of
+from lamina.ops.shapes import stack
 
 
 def cond(pred, true_fn, false_fn):
@@ -48,8 +49,6 @@ def fori_loop(lower, upper, body_fun, init_val):
 
 
 def _stack_structures(items):
-    from lamina.ops.shape import stack  # noqa: PLC0415
-
     flat = [tree.flatten(x) for x in items]
     stacked = [stack([f[j] for f in flat], axis=0) for j in range(len(flat[0]))]
     return tree.pack_as(items[0], stacked)

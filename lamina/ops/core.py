@@ -2,6 +2,7 @@
 import numpy as np
 
 from lamina.engine import dtypes
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable, as_array, data_of, record
 from lamina.ops._base import const
 
@@ -21,7 +22,7 @@ def convert_to_numpy(x):
     """The value of `x` as a NumPy array."""
     if isinstance(x, Tensor):
         return x.data
-    if hasattr(x, "toarray") and hasattr(x, "nnz"):
+    if is_sparse(x):
         return x.toarray()
     return np.asarray(x)
 

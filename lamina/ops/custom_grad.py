@@ -24,13 +24,12 @@ import numpy as np
 from lamina.engine import tree
 from lamina.engine.graph import STATE, VariableLeaf
 from lamina.engine.tensor import Tensor, as_array, data_of, node_of, record
+from lamina.engine.tape import _refresh_state
 
 
 @contextlib.contextmanager
 def _not_recording():
     """Run the user's gradient function as plain computation (no tape records it)."""
-    from lamina.engine.tape import _refresh_state  # noqa: PLC0415
-
     saved = STATE.tapes
     STATE.tapes = ()
     _refresh_state()

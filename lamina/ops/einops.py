@@ -7,7 +7,7 @@ import numpy as np
 
 from lamina.engine import tree
 from lamina.ops._base import data_of
-from lamina.ops.shape import concatenate, getitem, reshape, transpose
+from lamina.ops.shapes import concatenate, getitem, reshape, transpose
 
 _TOKEN = re.compile(r"\.\.\.|\(|\)|[A-Za-z_][A-Za-z0-9_]*|\d+")
 

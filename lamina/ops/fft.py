@@ -9,7 +9,7 @@ import numpy as np
 
 from lamina.ops import math
 from lamina.ops._base import data_of, fdata, record
-from lamina.ops.shape import pad, take
+from lamina.ops.shapes import pad, take
 
 
 def _pair(op, x):

@@ -21,7 +21,10 @@ from lamina.engine.tensor import record as _record
 from lamina.ops import _image_resize as _R
 from lamina.ops import _image_sampling as _S
 from lamina.ops import _window as _W
-from lamina.ops import shape as _shape
+from lamina.ops._image_args import check_images as _check_images
+from lamina.ops._image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv  # noqa: F401
+from lamina.ops._image_filters import extract_patches_3d, gaussian_blur, sobel_edges, ssim  # noqa: F401
+from lamina.ops import shapes as _shape
 
 # the module's attributes are the keras.ops.image namespace: helpers and imports are private
 
@@ -34,18 +37,6 @@ def _check_choice(value, choices, op, name):
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{op}: `{name}` must be one of {choices}, got {value!r}{hint}")
     return value
-
-
-def _check_images(images, op, data_format):
-    """(NumPy value of `images`, data format) after checking the rank is 3 or 4."""
-    fmt = _W.check_data_format(data_format, op)
-    x = _data_of(images)  # Python lists become float32, as keras.ops.convert_to_tensor does
-    if not hasattr(x, "shape"):
-        raise TypeError(f"{op}: `images` must be an array or tensor, got {type(images).__name__}")
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: `images` must have rank 3 (one image) or 4 (a batch), got shape "
-                         f"{tuple(x.shape)}; add a batch or channel axis (x[None] or x[..., None])")
-    return x, fmt
 
 
 def _hw_axes(ndim, fmt):
@@ -324,7 +315,3 @@ def _patches(images, ksize, strides, dilation, padding):
 
     return _record(out, (images,), backward)
 
-
-# the colour conversions use _check_images above, so they are imported last
-from lamina.ops._image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv  # noqa: E402, F401
-from lamina.ops._image_filters import extract_patches_3d, gaussian_blur, sobel_edges, ssim  # noqa: E402, F401

@@ -7,12 +7,11 @@ import string
 
 import numpy as np
 
+from lamina.engine.sparse import is_sparse
 from lamina.ops._base import data_of, record
-
-
-def is_sparse(x):
-    """True for scipy.sparse matrices/arrays (checked without importing scipy)."""
-    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+from lamina.ops.math import multiply
+from lamina.ops.shapes import diagonal, reshape
+from lamina.ops.reduce import sum as reduce_sum
 
 
 def _sparse_matmul(s, x2):
@@ -81,8 +80,6 @@ def dot(x1, x2):
         return _sparse_matmul(x1, x2)
     a, b = data_of(x1), data_of(x2)
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        from lamina.ops.math import multiply  # noqa: PLC0415
-
         return multiply(x1, x2)
     if a.ndim <= 2 and b.ndim <= 2:
         return matmul(x1, x2)
@@ -113,8 +110,6 @@ def tensordot(x1, x2, axes=2):
 
 
 def outer(x1, x2):
-    from lamina.ops.shape import reshape  # noqa: PLC0415
-
     return matmul(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
 
 
@@ -192,16 +187,11 @@ def einsum(subscripts, *operands):
 
 def trace(x, offset=0, axis1=0, axis2=1):
     """Sum of the diagonal of the (axis1, axis2) matrices of `x`."""
-    from lamina.ops.reduce import sum as reduce_sum  # noqa: PLC0415
-    from lamina.ops.shape import diagonal  # noqa: PLC0415  (`lamina.ops.shape` is also an op)
-
     return reduce_sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
 def vdot(x1, x2):
     """The dot product of the flattened inputs."""
-    from lamina.ops.shape import reshape  # noqa: PLC0415
-
     return matmul(reshape(x1, (-1,)), reshape(x2, (-1,)))
 
 
@@ -209,8 +199,6 @@ def inner(x1, x2):
     """Sum over the last axes of both inputs (scalars multiply)."""
     a, b = data_of(x1), data_of(x2)
     if np.ndim(a) == 0 or np.ndim(b) == 0:
-        from lamina.ops.math import multiply  # noqa: PLC0415
-
         return multiply(x1, x2)
     return tensordot(x1, x2, axes=([np.ndim(a) - 1], [np.ndim(b) - 1]))
 

@@ -5,7 +5,7 @@ import numpy as np
 from lamina.ops import linalg
 from lamina.ops._base import const, fdata, record
 from lamina.ops.linalg_decomp import check_square, inv
-from lamina.ops.shape import transpose
+from lamina.ops.shapes import transpose
 
 
 def _t(a):

@@ -8,13 +8,14 @@ import numpy as np
 
 from lamina.engine import dtypes
 from lamina.ops._base import data_of
+from lamina.ops import core, logic, math, reduce
+from lamina.ops.linalg_spectral import svd
+from lamina.ops.shapes import expand_dims, moveaxis, squeeze
 
 _MATRIX_ORDS = (None, "fro", "nuc", np.inf, -np.inf, 1, -1, 2, -2)
 
 
 def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
-    from lamina.ops import core, logic, math, reduce  # noqa: PLC0415  (ops import each other)
-
     if ord is None or ord == 2:
         return math.sqrt(reduce.sum(math.square(x), axis=axis, keepdims=keepdims))
     if isinstance(ord, str):
@@ -35,10 +36,6 @@ def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
 
 
 def _matrix_norm(x, ord, axes, keepdims):  # noqa: A002
-    from lamina.ops import math, reduce  # noqa: PLC0415
-    from lamina.ops.linalg_spectral import svd  # noqa: PLC0415
-    from lamina.ops.shape import expand_dims, moveaxis, squeeze  # noqa: PLC0415
-
     nd = np.ndim(data_of(x))
     row, col = (a % nd for a in axes)
     if row == col:
@@ -69,8 +66,6 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002  (keras.ops name
     inf/-inf (max/min row sum), 2/-2 (largest/smallest singular value).
     With axis=None and ord=None, the 2-norm of all entries, whatever the rank.
     """
-    from lamina.ops import core  # noqa: PLC0415
-
     a = data_of(x)
     if np.asarray(a).dtype.kind not in "fc":
         x = core.cast(x, dtypes.floatx())

@@ -282,7 +282,7 @@ def erf(x):
 
 
 def erfinv(x):
-    from scipy.special import erfinv as _erfinv  # noqa: PLC0415
+    from scipy.special import erfinv as _erfinv  # noqa: PLC0415  (lazy: scipy is slow to import)
 
     out = _erfinv(fdata(x))
     c = np.sqrt(np.pi) / 2

@@ -5,7 +5,7 @@ import numpy as np
 
 from lamina.ops import math, reduce
 from lamina.ops._base import Tensor, const, data_of, fdata, norm_axis
-from lamina.ops.shape import reshape, sort, take_along_axis, transpose
+from lamina.ops.shapes import reshape, sort, take_along_axis, transpose
 
 
 def _q(q):

@@ -14,6 +14,9 @@ from lamina.engine import dtypes
 from lamina.ops import _conv_kernels, math, reduce
 from lamina.ops._base import const, data_of, fdata, record
 from lamina.engine.tensor import Tensor
+from lamina.ops.core import cast
+from lamina.ops.shapes import reshape, take_along_axis
+from lamina.ops.linalg import norm
 
 _SQRT_2_OVER_PI = _math.sqrt(2.0 / _math.pi)  # Python floats: no float64 upcast
 
@@ -206,8 +209,6 @@ def _like_output(target, output):
     """`target` in the output's float dtype (float64 labels must not upcast a float32 loss)."""
     t, o = np.asarray(data_of(target)), np.asarray(data_of(output))
     if o.dtype.kind == "f" and t.dtype != o.dtype:
-        from lamina.ops.core import cast  # noqa: PLC0415
-
         return cast(target, o.dtype)
     return target
 
@@ -349,7 +350,6 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     if axis not in (-1, nd - 1):
         shape = [1] * nd
         shape[axis] = -1
-        from lamina.ops.shape import reshape  # noqa: PLC0415
 
         mean, variance = reshape(mean, shape), reshape(variance, shape)
         offset = None if offset is None else reshape(offset, shape)
@@ -363,8 +363,6 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 
 def normalize(x, axis=-1, order=2, epsilon=None):
     """x / max(norm(x), epsilon) along `axis` (L2 by default)."""
-    from lamina.ops.linalg import norm  # noqa: PLC0415
-
     eps = dtypes.epsilon() if epsilon is None else epsilon
     n = norm(x, ord=order, axis=axis, keepdims=True)
     return math.divide(x, math.maximum(n, eps))
@@ -372,8 +370,6 @@ def normalize(x, axis=-1, order=2, epsilon=None):
 
 def top_k(x, k, sorted=True):  # noqa: A002  (keras.ops name)
     """(values, indices) of the k largest entries along the last axis."""
-    from lamina.ops.shape import take_along_axis  # noqa: PLC0415
-
     a = data_of(x)
     idx = np.argpartition(-a, k - 1, axis=-1)[..., :k]
     if sorted:

@@ -9,7 +9,7 @@ import numpy as np
 from lamina.engine import dtypes
 from lamina.ops import math, reduce
 from lamina.ops._base import const, data_of, fdata, record
-from lamina.ops.shape import concatenate, getitem, pad, reshape, take, transpose
+from lamina.ops.shapes import concatenate, getitem, pad, reshape, take, transpose
 
 py_slice = builtins.slice
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.ops import _window as W
 from lamina.ops._base import fdata, record
+from lamina.ops.shapes import transpose
 
 
 def _prepare(op, inputs, pool_size, strides, padding):
@@ -37,8 +38,6 @@ def _covers(out_sz, pool, padded):
 
 
 def _channels_first(fn, inputs, pool_size, strides, padding):
-    from lamina.ops.shape import transpose  # noqa: PLC0415
-
     n = len(W.data_shape(inputs)) - 2
     to_last, to_first = (0, *range(2, n + 2), 1), (0, n + 1, *range(1, n + 1))
     out = fn(transpose(inputs, to_last), pool_size, strides, padding, data_format="channels_last")

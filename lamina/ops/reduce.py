@@ -7,6 +7,8 @@ import builtins
 import numpy as np
 
 from lamina.ops._base import Tensor, const, data_of, expand_reduced, fdata, norm_axis, record
+from lamina.ops import math
+from lamina.ops.shapes import broadcast_to, moveaxis, reshape, sort, take, transpose
 
 
 def _axis(axis, a):
@@ -158,11 +160,8 @@ def cumprod(x, axis=None, dtype=None):
 
 def average(x, axis=None, weights=None):
     """Weighted mean sum(x w) / sum(w) over `axis` (weights 1-D along `axis`, or x's shape)."""
-    from lamina.ops import math  # noqa: PLC0415
-
     if weights is None:
         return mean(x, axis=axis)
-    from lamina.ops.shape import broadcast_to, reshape  # noqa: PLC0415
 
     a, w = data_of(x), data_of(weights)
     if np.ndim(w) == 1 and axis is not None and np.ndim(a) > 1:
@@ -254,9 +253,6 @@ def quantile_positions(pos, method):
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The q-th quantiles (q in [0, 1]) along `axis`, as np.quantile; differentiable (the
     gradient goes to the one or two order statistics each quantile interpolates)."""
-    from lamina.ops import math  # noqa: PLC0415
-    from lamina.ops.shape import moveaxis, reshape, sort, take, transpose  # noqa: PLC0415
-
     methods = ("linear", "lower", "higher", "midpoint", "nearest")
     if method not in methods:
         raise ValueError(f"quantile: method must be one of {methods}, got {method!r}")

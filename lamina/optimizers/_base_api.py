@@ -6,6 +6,11 @@ for custom optimizers, weight-decay exclusion, EMA finalization, state save/load
 `iteration`, `learning_rate` (when a float was given), EMA `average`s, gradient
 accumulators, then the rule's slots (e.g. Adam: momentum and velocity interleaved per
 variable, then `velocity_hat`s with amsgrad).
+
+Layering: this class is complete on its own (it calls nothing that only a subclass defines);
+`Optimizer` (base.py) adds `build` and the update step (`apply`, the flat buffers, clipping,
+the EMA update) on top of it and fills the state listed here (`_model_variables_moving_average`
+when `use_ema`).
 """
 import re
 import difflib
@@ -15,13 +20,14 @@ import warnings
 import numpy as np
 
 from lamina.engine import dtypes
-from lamina.engine.graph import Leaf
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.optimizers import schedules
 from lamina.optimizers._serialization import auto_name, serialize_object
 
 
 class OptimizerAPI:
+    """Keras 3's optimizer state and API without the update step; subclass `Optimizer`."""
+
     def __init__(
         self,
         learning_rate,
@@ -92,7 +98,7 @@ class OptimizerAPI:
         self._trainable_variables_indices = {}
         self._exclude_ids = set()
         self._exclude_pattern = None
-        self._fast = self._uses_fast_path()
+        self._model_variables_moving_average = []  # EMA `average`s, made by build with use_ema
         self._iterations = self._new_variable(0, "iteration", "int64")
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             self._learning_rate = learning_rate
@@ -104,11 +110,6 @@ class OptimizerAPI:
     # --- state ----------------------------------------------------------------------------
     def _new_variable(self, value, name, dtype):
         v = Variable(value, dtype=dtype, trainable=False, name=name)
-        if np.ndim(value) == 0 and v.data.ndim != 0:
-            # Variable() stores 0-d values as shape (1,) (np.ascontiguousarray); Keras keeps
-            # scalars 0-d, and saved optimizer state must match its shapes.
-            v.data = v.data.reshape(())
-            v._leaf = Leaf((), v.data.dtype)
         v.path = f"{self.name}/{name}"
         self._variables.append(v)
         return v

@@ -80,6 +80,7 @@ class Optimizer(OptimizerAPI):
         """Create the slot variables for `variables` (the trainable variables to update)."""
         if self.built:
             return
+        self._fast = self._uses_fast_path()
         variables = list(variables)
         for v in variables:
             if not isinstance(v, Variable):

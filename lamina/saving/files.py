@@ -231,7 +231,7 @@ class Archive:
             raise CorruptFileError("not a .keras file: it does not start with a zip header "
                                    "(wrong magic bytes)", source)
         try:
-            import io  # noqa: PLC0415
+            import io  # noqa: PLC0415  (only for in-memory files)
 
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()

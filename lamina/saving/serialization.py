@@ -49,7 +49,7 @@ def serialize_keras_object(obj):
                     "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
         return obj.item()
     from lamina.engine.tensor import Tensor  # noqa: PLC0415
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
     if isinstance(obj, KerasTensor):
         return {"class_name": "__keras_tensor__",
@@ -201,7 +201,7 @@ def _tensor(inner, custom, safe_mode, depth):
 
 
 def _keras_tensor(inner, custom, safe_mode, depth):
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
     if not isinstance(inner, dict) or not isinstance(inner.get("shape"), (list, tuple)):
         raise SavingError("a __keras_tensor__ entry needs a 'shape' list")

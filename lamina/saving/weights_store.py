@@ -31,7 +31,7 @@ def _h5py():
     """h5py, imported on first use (optional: `pip install lamina[h5]`); None if absent."""
     if _H5.module is False:
         try:
-            import h5py  # noqa: PLC0415
+            import h5py  # noqa: PLC0415  (optional: h5py)
         except ImportError:
             h5py = None
         _H5.module = h5py

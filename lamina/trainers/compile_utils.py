@@ -5,21 +5,14 @@ Names follow Keras 3: a metric passed as a string keeps that string as its name
 accuracy from the shapes of y_true/y_pred, and with several outputs each name gets the
 output's name as a prefix ("out_a_accuracy", "out_a_loss").
 """
-import numpy as np
-
+from lamina import losses as losses_module, metrics as metrics_module
 from lamina.engine import tree
-from lamina.engine.tensor import Tensor
+from lamina.engine.sparse import shape_of
 from lamina.ops import math as _math
 
 
-def _shape(x):
-    if isinstance(x, Tensor):
-        return x.data.shape
-    return np.shape(x) if not hasattr(x, "nnz") else x.shape
-
-
 def is_binary_or_sparse_categorical(y_true, y_pred):
-    ts, ps = _shape(y_true), _shape(y_pred)
+    ts, ps = shape_of(y_true), shape_of(y_pred)
     is_binary = ps[-1] == 1 if ps else True
     is_sparse = len(ts) < len(ps) or (bool(ts) and ts[-1] == 1 and ps[-1] > 1)
     return is_binary, is_sparse
@@ -35,8 +28,6 @@ def object_name(obj):
 
 
 def get_metric(identifier, y_true, y_pred):
-    from lamina import metrics as metrics_module  # noqa: PLC0415
-
     if str(identifier).lower() in ("accuracy", "acc"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
         cls = (metrics_module.BinaryAccuracy if is_binary else
@@ -52,8 +43,6 @@ def get_metric(identifier, y_true, y_pred):
 
 
 def get_loss(identifier, y_true, y_pred):
-    from lamina import losses as losses_module  # noqa: PLC0415
-
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
         is_binary, is_sparse = is_binary_or_sparse_categorical(y_true, y_pred)
         identifier = ("binary_crossentropy" if is_binary else

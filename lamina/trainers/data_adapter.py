@@ -1,8 +1,26 @@
 """Turn what `fit`/`evaluate`/`predict` receive into batches of (x, y, sample_weight).
 
-Arrays (NumPy, scipy.sparse rows, or lists/dicts of them) are sliced per batch: shuffling
-draws one index permutation per epoch and gathers each batch from it (no reshuffled copy
-of the whole dataset). Python generators and `PyDataset`/`Sequence` objects yield batches.
+Who owns which argument of `fit` (the same split for evaluate and predict):
+
+- The data adapter (`make_data` picks one `DataAdapter` per kind of data): `x`, `y`,
+  `sample_weight`, `class_weight` (turned into per-sample weights), `batch_size`, `shuffle`,
+  and `steps_per_epoch` / `validation_steps` / `steps` (how many batches make an epoch, and
+  whether the next epoch continues where this one stopped). It checks array inputs once
+  (`checked_sample`) and knows nothing of models, losses or callbacks.
+- The trainer (lamina/trainers/trainer.py): `epochs`, `initial_epoch`, `validation_split`
+  (cut here, by `split_validation`, before any shuffling), `validation_data`,
+  `validation_batch_size`, `validation_freq`, `callbacks` and `verbose` (a progress-bar
+  callback); it asks the adapter for epochs of batches and never looks inside them.
+- The model: building itself from the first batch (`_build_from_data`; Sequential from the
+  shapes alone), and what one batch does (`train_step` / `test_step` / `predict_step`).
+- `PyDataset`: `workers`, `use_multiprocessing`, `max_queue_size` (accepted for Keras's
+  signature; batches are produced in the calling thread).
+
+The adapters: `ArrayData` slices arrays (NumPy, scipy.sparse rows, or lists/dicts of them)
+per batch; shuffling draws one index permutation per epoch and gathers each batch from it
+(no reshuffled copy of the whole dataset). `IterableData` takes the batches Python
+generators and `PyDataset`/`Sequence` objects yield; `DatasetData` those of a lamina
+`Dataset`.
 """
 import math
 import warnings
@@ -11,7 +29,9 @@ import numpy as np
 
 from lamina import random
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor
+from lamina.trainers import input_checks
 
 
 def unpack_x_y_sample_weight(data):
@@ -27,10 +47,6 @@ def unpack_x_y_sample_weight(data):
     if len(data) == 3:
         return data
     raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight), got a tuple of {len(data)}")
-
-
-def is_sparse(x):
-    return hasattr(x, "tocsr") and hasattr(x, "nnz")
 
 
 def _as_array(x):
@@ -89,7 +105,40 @@ def class_weights_to_sample_weights(y, class_weight):
     return table[labels]
 
 
-class ArrayData:
+class DataAdapter:
+    """One kind of input data seen as epochs of (x,), (x, y) or (x, y, sample_weight) batches.
+
+    The trainer uses only these methods and the `restart_each_epoch` flag; a new kind of
+    data is a subclass and one branch in `make_data`.
+    """
+
+    restart_each_epoch = False
+    """Set by fit on validation data: with a step count, each epoch starts again from the
+    first batch instead of continuing where the previous epoch stopped (as Keras evaluates
+    the same first `validation_steps` batches); array data and generators ignore it."""
+
+    def steps(self):
+        """Batches per epoch, or None when unknown until the data runs out."""
+        raise NotImplementedError(f"{type(self).__name__} must define steps()")
+
+    def batches(self):
+        """An iterator over the batches of one epoch."""
+        raise NotImplementedError(f"{type(self).__name__} must define batches()")
+
+    def first_batch(self):
+        """(x, y, sample_weight) of the first batch, leaving the data to be read from its start."""
+        raise NotImplementedError(f"{type(self).__name__} must define first_batch()")
+
+    def checked_sample(self):
+        """(x, y) for the trainer's checks and for building the model: here the first batch,
+        with x as NumPy arrays (scipy.sparse matrices kept as they are)."""
+        x, y, _ = self.first_batch()
+        x = tree.map_structure(lambda a: a.data if isinstance(a, Tensor) else np.asarray(a)
+                               if not is_sparse(a) else a, x)
+        return x, y
+
+
+class ArrayData(DataAdapter):
     """Batches of arrays; `steps()` batches per epoch; `batches(epoch)` yields them."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
@@ -154,8 +203,17 @@ class ArrayData:
     def first_batch(self):
         return unpack_x_y_sample_weight(next(self._epoch()))
 
+    def checked_sample(self):
+        """The whole arrays, every one checked once (numeric, finite where it matters)."""
+        for i, a in enumerate(tree.flatten(self.x)):
+            input_checks.check_array(a, "x" if i == 0 else f"x[{i}]")
+        for a in tree.flatten(self.y) if self.y is not None else []:
+            input_checks.check_value_kinds(a, "y")
+            input_checks.check_array(a, "y")
+        return self.x, self.y
 
-class IterableData:
+
+class IterableData(DataAdapter):
     """Batches from a generator, an iterable, or a PyDataset (`len` + `__getitem__`)."""
 
     def __init__(self, data, steps=None, shuffle=False):
@@ -223,7 +281,7 @@ def _chain_one(first, rest):
         yield item
 
 
-class DatasetData:
+class DatasetData(DataAdapter):
     """Batches from a lamina `Dataset` (what `keras.utils.image_dataset_from_directory` & co.
     return): one fresh pass per epoch; with `steps`, one pass continued across epochs (as
     Keras does with tf.data), warning when it runs out, unless `restart_each_epoch` (set
@@ -244,7 +302,6 @@ class DatasetData:
             dataset.cardinality() if dataset.cardinality() >= 0 else None)
         self._iterator = None
         self._exhausted = False
-        self.restart_each_epoch = False
 
     def steps(self):
         return self._steps

@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor
 
 
@@ -22,7 +23,7 @@ def check_array(a, what):
     a = _arr(a)
     if a is None:
         return
-    if hasattr(a, "nnz"):
+    if is_sparse(a):
         data = a.data
         if data.dtype.kind == "f" and not np.isfinite(data).all():
             raise ValueError(f"{what} (a sparse matrix) contains NaN or inf values; clean the data first")
@@ -110,7 +111,7 @@ def check_targets(loss, y, n_out):
     if y is None or loss is None or isinstance(y, (list, tuple, dict)):
         return
     y = _arr(y)
-    if hasattr(y, "nnz"):
+    if is_sparse(y):
         return
     name = _loss_name(loss).replace(" ", "")
     from_logits = bool(getattr(loss, "from_logits", False))

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from lamina import losses as losses_module, metrics as metrics_module, optimizers
 from lamina.callbacks.callback_list import CallbackList
 from lamina.engine import tree
+from lamina.engine.sparse import shape_of
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
 from lamina.ops import math as _math
@@ -75,8 +77,6 @@ def _batch_size(x):
 
 
 class Trainer:
-    _not_saved = ("_train_vars",)  # see Layer._not_saved
-
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -96,10 +96,6 @@ class Trainer:
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (names, objects or callables)."""
-        from lamina import losses as losses_module  # noqa: PLC0415
-        from lamina import metrics as metrics_module  # noqa: PLC0415
-        from lamina import optimizers  # noqa: PLC0415
-
         self.optimizer = optimizers.get(optimizer)
         for spec in tree.flatten(loss) if loss is not None else []:
             if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
@@ -187,8 +183,6 @@ class Trainer:
         return total
 
     def _track_output_losses(self, parts, x):
-        from lamina import metrics as metrics_module  # noqa: PLC0415
-
         if not self._output_loss_trackers:
             self._output_loss_trackers = [
                 metrics_module.Mean(name=f"{name}_loss") for name in self._compile_loss.output_names]
@@ -205,17 +199,26 @@ class Trainer:
 
     def train_step(self, data):
         """One optimizer step on a batch; returns the running metrics of the epoch."""
+        return self._train_step_on(data, self.trainable_weights)
+
+    def _train_step_on(self, data, variables):
+        """`train_step` with the trainable variables given (fit collects them once)."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        variables = self.__dict__.get("_train_vars") or self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        nodes = [v._leaf for v in variables]
-        tape._check_usable()
-        grads = tape._raw_gradients(loss, nodes)
-        self.optimizer.apply_gradients([(grads.get(n), v) for n, v in zip(nodes, variables)])
+        grads = tape.gradient_arrays(loss, variables)
+        self.optimizer.apply(grads, variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _step_function(self):
+        """What fit calls per batch: `train_step`, or, unless a subclass overrides it, the
+        same step with the trainable variables collected once for the whole fit."""
+        if type(self).train_step is not Trainer.train_step:
+            return self.train_step
+        variables = self.trainable_weights
+        return lambda batch: self._train_step_on(batch, variables)
 
     def test_step(self, data):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
@@ -232,19 +235,9 @@ class Trainer:
 
     def _prepare(self, data, mode, what=None):
         """Check the data, build the model from it, warn about loss/activation mismatches."""
-        if hasattr(data, "x"):  # arrays: check everything once
-            x, y = data.x, data.y
-            for i, a in enumerate(tree.flatten(x)):
-                input_checks.check_array(a, "x" if i == 0 else f"x[{i}]")
-            for a in tree.flatten(y) if y is not None else []:
-                input_checks.check_value_kinds(a, "y")
-                input_checks.check_array(a, "y")
-            if mode != "predict" and self._compile_loss is not None and not self._custom_step(mode):
-                input_checks.check_targets_given(data, self.loss, what or mode)
-        else:
-            x, y, _ = data.first_batch()
-            x = tree.map_structure(lambda a: a.data if isinstance(a, Tensor) else np.asarray(a)
-                                   if not hasattr(a, "nnz") else a, x)
+        x, y = data.checked_sample()
+        if mode != "predict" and self._compile_loss is not None and not self._custom_step(mode):
+            input_checks.check_targets_given(data, self.loss, what or mode)
         for i, a in enumerate(tree.flatten(x)):
             input_checks.check_value_kinds(a, "x" if i == 0 else f"x[{i}]", self)
         if not self.built:
@@ -264,10 +257,9 @@ class Trainer:
                 or type(self).compute_loss is not Trainer.compute_loss)
 
     def _build_from_data(self, x):
-        if hasattr(self, "_stack"):  # Sequential: build symbolically from the data's shape
-            self.build(tree.map_structure(lambda a: (None,) + tuple(a.shape[1:]), x))
-        else:  # subclassed: build by running on one sample
-            self(tree.map_structure(lambda a: a[:1], x), training=False)
+        """Build an unbuilt model from sample inputs `x` (a subclassed model: by running it on
+        one sample; Sequential overrides this to build from the shapes alone)."""
+        self(tree.map_structure(lambda a: a[:1], x), training=False)
 
     # --- fit -----------------------------------------------------------------------------
 
@@ -300,15 +292,14 @@ class Trainer:
         if validation_data is not None:
             vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
             val = make_data(vx, vy, vsw, validation_batch_size or batch_size, False, None, validation_steps)
-            if hasattr(val, "restart_each_epoch"):  # Keras: validation_steps restart each epoch
-                val.restart_each_epoch = True
+            val.restart_each_epoch = True  # Keras: validation_steps restart each epoch
             self._prepare(val, "evaluate", "validation_data")
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.steps())
         self.stop_training = False
-        self._train_vars = self.trainable_weights
+        step_function = self._step_function()
         if hasattr(self.optimizer, "build") and not getattr(self.optimizer, "built", False):
-            self.optimizer.build(self._train_vars)
+            self.optimizer.build(self.trainable_weights)
         logs = None
         self._in_fit = True
         with stop_on_sigint() as interrupt:
@@ -330,7 +321,7 @@ class Trainer:
                             break  # interrupt during the last batch still completes the epoch
                         if has_begin:
                             cbs.call_batch("on_train_batch_begin", step)
-                        step_logs = self.train_step(batch)
+                        step_logs = step_function(batch)
                         if has_end:
                             cbs.call_batch("on_train_batch_end", step, step_logs)
                         if self.stop_training:
@@ -352,7 +343,6 @@ class Trainer:
                         break
             finally:
                 self._in_fit = False
-                self.__dict__.pop("_train_vars", None)
             self._fit_interrupted = interrupt.requested  # callbacks keep their backups then
             cbs.on_train_end(logs)
         if interrupt.requested:
@@ -462,7 +452,7 @@ class Trainer:
 
 def _batch_size_of(x):
     flat = tree.flatten(x)
-    return max(int(np.shape(flat[0])[0]) if not hasattr(flat[0], "nnz") else flat[0].shape[0], 1)
+    return max(int(shape_of(flat[0])[0]), 1)
 
 
 def _validate_now(epoch, freq):

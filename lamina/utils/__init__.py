@@ -12,7 +12,7 @@ from lamina import lazy as _lazy
 
 def register_keras_serializable(package="Custom", name=None):
     """Alias of `lamina.saving.register_keras_serializable` (keras.utils spelling)."""
-    from lamina.saving import register_keras_serializable as register  # noqa: PLC0415
+    from lamina.saving import register_keras_serializable as register  # noqa: PLC0415  (saving imports utils' siblings; a tool above this facade)
 
     return register(package=package, name=name)
 

@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 
 CHUNK = 1 << 20
 
@@ -179,12 +180,10 @@ def get_file(
     archive, folder = extraction_paths(fpath, provided_name=provided_fname)
     fetched = _cached_or_download(origin, archive, file_hash, hash_algorithm, force_download)[1]
     if fetched or not os.path.isdir(folder):
-        from lamina.utils.archive import extract_archive  # noqa: PLC0415
+        from lamina.utils.archive import extract_archive  # noqa: PLC0415  (lazy: tarfile/zipfile, only for downloads)
 
         formats = "tar" if untar else archive_format
         if not extract_archive(archive, folder, formats):
-            import warnings  # noqa: PLC0415
-
             warnings.warn(
                 f"get_file: could not extract {archive}: it is not an archive of the formats "
                 f"{formats!r} (tar, tar.gz, zip)",

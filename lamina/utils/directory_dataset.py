@@ -15,6 +15,8 @@ import numpy as np
 
 from lamina import random
 from lamina.utils.dataset import Dataset
+from lamina.utils.image_resize import check_interpolation, resize_image
+from lamina.utils.image_utils import COLOR_MODES, check_image_data_format, convert_mode, open_image, pil_image
 
 IMAGE_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 LABEL_MODES = ("int", "categorical", "binary", None)
@@ -212,15 +214,6 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     images only. `subset="both"` returns (training, validation). `format` ("tf" or "grain")
     is accepted for compatibility: either way the result is a lamina Dataset.
     """
-    from lamina.utils.image_resize import check_interpolation, resize_image  # noqa: PLC0415
-    from lamina.utils.image_utils import (  # noqa: PLC0415
-        COLOR_MODES,
-        _data_format,
-        convert_mode,
-        open_image,
-        pil_image,
-    )
-
     check_label_args(labels, label_mode, class_names, "image")
     if color_mode not in COLOR_MODES:
         raise ValueError(f"color_mode must be 'grayscale', 'rgb' or 'rgba', got {color_mode!r}")
@@ -233,7 +226,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError("only one of crop_to_aspect_ratio and pad_to_aspect_ratio can be True")
     if format not in ("tf", "grain"):
         raise ValueError(f"format must be 'tf' or 'grain', got {format!r}")
-    data_format = _data_format(data_format)
+    data_format = check_image_data_format(data_format)
     pil_image()  # fail now, with the install hint, rather than at the first batch
 
     def load(path):

@@ -6,8 +6,13 @@ Arrays are (height, width, channels) float32 in the 0-255 range ("channels_last"
 """
 import io
 import os
+import warnings
 
 import numpy as np
+
+from lamina.layers.convolutional.conv_utils import standardize_data_format
+from lamina.engine import dtypes
+from lamina.utils.image_resize import crop_box, resize
 
 COLOR_MODES = {"grayscale": 1, "rgb": 3, "rgba": 4}
 # Pillow's resampling filters, by Keras's `load_img` names
@@ -17,7 +22,7 @@ PIL_INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lancz
 def pil_image():
     """Pillow's `PIL.Image` module, or an ImportError that says how to install it."""
     try:
-        from PIL import Image  # noqa: PLC0415
+        from PIL import Image  # noqa: PLC0415  (optional: Pillow)
     except ImportError as e:
         raise ImportError(
             "reading and writing image files needs Pillow: pip install pillow"
@@ -25,15 +30,11 @@ def pil_image():
     return Image
 
 
-def _data_format(data_format):
-    from lamina.layers.convolutional.conv_utils import standardize_data_format  # noqa: PLC0415
-
+def check_image_data_format(data_format):
     return standardize_data_format(data_format, "image")
 
 
 def _float_dtype(dtype):
-    from lamina.engine import dtypes  # noqa: PLC0415
-
     return np.dtype(dtypes.floatx() if dtype is None else dtype)
 
 
@@ -85,8 +86,6 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
         )
     resample = getattr(getattr(Image, "Resampling", Image), interpolation.upper())
     if keep_aspect_ratio:
-        from lamina.utils.image_resize import crop_box  # noqa: PLC0415
-
         width, height = img.size
         # Keras uses integer division here (smart_resize truncates a float: same result)
         top, left, ch, cw = crop_box(height, width, th, tw)
@@ -96,7 +95,7 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
 
 def img_to_array(img, data_format=None, dtype=None):
     """A Pillow image as a 3-D float32 array (grayscale gets a channel axis of 1)."""
-    data_format = _data_format(data_format)
+    data_format = check_image_data_format(data_format)
     x = np.asarray(img, dtype=_float_dtype(dtype))
     if x.ndim == 2:
         x = x[:, :, None]
@@ -111,7 +110,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     `scale=True` maps the array's min..max to 0..255 first (a constant image becomes 0).
     """
     Image = pil_image()
-    data_format = _data_format(data_format)
+    data_format = check_image_data_format(data_format)
     x = np.array(x, dtype=_float_dtype(dtype))
     if x.ndim != 3:
         raise ValueError(f"array_to_img expects one image of rank 3, got shape {x.shape}")
@@ -146,8 +145,6 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     ext = os.path.splitext(os.fspath(path))[1].lower() if isinstance(path, (str, os.PathLike)) else ""
     is_jpeg = (file_format or "").lower() == "jpeg" or (file_format is None and ext in (".jpg", ".jpeg"))
     if img.mode == "RGBA" and is_jpeg:
-        import warnings  # noqa: PLC0415
-
         warnings.warn("JPEG has no alpha channel: saving the RGBA image as RGB", stacklevel=2)
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
@@ -156,8 +153,6 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
 def smart_resize(x, size, interpolation="bilinear", data_format="channels_last"):
     """Resize without distorting: crop the largest centred window of the target's aspect ratio,
     then resize it. `x` is (h, w, c) or (batch, h, w, c); returns float32 NumPy."""
-    from lamina.utils.image_resize import resize  # noqa: PLC0415
-
     if len(size) != 2:
         raise ValueError(f"smart_resize: size must be (height, width), got {size}")
     x = np.asarray(getattr(x, "data", x))

@@ -106,8 +106,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
             f"plot_model: model {getattr(model, 'name', model)!r} has no layers to draw yet: build it "
             "first (keras.Input(...) as its first layer, model.build(input_shape), or call it on data)")
     try:
-        from matplotlib.figure import Figure  # noqa: PLC0415
-        from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: PLC0415
+        from matplotlib.figure import Figure  # noqa: PLC0415  (optional: matplotlib)
+        from matplotlib.patches import FancyBboxPatch, Rectangle  # noqa: PLC0415  (optional: matplotlib)
     except ImportError as err:
         raise ImportError("plot_model draws with matplotlib: pip install matplotlib") from err
 
@@ -176,7 +176,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     os.makedirs(directory, exist_ok=True)
     fig.savefig(os.fspath(to_file), dpi=dpi)
     try:
-        from IPython.display import Image  # noqa: PLC0415
+        from IPython.display import Image  # noqa: PLC0415  (optional: IPython)
     except ImportError:
         return None
     return Image(filename=os.fspath(to_file))

@@ -4,6 +4,7 @@ import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, data_of
+from lamina.ops.nn import normalize as ops_normalize
 
 
 def to_categorical(x, num_classes=None):
@@ -43,8 +44,6 @@ def normalize(x, axis=-1, order=2):
     NumPy branch, a 1-D input keeps its shape and `axis=0` normalises along axis 0.
     """
     if isinstance(x, Tensor):
-        from lamina.ops.nn import normalize as ops_normalize
-
         return ops_normalize(x, axis=axis, order=order)
     a = np.asarray(x)
     if a.dtype.kind != "f":

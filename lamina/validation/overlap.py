@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from lamina.engine.sparse import is_sparse
 from lamina.validation.splits import as_arrays
 
 
@@ -49,7 +50,7 @@ class Overlap:
 
 def _keys(a, dtype):
     """One hashable key per row: equal rows give equal keys."""
-    if hasattr(a, "nnz"):  # CSR: the sorted column indices and values of each row
+    if is_sparse(a):  # CSR: the sorted column indices and values of each row
         a = a.copy()
         a.sum_duplicates()
         a.eliminate_zeros()
@@ -78,7 +79,7 @@ def check_overlap(train, test, warn=False):
     if isinstance(a, (list, tuple, dict)) or isinstance(b, (list, tuple, dict)):
         raise TypeError("check_overlap compares one array of samples with another; for several "
                         "inputs, call it once per input array")
-    if hasattr(a, "nnz") != hasattr(b, "nnz"):
+    if is_sparse(a) != is_sparse(b):
         raise TypeError("check_overlap: compare sparse with sparse (or dense with dense); "
                         "convert one with .toarray() or scipy.sparse.csr_matrix(...)")
     if a.dtype != object and b.dtype != object and a.shape[1:] != b.shape[1:]:

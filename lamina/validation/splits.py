@@ -11,18 +11,15 @@ import numpy as np
 
 from lamina import random
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor
 from lamina.trainers.data_adapter import take
-
-
-def _is_sparse(a):
-    return hasattr(a, "tocsr") and hasattr(a, "nnz")
 
 
 def _leaf(a):
     if isinstance(a, Tensor):
         return a.data
-    if _is_sparse(a):
+    if is_sparse(a):
         return a if a.format == "csr" else a.tocsr()  # row indexing needs CSR
     if isinstance(a, np.ndarray):
         return a
@@ -36,7 +33,7 @@ def _is_structure(x):
     if isinstance(x, dict):
         return True
     return isinstance(x, (list, tuple)) and len(x) > 0 and all(
-        isinstance(v, (np.ndarray, Tensor, dict)) or _is_sparse(v) or hasattr(v, "to_numpy")
+        isinstance(v, (np.ndarray, Tensor, dict)) or is_sparse(v) or hasattr(v, "to_numpy")
         for v in x
     )
 

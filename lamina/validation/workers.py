@@ -18,7 +18,9 @@ from typing import ClassVar
 import numpy as np
 
 from lamina.engine import tree
+from lamina.engine.sparse import is_sparse
 from lamina.validation.threads import limit_blas_threads
+from lamina.utils import set_random_seed
 
 
 class SharedArrays:
@@ -33,7 +35,7 @@ class SharedArrays:
         self.kinds = []
         for i, a in enumerate(leaves):
             base = os.path.join(self.folder, str(i))
-            if hasattr(a, "tocsr") and hasattr(a, "nnz"):
+            if is_sparse(a):
                 for part in ("data", "indices", "indptr"):
                     np.save(f"{base}.{part}.npy", getattr(a, part))
                 self.kinds.append(("csr", a.shape))
@@ -49,7 +51,7 @@ class SharedArrays:
         cached = SharedArrays._cache.get(self.folder)
         if cached is not None:
             return cached
-        from scipy.sparse import csr_matrix  # noqa: PLC0415
+        from scipy.sparse import csr_matrix  # noqa: PLC0415  (lazy: scipy is slow to import)
 
         leaves = []
         for i, (kind, shape) in enumerate(self.kinds):
@@ -75,7 +77,7 @@ class SharedArrays:
 
 def _rows(struct, index):
     """Rows of every array, as ordinary in-memory arrays (not memory-map views)."""
-    return tree.map_structure(lambda a: a[index] if hasattr(a, "nnz") else np.asarray(a[index]),
+    return tree.map_structure(lambda a: a[index] if is_sparse(a) else np.asarray(a[index]),
                               struct)
 
 
@@ -86,8 +88,6 @@ def run_fold(task, data):
     caller's process/thread ids. `data`: `(x, y)`, or a `SharedArrays` to load.
     Returns a plain dict (picklable): scores, history, epochs, seconds.
     """
-    from lamina.utils import set_random_seed  # noqa: PLC0415
-
     here = os.getpid() == task["pid"]
     if here and threading.get_ident() != task["thread"]:
         raise RuntimeError(

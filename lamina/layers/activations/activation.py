@@ -1,5 +1,5 @@
 """`Activation`: applies an activation function (by name or callable)."""
-from lamina import activations
+from lamina import activations, ops
 from lamina.layers.base.layer import Layer
 
 
@@ -68,8 +68,6 @@ class Softmax(Layer):
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
-        from lamina import ops  # noqa: PLC0415
-
         if mask is not None:  # masked positions get (almost) zero probability
             inputs = ops.where(mask, inputs, -1e9)
         return activations.softmax(inputs, axis=self.axis)

@@ -22,7 +22,8 @@ from lamina import random as lrandom
 from lamina.engine.tensor import Tensor, data_of
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
-from lamina.ops import fused
+from lamina.kernels import linear as fused
+from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.ops.fused_attention import attention as _fused_attention
 
 _NEG = 1.0e9  # added (negated) to masked scores, as Keras
@@ -33,8 +34,6 @@ def _mask_of(t):
 
 
 def _symbolic(t):
-    from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
-
     return isinstance(t, KerasTensor)
 
 
@@ -301,8 +300,6 @@ class MultiHeadAttention(NamedParams, Layer):
         return tuple(query_shape[:-1]) + (self.output_shape_arg or query_shape[-1],)
 
     def compute_output_spec(self, query, value=None, key=None, **kwargs):
-        from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
-
         out = KerasTensor(self.compute_output_shape(query.shape), dtype=self.dtype)
         if kwargs.get("return_attention_scores"):
             scores = (query.shape[0], self.num_heads, query.shape[1], value.shape[1])

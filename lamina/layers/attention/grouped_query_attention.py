@@ -157,7 +157,7 @@ class GroupQueryAttention(MultiHeadAttention):
         return tuple(query_shape)
 
     def compute_output_spec(self, query, value=None, key=None, **kwargs):
-        from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415
+        from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415  (symbolic calls only)
 
         out = KerasTensor(tuple(query.shape), dtype=self.dtype)
         if kwargs.get("return_attention_scores"):

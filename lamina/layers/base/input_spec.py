@@ -1,8 +1,6 @@
 """`InputSpec`: the rank and axis sizes a layer accepts, checked on every call."""
-import numpy as np
-
-from lamina.engine.tensor import Tensor
-from lamina.layers.symbolic import KerasTensor
+from lamina.engine import sparse
+from lamina.symbolic.keras_tensor import KerasTensor
 
 
 class InputSpec:
@@ -50,4 +48,4 @@ def shape_of(x):
     """The static shape of an input: a KerasTensor, a Tensor, an array or a sparse matrix."""
     if isinstance(x, KerasTensor):
         return x.shape
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x)) if not hasattr(x, "nnz") else x.shape
+    return tuple(sparse.shape_of(x))

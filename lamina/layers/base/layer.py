@@ -12,13 +12,15 @@ import weakref
 
 import numpy as np
 
-from lamina import naming
+from lamina import constraints, initializers, naming, regularizers
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
+from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
-from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
 from lamina.layers.base.weight_budget import WeightBudget
+from lamina.ops.core import cast
 
 
 class _CallContext:
@@ -61,7 +63,6 @@ class Layer:
         self.built = False
         self.autocast = autocast
         self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
-        from lamina import regularizers  # noqa: PLC0415  (a sibling building block)
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._regularized = []  # (variable, regularizer)
@@ -176,8 +177,6 @@ class Layer:
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
                    regularizer=None, constraint=None, aggregation="none", name=None):
         """Create and track a Variable (glorot_uniform for floats by default, as Keras)."""
-        from lamina import constraints, initializers, regularizers  # noqa: PLC0415
-
         shape = () if shape is None else tuple(int(s) for s in shape)
         dtype = dtypes.standardize(dtype) if dtype is not None else self.dtype
         if initializer is None:
@@ -329,12 +328,10 @@ class Layer:
         """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
         if isinstance(x, (list, tuple, dict)):
             return tree.map_structure(self._convert_input, x)
-        if hasattr(x, "tocsr") and hasattr(x, "nnz"):
+        if is_sparse(x):
             return x  # scipy.sparse batches go straight to the first Dense matmul
         if isinstance(x, Tensor):
             if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
-                from lamina.ops.core import cast  # noqa: PLC0415
-
                 return cast(x, self.dtype)
             return x
         a = np.asarray(x)
@@ -372,8 +369,7 @@ class Layer:
         if out_shapes is not None:
             if isinstance(out_shapes, (list, tuple)) and out_shapes and isinstance(out_shapes[0], (list, tuple)):
                 return [KerasTensor(s, dtype=self.dtype if np.dtype(dtype).kind == "f" else dtype) for s in out_shapes]
-            odt = self.dtype if np.dtype(dtype).kind == "f" or _makes_float(self) else dtype
-            return KerasTensor(out_shapes, dtype=odt)
+            return KerasTensor(out_shapes, dtype=self.dtype)
         return _infer_by_running(self, args, kwargs)
 
     # --- config ----------------------------------------------------------------------
@@ -431,10 +427,6 @@ def _first_dtype(inputs, default):
     return default
 
 
-def _makes_float(layer):
-    return getattr(layer, "_outputs_float", True)
-
-
 def _batch_input_shape(kwargs):
     if kwargs.get("batch_input_shape") is not None:
         return tuple(_shape_tuple(kwargs["batch_input_shape"], "batch_input_shape"))
@@ -479,7 +471,6 @@ def _call_signature(cls):
 
 def _infer_by_running(layer, args, kwargs):
     """Run the layer on zeros to learn its output shapes (None dims: two runs, compare)."""
-    from lamina.engine.tape import GradientTape  # noqa: F401,PLC0415  (no recording below)
 
     def run(batch, fill, writable=False):
         def stand_in(t):

@@ -1,16 +1,16 @@
 """`Conv1D`, `Conv2D` and `Conv3D`: activation(conv(inputs, kernel) + bias), as Keras 3.
 
 Channels-last inputs (N, *spatial, C) by default. The convolution, bias and ReLU run as one
-fused op (im2col + one matmul, `lamina.ops.fused_conv`); other activations follow it.
+fused op (im2col + one matmul, `lamina.kernels.conv`); other activations follow it.
 """
 
 from lamina import activations, ops
 from lamina.layers.convolutional import conv_utils as U
-from lamina.layers.convolutional.conv_base import ConvBase
-from lamina.ops import fused_conv
+from lamina.layers.convolutional.conv_common import ConvCommon
+from lamina.kernels import conv as fused_conv
 
 
-class BaseConv(ConvBase):
+class BaseConv(ConvCommon):
     """N-D convolution (N = `rank`, 1, 2 or 3): kernel (*kernel_size, in_channels // groups,
     filters), glorot_uniform; bias (filters,), zeros."""
 

@@ -7,7 +7,7 @@ Maps (N, *spatial, Cin) to (N, *out, filters) with out = in * strides for "same"
 
 from lamina import ops
 from lamina.layers.convolutional import conv_utils as U
-from lamina.layers.convolutional.conv_base import ConvBase
+from lamina.layers.convolutional.conv_common import ConvCommon
 
 
 def deconv_output_length(size, kernel, padding, output_padding, stride, dilation):
@@ -23,7 +23,7 @@ def deconv_output_length(size, kernel, padding, output_padding, stride, dilation
     return (size - 1) * stride + eff - 2 * pad + output_padding
 
 
-class BaseConvTranspose(ConvBase):
+class BaseConvTranspose(ConvCommon):
     """kernel (*kernel_size, filters, in_channels), glorot_uniform; bias (filters,), zeros."""
 
     def __init__(

@@ -7,10 +7,10 @@ Depthwise: each input channel is convolved with its own `depth_multiplier` filte
 
 from lamina import ops
 from lamina.layers.convolutional import conv_utils as U
-from lamina.layers.convolutional.conv_base import ConvBase
+from lamina.layers.convolutional.conv_common import ConvCommon
 
 
-class _DepthwiseBase(ConvBase):
+class _DepthwiseBase(ConvCommon):
     """The depth multiplier and the depthwise kernel."""
 
     def _init_depthwise(self, kernel_size, strides, padding, data_format, dilation_rate,

@@ -2,7 +2,7 @@
 from lamina import activations, regularizers
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
-from lamina.ops import fused
+from lamina.kernels import linear as fused
 
 
 class Dense(NamedParams, Layer):

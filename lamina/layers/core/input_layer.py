@@ -1,6 +1,6 @@
 """`Input` and `InputLayer`: the entry points of functional and Sequential models."""
 from lamina.layers.base.layer import Layer
-from lamina.layers.symbolic import CallNode, KerasTensor
+from lamina.symbolic.keras_tensor import CallNode, KerasTensor
 
 
 class InputLayer(Layer):

@@ -44,7 +44,7 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self):
-        from lamina.saving import serialization  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (the open layers <-> saving cycle)
 
         config = {**super().get_config(),
                   "function": serialization.serialize_keras_object(self.function)}

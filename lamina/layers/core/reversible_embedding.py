@@ -71,7 +71,7 @@ class ReversibleEmbedding(Embedding):
         return (*input_shape, self.output_dim)
 
     def compute_output_spec(self, inputs, reverse=False):
-        from lamina.layers.symbolic import KerasTensor  # noqa: PLC0415  (symbolic calls only)
+        from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415  (symbolic calls only)
 
         if reverse:
             return KerasTensor(

@@ -3,13 +3,13 @@ windows) and `GlobalMaxPooling1D/2D/3D`, `GlobalAveragePooling1D/2D/3D` (one val
 
 Windowed pooling runs `lamina.ops.max_pool` / `average_pool` (vectorised over pixels; the
 backward loops over the pool offsets only); the common 2x2/stride-2 max pooling uses
-`lamina.ops.fast_pool`, same results in fewer passes over memory.
+`lamina.kernels.pool`, same results in fewer passes over memory.
 """
 
 from lamina import ops
 from lamina.layers.convolutional import conv_utils as U
 from lamina.layers.base.layer import InputSpec, Layer
-from lamina.ops import fast_pool
+from lamina.kernels import pool as fast_pool
 
 
 class BasePooling(Layer):

@@ -4,7 +4,7 @@ import numpy as np
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding
 from lamina.layers.preprocessing.data_layer import DataLayer, as_int_array
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 
 class CategoryEncoding(DataLayer):

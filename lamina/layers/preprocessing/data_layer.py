@@ -64,12 +64,10 @@ def as_int_array(x, layer):
 
 
 def iterate_batches(data, steps=None):
-    """Batches of `data` for adapt(): an iterable of batches or a PyDataset (`len` +
-    `__getitem__`); `(x, y)` batches give their x; at most `steps` batches."""
-    from lamina.utils.py_dataset import PyDataset
-
-    if isinstance(data, PyDataset) or (hasattr(data, "__len__") and hasattr(data, "__getitem__")
-                                       and not hasattr(data, "__iter__")):
+    """Batches of `data` for adapt(): an iterable of batches or a PyDataset (anything with
+    `len` + `__getitem__` and no `__iter__`); `(x, y)` batches give their x; at most `steps`
+    batches."""
+    if hasattr(data, "__len__") and hasattr(data, "__getitem__") and not hasattr(data, "__iter__"):
         source = data
         data = (source[i] for i in range(len(source)))
     elif not hasattr(data, "__iter__"):

@@ -5,7 +5,7 @@ import numpy as np
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding
 from lamina.layers.preprocessing.data_layer import DataLayer, is_array_like, iterate_batches, raw
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 
 class Discretization(DataLayer):

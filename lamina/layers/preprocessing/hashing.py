@@ -5,7 +5,7 @@ from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding
 from lamina.layers.preprocessing.data_layer import DataLayer, raw
 from lamina.layers.preprocessing.hash_functions import fingerprint64, siphash64
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 
 class Hashing(DataLayer):

@@ -15,11 +15,13 @@
   are slicing, the geometric transforms are fixed sparse linear maps, contrast and
   brightness are arithmetic and clipping).
 """
+import difflib
+
 from lamina import ops, random
 from lamina.engine.tensor import Tensor
 from lamina.layers.convolutional.conv_utils import standardize_data_format
 from lamina.layers.base.layer import Layer, _CallContext
-from lamina.layers.symbolic import any_symbolic
+from lamina.symbolic.keras_tensor import any_symbolic
 from lamina.ops import image
 
 # what Keras's RandomRotation / RandomZoom / RandomTranslation accept (ops.image also has "mirror")
@@ -62,8 +64,6 @@ def check_symmetric_factor(factor, layer, name):
 
 def check_choice(value, choices, layer, name):
     if value not in choices:
-        import difflib  # noqa: PLC0415
-
         close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(

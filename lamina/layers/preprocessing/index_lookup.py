@@ -21,10 +21,12 @@ import numpy as np
 
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding
-from lamina.layers.preprocessing.data_layer import DataLayer, is_array_like, iterate_batches, raw
+from lamina.layers.preprocessing.data_layer import (
+    DataLayer, as_int_array, is_array_like, iterate_batches, raw,
+)
 from lamina.layers.preprocessing.hash_functions import fingerprint64
 from lamina.layers.preprocessing.vocabulary_io import VocabularyIO
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -288,8 +290,6 @@ class IndexLookup(VocabularyIO, DataLayer):
         return np.array([start + self._oov_bucket(t) for t in tokens], dtype=np.int64)
 
     def _invert(self, inputs):
-        from lamina.layers.preprocessing.data_layer import as_int_array
-
         idx = as_int_array(inputs, type(self).__name__)
         vocab = self.get_vocabulary()
         table = np.array(vocab + [self.oov_token],

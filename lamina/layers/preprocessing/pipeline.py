@@ -3,7 +3,7 @@
 import inspect
 
 from lamina.layers.base.layer import Layer, _CallContext
-from lamina.layers.symbolic import any_symbolic
+from lamina.symbolic.keras_tensor import any_symbolic
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 
 

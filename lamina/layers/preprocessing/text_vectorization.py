@@ -1,6 +1,7 @@
 """`TextVectorization`: raw strings -> token indices or bag-of-words vectors."""
 import numpy as np
 
+from lamina import registry
 from lamina.engine.tensor import Tensor
 from lamina.layers.preprocessing import encoding as categorical
 from lamina.layers.preprocessing import text_ops
@@ -12,7 +13,7 @@ from lamina.layers.preprocessing.data_layer import (
     raw,
 )
 from lamina.layers.preprocessing.string_lookup import StringLookup
-from lamina.layers.symbolic import KerasTensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")
@@ -209,8 +210,6 @@ class TextVectorization(DataLayer):
         config = dict(config)
         for key in ("standardize", "split"):
             if isinstance(config.get(key), dict):  # a registered or custom function
-                from lamina import registry  # noqa: PLC0415
-
                 config[key] = registry.deserialize(config[key])
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])

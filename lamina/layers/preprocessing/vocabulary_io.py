@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 
+from lamina.registry import in_safe_mode
+
 VOCAB_FILE = "vocabulary.txt"
 
 
@@ -12,8 +14,6 @@ class VocabularyIO:
     """Saving hooks of `IndexLookup` (see `lamina.saving.assets`)."""
 
     def _read_vocabulary_file(self, path):
-        from lamina.registry import in_safe_mode  # noqa: PLC0415
-
         kind = type(self).__name__
         if in_safe_mode():
             raise ValueError(

@@ -1,5 +1,5 @@
 """`Dropout`: inverted dropout (scaled at training time, identity at inference)."""
-from lamina import random
+from lamina import ops, random
 from lamina.layers.base.layer import Layer
 
 
@@ -21,8 +21,6 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
-            from lamina import ops  # noqa: PLC0415
-
             return ops.multiply(inputs, 0.0)
         return random.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self.seed_generator)
 

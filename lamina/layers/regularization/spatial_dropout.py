@@ -5,7 +5,7 @@ elements regularizes little; these layers zero entire channels (the same channel
 step or pixel of a sample) and scale the rest by 1 / (1 - rate), during training only.
 """
 
-from lamina import random
+from lamina import ops, random
 from lamina.layers.convolutional import conv_utils as U
 from lamina.layers.base.layer import InputSpec, Layer
 
@@ -37,8 +37,6 @@ class BaseSpatialDropout(Layer):
         if not training or self.rate == 0:
             return inputs
         if self.rate == 1:
-            from lamina import ops
-
             return ops.multiply(inputs, 0.0)
         return random.dropout(
             inputs, self.rate, noise_shape=self._noise_shape(inputs.shape), seed=self.seed_generator

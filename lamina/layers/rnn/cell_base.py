@@ -13,7 +13,7 @@ from lamina import random as lrandom
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from lamina.layers.rnn.fused import numpy_activation
+from lamina.kernels.rnn_sequence import numpy_activation
 
 
 def check_units(units, who):
@@ -111,11 +111,6 @@ class RecurrentCell(NamedParams, Layer, DropoutRNNCell):
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
         }
-
-
-def split_gates(z, gates):
-    """The `gates` equal column blocks of z (batch, gates*units), as lamina ops."""
-    return ops.split(z, gates, axis=-1)
 
 
 def masked(x, mask, gate=None):

@@ -7,7 +7,7 @@ bias (3 units,). h' = z * h + (1 - z) * hh. GRU(32) on 16 features: 4,800 parame
 """
 from lamina import activations, ops
 from lamina.layers.rnn.cell_base import RecurrentCell, forward_cell_properties, masked
-from lamina.layers.rnn.kernels import GRUKernel
+from lamina.kernels.rnn_cells import GRUKernel
 from lamina.layers.rnn.rnn import CellLayer
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from lamina import activations, ops
 from lamina.layers.rnn.cell_base import RecurrentCell, forward_cell_properties, masked
-from lamina.layers.rnn.kernels import LSTMKernel
+from lamina.kernels.rnn_cells import LSTMKernel
 from lamina.layers.rnn.rnn import CellLayer
 
 

@@ -1,20 +1,23 @@
 """`RNN`: runs a cell over the time axis of (batch, timesteps, features) sequences.
 
 Built-in cells (SimpleRNNCell, LSTMCell, GRUCell with tanh/sigmoid/relu/linear/hard_sigmoid
-activations) run the whole sequence as one fused graph node (`fused.run_sequence`); any
+activations) run the whole sequence as one fused graph node (lamina/kernels/); any
 other cell is called step by step with lamina ops (one small graph per step). Both follow
 Keras 3: masked steps keep the previous states and repeat the previous output (zeros with
 `zero_output_for_mask`), `go_backwards` returns the sequence in processing order, and
 dropout masks are drawn once per sequence, only when training.
 """
+import inspect
+
 import numpy as np
 
-from lamina import ops
+from lamina import ops, regularizers
 from lamina.engine import tree
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.layers.base.layer import Layer
-from lamina.layers.rnn.fused import run_sequence
+from lamina.kernels.rnn_sequence import run_sequence
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
+from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
 
 
 def _input_hint(layer, shape):
@@ -53,8 +56,6 @@ class RNN(Layer):
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells  # noqa: PLC0415
-
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)):
             raise ValueError(f"RNN: the cell must have a `call` method, got {cell!r}")
@@ -260,8 +261,6 @@ class CellLayer(RNN):
         return use_cudnn
 
     def _layer_config(self, cell_config):
-        from lamina import regularizers  # noqa: PLC0415
-
         config = super().get_config()
         del config["cell"]
         return {**config, **cell_config,
@@ -273,8 +272,6 @@ class CellLayer(RNN):
 
 
 def _accepts(layer, arg):
-    import inspect  # noqa: PLC0415
-
     try:
         return arg in inspect.signature(layer.call).parameters
     except (TypeError, ValueError):

@@ -7,7 +7,7 @@ units * (input_dim + units + 1) parameters, as Keras.
 """
 from lamina import ops
 from lamina.layers.rnn.cell_base import RecurrentCell, forward_cell_properties, masked
-from lamina.layers.rnn.kernels import SimpleRNNKernel
+from lamina.kernels.rnn_cells import SimpleRNNKernel
 from lamina.layers.rnn.rnn import CellLayer
 
 

@@ -6,6 +6,7 @@ list for multi-state cells such as LSTMCell); its output is the last cell's outp
 from lamina.engine import tree
 from lamina.layers.base.layer import Layer
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
+from lamina import ops
 
 
 class StackedRNNCells(Layer):
@@ -38,8 +39,6 @@ class StackedRNNCells(Layer):
         return last.state_size[0] if isinstance(last.state_size, (list, tuple)) else last.state_size
 
     def get_initial_state(self, batch_size=None):
-        from lamina import ops  # noqa: PLC0415
-
         states = []
         for cell in self.cells:
             fn = getattr(cell, "get_initial_state", None)

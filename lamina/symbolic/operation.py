@@ -6,7 +6,7 @@
 Calling a public op (or a Python operator: + - * / ** @, unary -, x[...]) on a KerasTensor
 creates an `Operation` object, one class per op named as Keras names it (`Add`, `Mean`,
 `GetItem`, ...; instance names `add`, `mean_1`, ... from the same counter as layers),
-computes the output KerasTensor(s) (lamina/ops/_output_spec.py) and records a `CallNode`.
+computes the output KerasTensor(s) (lamina/symbolic/output_spec.py) and records a `CallNode`.
 A functional model replays the node by calling the op again on real tensors.
 
 Like Keras, an op's non-tensor keyword arguments (axis=..., keepdims=...) are its config,
@@ -18,8 +18,8 @@ import numpy as np
 
 from lamina import naming
 from lamina.engine import dtypes, tree
-from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic
-from lamina.ops import _dispatch, _output_spec
+from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic
+from lamina.symbolic import dispatch as _dispatch, output_spec as _output_spec
 
 # Keras's aliases: keras.ops.abs records an Absolute op, x[...] a GetItem op
 _CANONICAL = {"abs": "absolute", "getitem": "get_item"}
@@ -180,10 +180,6 @@ def symbolic_call(name, args, kwargs=None):
     dynamic = {k: v for k, v in kwargs.items() if k not in static}
     op = operation_class(name)(static)
     return op.symbolic_call(args, dynamic)
-
-
-def is_operation(obj):
-    return isinstance(obj, Operation)
 
 
 def _index_arrays(key):

@@ -7,7 +7,7 @@ gradient x^T g is then computed sparsely and whose input gets no gradient.
 import numpy as np
 
 from lamina.engine.tensor import data_of, record
-from lamina.ops.linalg import is_sparse
+from lamina.engine.sparse import is_sparse
 
 
 def linear(x, kernel, bias=None, relu=False):

@@ -4,7 +4,7 @@ Keras 3 lets `keras.ops.*` take symbolic `KerasTensor`s (from `keras.Input` or a
 called on one): the call then records an operation node of a functional model instead of
 computing. `install(namespace)` replaces each public op function of `lamina.ops` with a
 wrapper of the same signature that first runs the op eagerly, as before; only when that
-raises and an argument is a KerasTensor does it hand over to `lamina.ops.operation.trace`.
+raises and an argument is a KerasTensor does it hand over to `lamina.symbolic.operation.trace`.
 So the eager path pays one extra Python call (a few tens of nanoseconds, measured by
 benchmarks/ops_overhead.py) and the op definitions themselves stay untouched.
 
@@ -44,13 +44,13 @@ def op_function(name):
 
 
 def _any_symbolic(values):
-    from lamina.layers.symbolic import any_symbolic  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import any_symbolic  # noqa: PLC0415  (only once an op fails)
 
     return any_symbolic(list(values.values()))
 
 
 def _trace(name, fn, values):
-    from lamina.ops.operation import trace  # noqa: PLC0415
+    from lamina.symbolic.operation import trace  # noqa: PLC0415  (operation.py imports this module)
 
     return trace(name, fn, values)
 

@@ -1,4 +1,4 @@
-"""NumPy step kernels of SimpleRNN, LSTM and GRU for `fused.run_sequence`.
+"""NumPy step kernels of SimpleRNN, LSTM and GRU for `rnn_sequence.run_sequence`.
 
 A kernel is made per call from the cell's weights (NumPy arrays), its activations' NumPy
 forms and the dropout masks of this call. Protocol (time-major arrays, T steps, batch B):
@@ -19,7 +19,7 @@ gate blocks i, f, c, o (LSTM) or z, r, h (GRU); GRU `reset_after=True` has bias 
 import numpy as np
 
 from lamina import _native
-from lamina.layers.rnn.fused import GateLinear, _sigmoid, _tanh
+from lamina.kernels.rnn_sequence import GateLinear, _sigmoid, _tanh
 
 
 def _compiled(xs, default_activations):

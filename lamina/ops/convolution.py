@@ -17,6 +17,7 @@ import numpy as np
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import fdata, record
+from lamina.ops.shapes import transpose
 
 
 def _spatial_rank(op, kernel_shape, layout):
@@ -32,8 +33,6 @@ def _spatial_rank(op, kernel_shape, layout):
 
 def _first_to_last(fn, inputs, n, *args, **kwargs):
     """Run channels-last `fn` on channels-first `inputs` (transposes are differentiable)."""
-    from lamina.ops.shape import transpose  # noqa: PLC0415
-
     W.check_rank(fn.__name__, W.data_shape(inputs), n)
     to_last = (0, *range(2, n + 2), 1)
     to_first = (0, n + 1, *range(1, n + 1))

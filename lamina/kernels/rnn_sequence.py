@@ -1,6 +1,6 @@
 """A whole recurrent sequence as ONE graph node, with a hand-written backward through time.
 
-`run_sequence` drives a cell kernel (see `kernels.py`) over time in a Python loop of NumPy
+`run_sequence` drives a cell kernel (see `rnn_cells.py`) over time in a Python loop of NumPy
 steps: the input projection x_t @ W of every step is one matmul before the loop, each step
 adds h_{t-1} @ U (one matmul on the concatenated gate weights), and the backward pass is
 one matmul per step for the recurrent part plus single big matmuls for dW, dU, dx after

@@ -1,6 +1,9 @@
-"""`ConvBase`: what the convolution layers share (Conv, ConvTranspose, DepthwiseConv,
+"""`ConvCommon`: what every convolution layer shares (Conv, ConvTranspose, DepthwiseConv,
 SeparableConv): the window arguments, their kernels' and bias's initializer / regularizer /
-constraint, the input channels, the bias add and the config entries, in Keras's names."""
+constraint, the input channels, the bias add and the config entries, in Keras's names.
+
+Not to be confused with `BaseConv` (conv.py, Keras's name): the base of Conv1D/2D/3D only,
+one of the subclasses of this mixin, beside `BaseConvTranspose` and the depthwise layers."""
 
 from lamina import activations, ops, regularizers
 from lamina.layers.convolutional import conv_utils as U
@@ -8,7 +11,7 @@ from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
 
 
-class ConvBase(NamedParams, Layer):
+class ConvCommon(NamedParams, Layer):
     rank = None
 
     def _init_window(self, kernel_size, strides, padding, data_format, dilation_rate,

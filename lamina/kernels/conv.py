@@ -21,7 +21,7 @@ import numpy as np
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
-from lamina.ops.conv import _lower, _prepare, pointwise
+from lamina.ops.convolution import _lower, _prepare, pointwise
 
 
 def conv_bias_act(

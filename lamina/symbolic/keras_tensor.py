@@ -62,8 +62,8 @@ class KerasTensor:
 
 
 def _op(name, *args, **kwargs):
-    """Record keras.ops.<name> on symbolic arguments (lamina/ops/operation.py)."""
-    from lamina.ops.operation import symbolic_call  # noqa: PLC0415  (ops import this module)
+    """Record keras.ops.<name> on symbolic arguments (lamina/symbolic/operation.py)."""
+    from lamina.symbolic.operation import symbolic_call  # noqa: PLC0415  (ops import this module)
 
     return symbolic_call(name, args, kwargs)
 

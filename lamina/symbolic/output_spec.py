@@ -24,7 +24,7 @@ import numpy as np
 from lamina.engine import tree
 from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor
-from lamina.layers.symbolic import MAX_STAND_IN, KerasTensor
+from lamina.symbolic.keras_tensor import MAX_STAND_IN, KerasTensor
 
 _FILLS = ((5, 7), (12, 24))
 # ops whose constant arguments say how big an array to make (checked before running)
