@@ -40,6 +40,9 @@ EXCEPTIONS = {
     ("models", "saving"): "facade",
     # keras.config (read by fit for max_epochs) forwards enable_unsafe_deserialization to saving
     ("config", "saving"): "facade",
+    # BackupAndRestore and ModelCheckpoint write their files through lamina.saving (atomic
+    # writer, weights store, random state); saving imports nothing of callbacks.
+    ("callbacks", "saving"): "checkpoint callbacks",
 }
 
 # THE ONE OPEN CYCLE, layers <-> saving: `Lambda.get_config` / `from_config` (layers/core/
