@@ -45,6 +45,10 @@ def _as_array(x):
     return np.asarray(x)
 
 
+def _other_float(a, dtype):
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype != dtype
+
+
 def is_array_data(x):
     flat = tree.flatten(x)
     return bool(flat) and all(
@@ -118,6 +122,11 @@ class ArrayData:
 
     def steps(self):
         return self._steps or self.num_batches
+
+    def cast_inputs(self, dtype):
+        """Float input arrays to `dtype` once per fit/evaluate/predict, as the model would
+        per batch (same values; a float64 array otherwise costs a cast of every batch)."""
+        self.x = tree.map_structure(lambda a: a.astype(dtype) if _other_float(a, dtype) else a, self.x)
 
     def _epoch(self):
         bs, n = self.batch_size, self.n

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from lamina.callbacks.callback_list import CallbackList
-from lamina.engine import tree
+from lamina.engine import threads, tree
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
 from lamina.ops import math as _math
@@ -243,6 +243,8 @@ class Trainer:
         if not self.built:
             self._build_from_data(x)
         input_checks.check_features(self, x)
+        if self.autocast and hasattr(data, "cast_inputs"):  # once here, not once per batch
+            data.cast_inputs(self.dtype)
         if mode != "predict" and self._compile_loss is not None and y is not None:
             outputs = getattr(self, "outputs", None)
             n_out = outputs[0].shape[-1] if outputs and len(outputs) == 1 else None
@@ -290,7 +292,7 @@ class Trainer:
             self.optimizer.build(self._train_vars)
         logs = None
         self._in_fit = True
-        with stop_on_sigint() as interrupt:
+        with threads.scope(), stop_on_sigint() as interrupt:
             try:
                 cbs.on_train_begin()
                 # a callback (BackupAndRestore) may resume from a later epoch
@@ -365,7 +367,8 @@ class Trainer:
         self._prepare(data, "evaluate")
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.steps())
-        logs = self._run_evaluation(data, cbs)
+        with threads.scope():
+            logs = self._run_evaluation(data, cbs)
         return logs if return_dict else self._flatten_in_order(logs)
 
     def _flatten_in_order(self, logs):
@@ -385,7 +388,8 @@ class Trainer:
             # one silent batch: skip the adapter and callback machinery (same checks, same result)
             input_checks.check_array(x, "x")
             input_checks.check_features(self, x)
-            out = self(x, training=False)
+            with threads.scope():
+                out = self(x, training=False)
             return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
         data = make_data(x, None, None, batch_size, False, None, steps)
         self._prepare(data, "predict")
@@ -395,13 +399,14 @@ class Trainer:
         has_begin = bool(cbs.batch_hook("on_predict_batch_begin"))
         has_end = bool(cbs.batch_hook("on_predict_batch_end"))
         chunks = []
-        for step, batch in enumerate(data.batches()):
-            if has_begin:
-                cbs.call_batch("on_predict_batch_begin", step)
-            out = self.predict_step(batch)
-            chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
-            if has_end:
-                cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
+        with threads.scope():
+            for step, batch in enumerate(data.batches()):
+                if has_begin:
+                    cbs.call_batch("on_predict_batch_begin", step)
+                out = self.predict_step(batch)
+                chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
+                if has_end:
+                    cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
         cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the data produced no batch")
