@@ -226,6 +226,11 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def _replay_plan(self):
+        """Per-layer NumPy functions that `predict` may run instead of calling the model
+        (same results, no Tensors or graph nodes), or None: models override this."""
+        return None
+
     # --- checks before any step --------------------------------------------------------
 
     def _prepare(self, data, mode):
@@ -382,13 +387,16 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for `x`, batched, as float32 NumPy arrays (same structure as outputs)."""
         verbose = _resolve_verbose(verbose)
+        own_step = type(self).predict_step is Trainer.predict_step
+        plan = self._replay_plan() if own_step and self.built else None
         if (type(x) is np.ndarray and verbose == 0 and callbacks is None and steps is None
-                and self.built and 0 < len(x) <= (batch_size or 32)
-                and type(self).predict_step is Trainer.predict_step):
+                and self.built and 0 < len(x) <= (batch_size or 32) and own_step):
             # one silent batch: skip the adapter and callback machinery (same checks, same result)
             input_checks.check_array(x, "x")
             input_checks.check_features(self, x)
             with threads.scope():
+                if plan is not None and x.dtype.kind == "f" and self.autocast:
+                    return _replay(plan, x if x.dtype == self.dtype else x.astype(self.dtype))
                 out = self(x, training=False)
             return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
         data = make_data(x, None, None, batch_size, False, None, steps)
@@ -403,7 +411,11 @@ class Trainer:
             for step, batch in enumerate(data.batches()):
                 if has_begin:
                     cbs.call_batch("on_predict_batch_begin", step)
-                out = self.predict_step(batch)
+                xb = batch[0]
+                if plan is not None and type(xb) is np.ndarray and xb.dtype == self.dtype:
+                    out = _replay(plan, xb)  # float inputs were cast to the model's dtype
+                else:
+                    out = self.predict_step(batch)
                 chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
                 if has_end:
                     cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
@@ -435,6 +447,12 @@ class Trainer:
     def predict_on_batch(self, x):
         out = self.predict_step((x,))
         return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
+
+
+def _replay(plan, a):
+    for f in plan:
+        a = f(a)
+    return a
 
 
 def _batch_size_of(x):
