@@ -95,20 +95,25 @@ class Hogs:
         return False
 
 
-def run_framework(python, framework, arrays, rows, timeout):
-    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, "..") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def run_framework(python, framework, arrays, rows, timeout, lamina_dir=None):
+    lamina_dir = lamina_dir or os.path.join(HERE, "..")
+    env = dict(os.environ, PYTHONPATH=lamina_dir + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if framework != "lamina":
         env.pop("PYTHONPATH")  # the peers' interpreter must not see lamina's path
     cmd = [python, os.path.join(HERE, "mlp_workloads.py"), framework, arrays, *rows]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        print(f"{framework}: no result within {timeout:.0f} s", file=sys.stderr)
-        return {}
-    if done.returncode != 0:
-        print(f"{framework} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return {}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        stdout = done.stdout
+        if done.returncode != 0:
+            print(f"{framework} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+    except subprocess.TimeoutExpired as e:  # keep the rows finished in time
+        print(f"{framework}: stopped after {timeout:.0f} s", file=sys.stderr)
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else e.stdout or ""
+    out = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            out.update(json.loads(line))
+    return out
 
 
 def fmt(t):
@@ -125,6 +130,7 @@ def main():
     parser.add_argument("--hog-seconds", type=float, default=900, help="each hog stops itself after this")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per framework and phase")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--baseline", metavar="DIR", help="also time the lamina checkout in DIR (before/after)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the hogs are stopped on a kill
     rows = args.rows or list(ROWS)
@@ -133,21 +139,24 @@ def main():
         parser.error(f"unknown rows {unknown}: choose among {', '.join(ROWS)}")
     peers = None if args.no_peers else peers_python()
     frameworks = [("lamina", "lamina", sys.executable)] + [(f, label, peers) for f, label in PEERS if peers]
-    times = {(f, phase): {} for f, _, _ in frameworks for phase in ("idle", "busy")}
+    if args.baseline:
+        frameworks.insert(0, ("lamina", "before", sys.executable))
+    times = {(label, phase): {} for _, label, _ in frameworks for phase in ("idle", "busy")}
     with tempfile.TemporaryDirectory() as tmp:
         arrays = os.path.join(tmp, "arrays.npz")
         write_arrays(arrays)
         for r in range(args.rounds):
             for phase in ("idle", "busy"):
                 for f, label, python in frameworks:
+                    where = args.baseline if label == "before" else None
                     print(f"round {r + 1}, {phase}: {label}", file=sys.stderr, flush=True)
                     if phase == "busy":
                         with Hogs(args.hogs, args.hog_seconds):
-                            got = run_framework(python, f, arrays, rows, args.timeout)
+                            got = run_framework(python, f, arrays, rows, args.timeout, where)
                     else:
-                        got = run_framework(python, f, arrays, rows, args.timeout)
+                        got = run_framework(python, f, arrays, rows, args.timeout, where)
                     for k, v in got.items():
-                        times[(f, phase)].setdefault(k, []).append(v)
+                        times[(label, phase)].setdefault(k, []).append(v)
     med = {key: {k: statistics.median(v) for k, v in d.items()} for key, d in times.items()}
     head = ["row"]
     for f, label, _ in frameworks:
@@ -155,8 +164,8 @@ def main():
     table = [head]
     for row in rows:
         line = [row]
-        for f, _, _ in frameworks:
-            idle, busy = med[(f, "idle")].get(row), med[(f, "busy")].get(row)
+        for _, label, _ in frameworks:
+            idle, busy = med[(label, "idle")].get(row), med[(label, "busy")].get(row)
             line += [fmt(idle), fmt(busy), f"{busy / idle:.2f}x" if idle and busy else "-"]
         table.append(line)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]

@@ -1,6 +1,6 @@
 """The MLP rows of the busy-machine table, for lamina or a peer (same arrays, same models).
 
-    python benchmarks/mlp_workloads.py FRAMEWORK ARRAYS.npz [ROW ...]   (prints one JSON dict)
+    python benchmarks/mlp_workloads.py FRAMEWORK ARRAYS.npz [ROW ...]   (a JSON dict per row)
 
 FRAMEWORK is lamina, keras (Keras 3; its backend from KERAS_BACKEND, jax by default) or
 torch. `busy.py` writes ARRAYS.npz with lamina's loaders and runs this file as a subprocess,
@@ -150,6 +150,11 @@ def torch_rows(arrays, rows):
 
 def main():
     framework, path, rows = sys.argv[1], sys.argv[2], sys.argv[3:] or list(ROWS)
+    for row in rows:  # one JSON line per row, so a timeout keeps the rows already done
+        run(framework, path, [row])
+
+
+def run(framework, path, rows):
     arrays = dict(np.load(path))
     if "imdb_x_indptr" in arrays:  # dense multi-hot rows, float32, from their CSR form
         indptr, indices = arrays.pop("imdb_x_indptr"), arrays.pop("imdb_x_indices")
@@ -167,7 +172,7 @@ def main():
         out = torch_rows(arrays, rows)
     else:
         raise SystemExit(f"unknown framework {framework!r}: lamina, keras or torch")
-    print(json.dumps(out))
+    print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":
