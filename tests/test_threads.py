@@ -17,12 +17,15 @@ def blas_threads():
 
 @pytest.fixture
 def managed(monkeypatch):
+    """Two BLAS threads as the library's default (tests may run with one: conftest.py)."""
     for name in threads.USER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("LAMINA_BLAS_THREADS", raising=False)
-    if not threads._controllers() or threads._S.default < 2:
-        pytest.skip("needs a multi-threaded BLAS that threadpoolctl controls")
-    return threads._S.default
+    if not threads._controllers():
+        pytest.skip("needs a BLAS that threadpoolctl controls")
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(threads._S, "default", 2)
+        yield 2
 
 
 class Probe(keras.callbacks.Callback):
