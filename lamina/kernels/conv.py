@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from lamina.engine import threads
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
@@ -56,6 +57,7 @@ def conv_bias_act(
         cols = xp.reshape(rows, cin)
     else:
         cols = K.im2col(xp, ksize, strides, dil, out_sz, ones=fold)
+    threads.gemm(rows, depth, cout)
     if fold:
         z = cols @ np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
     else:
@@ -71,6 +73,7 @@ def conv_bias_act(
         if relu:  # d relu = 1 where the output is positive
             g2 = K.relu_mask(g2, z)
         gx = gk = gb = None
+        threads.gemm(rows, depth, cout)  # each gradient product has the forward's size
         if fold and (need[1] or need[2]):
             both = cols.T @ g2  # (depth + 1, cout): kernel rows, then the bias row
             gk, gb = both[:depth].reshape(k.shape), both[depth]

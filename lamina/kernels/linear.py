@@ -6,6 +6,7 @@ gradient x^T g is then computed sparsely and whose input gets no gradient.
 """
 import numpy as np
 
+from lamina.engine import threads
 from lamina.engine.tensor import data_of, record
 from lamina.engine.sparse import is_sparse
 
@@ -27,6 +28,7 @@ def linear(x, kernel, bias=None, relu=False):
             )
         lead = a.shape[:-1]
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+        threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
     z = a2 @ w
     if sparse:
         z = np.asarray(z)
@@ -42,6 +44,8 @@ def linear(x, kernel, bias=None, relu=False):
         if relu:  # d relu = 1 where the output is positive
             g2 = g2 * (z > 0)
         gx = gw = gb = None
+        if not sparse:  # the same multiply-adds as the forward product
+            threads.gemm(a2.shape[0], w.shape[0], units)
         if need[0]:
             gx = g2 @ w.T
             if len(lead) != 1:

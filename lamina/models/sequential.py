@@ -139,6 +139,17 @@ class Sequential(Model):
             x = layer(x)
         return x
 
+    def _replay_plan(self):
+        """The layers' `predict_array` methods, when each layer has one (written beside its
+        own `call`) and this model's `call` is Sequential's: `predict` then runs them on
+        NumPy batches. Cached per list of layers."""
+        key = tuple(map(id, self._stack))
+        cached = self.__dict__.get("_replay")
+        if cached is None or cached[0] != key:
+            cached = (key, _replay_plan(self))
+            self.__dict__["_replay"] = cached
+        return cached[1]
+
     @property
     def input_shape(self):
         if not self.built:
@@ -190,3 +201,22 @@ class Sequential(Model):
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
+
+
+def _defining_class(cls, name):
+    return next((k for k in cls.__mro__ if name in k.__dict__), None)
+
+
+def _replay_plan(model):
+    if _defining_class(type(model), "call") is not Sequential or not model._stack:
+        return None
+    plan = []
+    for layer in model._stack:
+        cls = type(layer)
+        owner = _defining_class(cls, "predict_array")
+        if (owner is None or _defining_class(cls, "call") is not owner
+                or _defining_class(cls, "__call__") is not Layer or not layer.built
+                or layer.activity_regularizer is not None or layer.dtype != model.dtype):
+            return None
+        plan.append(layer.predict_array)
+    return plan

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from lamina.engine import threads
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import fdata, record
@@ -90,11 +91,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     else:
         cols = K.im2col(xp, ksize, strides, dil, out_sz)
     k2 = k.reshape(-1, cout)
+    threads.gemm(rows, k2.shape[0], cout)
     out = (cols @ k2).reshape(nb, *out_sz, cout)
 
     def backward(g, need):
         g2 = g.reshape(rows, cout)
         gx = gk = None
+        threads.gemm(rows, k2.shape[0], cout)  # each gradient product has the forward's size
         if need[1]:  # d out / d k: patches^T g
             gk = (cols.T @ g2).reshape(k.shape)
             gk = gk[0] if n == 1 else gk

@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from lamina.engine import threads
 from lamina.engine.sparse import is_sparse
 from lamina.ops._base import data_of, record
 from lamina.ops.math import multiply
@@ -48,6 +49,8 @@ def matmul(x1, x2):
         a, b = np.asarray(a), np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: operands must have at least one dimension (use multiply for scalars)")
+    if a.ndim == 2 and b.ndim == 2:
+        threads.gemm(a.shape[0], a.shape[1], b.shape[1])
     try:
         out = a @ b
     except ValueError:
@@ -68,6 +71,7 @@ def _matmul_grads(a, b, g, need):
         gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0] if need[1] else None
         return ga, gb
     if a.ndim == 2 and b.ndim == 2:
+        threads.gemm(a.shape[0], a.shape[1], b.shape[1])
         return (g @ b.T if need[0] else None, a.T @ g if need[1] else None)
     ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need[0] else None
     gb = np.matmul(np.swapaxes(a, -1, -2), g) if need[1] else None

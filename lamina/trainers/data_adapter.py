@@ -61,6 +61,10 @@ def _as_array(x):
     return np.asarray(x)
 
 
+def _other_float(a, dtype):
+    return isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype != dtype
+
+
 def is_array_data(x):
     flat = tree.flatten(x)
     return bool(flat) and all(
@@ -129,6 +133,12 @@ class DataAdapter:
         """(x, y, sample_weight) of the first batch, leaving the data to be read from its start."""
         raise NotImplementedError(f"{type(self).__name__} must define first_batch()")
 
+    def cast_inputs(self, dtype):
+        """Cast float inputs to the model's `dtype` once, before the first batch. Only data
+        held in memory can (ArrayData); batches produced on the fly are cast by the model as
+        they come, so the other adapters keep this default, which leaves the data as it is."""
+        return None
+
     def checked_sample(self):
         """(x, y) for the trainer's checks and for building the model: here the first batch,
         with x as NumPy arrays (scipy.sparse matrices kept as they are)."""
@@ -167,6 +177,11 @@ class ArrayData(DataAdapter):
 
     def steps(self):
         return self._steps or self.num_batches
+
+    def cast_inputs(self, dtype):
+        """Float input arrays to `dtype` once per fit/evaluate/predict, as the model would
+        per batch (same values; a float64 array otherwise costs a cast of every batch)."""
+        self.x = tree.map_structure(lambda a: a.astype(dtype) if _other_float(a, dtype) else a, self.x)
 
     def _epoch(self):
         bs, n = self.batch_size, self.n

@@ -10,7 +10,7 @@ import numpy as np
 
 from lamina import losses as losses_module, metrics as metrics_module, optimizers
 from lamina.callbacks.callback_list import CallbackList
-from lamina.engine import tree
+from lamina.engine import threads, tree
 from lamina.engine.sparse import shape_of
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
@@ -231,6 +231,11 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def _replay_plan(self):
+        """Per-layer NumPy functions that `predict` may run instead of calling the model
+        (same results, no Tensors or graph nodes), or None: models override this."""
+        return None
+
     # --- checks before any step --------------------------------------------------------
 
     def _prepare(self, data, mode, what=None):
@@ -243,6 +248,8 @@ class Trainer:
         if not self.built:
             self._build_from_data(x)
         input_checks.check_features(self, x)
+        if self.autocast:  # once here, not once per batch
+            data.cast_inputs(self.dtype)
         if mode != "predict" and self._compile_loss is not None and y is not None:
             outputs = getattr(self, "outputs", None)
             n_out = outputs[0].shape[-1] if outputs and len(outputs) == 1 else None
@@ -302,7 +309,7 @@ class Trainer:
             self.optimizer.build(self.trainable_weights)
         logs = None
         self._in_fit = True
-        with stop_on_sigint() as interrupt:
+        with threads.scope(), stop_on_sigint() as interrupt:
             try:
                 cbs.on_train_begin()
                 # a callback (BackupAndRestore) may resume from a later epoch
@@ -378,7 +385,8 @@ class Trainer:
         self._prepare(data, "evaluate")
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.steps())
-        logs = self._run_evaluation(data, cbs)
+        with threads.scope():
+            logs = self._run_evaluation(data, cbs)
         return logs if return_dict else self._flatten_in_order(logs)
 
     def _flatten_in_order(self, logs):
@@ -394,14 +402,18 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         input_checks.check_batch_size(batch_size)
         input_checks.check_python_lists(x, "x")
+        own_step = type(self).predict_step is Trainer.predict_step
+        plan = self._replay_plan() if own_step and self.built else None
         if (type(x) is np.ndarray and verbose == 0 and callbacks is None and steps is None
-                and self.built and 0 < len(x) <= (batch_size or 32)
-                and type(self).predict_step is Trainer.predict_step):
+                and self.built and 0 < len(x) <= (batch_size or 32) and own_step):
             # one silent batch: skip the adapter and callback machinery (same checks, same result)
             input_checks.check_value_kinds(x, "x", self)
             input_checks.check_array(x, "x")
             input_checks.check_features(self, x)
-            out = self(x, training=False)
+            with threads.scope():
+                if plan is not None and x.dtype.kind == "f" and self.autocast:
+                    return _replay(plan, x if x.dtype == self.dtype else x.astype(self.dtype))
+                out = self(x, training=False)
             return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
         data = make_data(x, None, None, batch_size, False, None, steps)
         self._prepare(data, "predict")
@@ -411,13 +423,18 @@ class Trainer:
         has_begin = bool(cbs.batch_hook("on_predict_batch_begin"))
         has_end = bool(cbs.batch_hook("on_predict_batch_end"))
         chunks = []
-        for step, batch in enumerate(data.batches()):
-            if has_begin:
-                cbs.call_batch("on_predict_batch_begin", step)
-            out = self.predict_step(batch)
-            chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
-            if has_end:
-                cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
+        with threads.scope():
+            for step, batch in enumerate(data.batches()):
+                if has_begin:
+                    cbs.call_batch("on_predict_batch_begin", step)
+                xb = batch[0]
+                if plan is not None and type(xb) is np.ndarray and xb.dtype == self.dtype:
+                    out = _replay(plan, xb)  # float inputs were cast to the model's dtype
+                else:
+                    out = self.predict_step(batch)
+                chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
+                if has_end:
+                    cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
         cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the data produced no batch")
@@ -448,6 +465,12 @@ class Trainer:
     def predict_on_batch(self, x):
         out = self.predict_step((x,))
         return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
+
+
+def _replay(plan, a):
+    for f in plan:
+        a = f(a)
+    return a
 
 
 def _batch_size_of(x):

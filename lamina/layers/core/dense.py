@@ -1,5 +1,9 @@
 """`Dense`: activation(inputs @ kernel + bias) on the last axis."""
+import numpy as np
+
 from lamina import activations, regularizers
+from lamina.engine import threads
+from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.kernels import linear as fused
@@ -45,6 +49,20 @@ class Dense(NamedParams, Layer):
         if self._fuse_relu:
             return fused.linear(inputs, self.kernel, self.bias, relu=True)
         return self.activation(fused.linear(inputs, self.kernel, self.bias))
+
+    def predict_array(self, a):
+        """Inference on a NumPy batch of the kernel's dtype, with no Tensor or graph node:
+        the products of `fused.linear` in the same order, so the same bits as `call`."""
+        w = self.kernel.data
+        a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+        threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
+        z = a2 @ w
+        if self.bias is not None:
+            z += self.bias.data
+        if self._fuse_relu:
+            np.maximum(z, 0, out=z)
+        z = z if a.ndim == 2 else z.reshape(a.shape[:-1] + (self.units,))
+        return z if self._fuse_relu else data_of(self.activation(z))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -24,6 +24,10 @@ class Dropout(Layer):
             return ops.multiply(inputs, 0.0)
         return random.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self.seed_generator)
 
+    def predict_array(self, a):
+        """Inference on a NumPy batch (`predict`'s replay): the identity."""
+        return a
+
     def compute_output_shape(self, input_shape):
         return input_shape
 

@@ -22,6 +22,10 @@ class Flatten(Layer):
         shape = ops.shape(inputs)
         return ops.reshape(inputs, (shape[0], -1)) if len(shape) != 1 else ops.expand_dims(inputs, 1)
 
+    def predict_array(self, a):
+        """Inference on a NumPy batch (`predict`'s replay): the same reshape as `call`."""
+        return a.reshape(a.shape[0], -1) if a.ndim != 1 else a[:, None]
+
     def compute_output_shape(self, input_shape):
         return (input_shape[0], _prod(input_shape[1:]) if len(input_shape) > 1 else 1)
 

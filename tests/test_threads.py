@@ -1,0 +1,110 @@
+"""BLAS threads per operation (lamina.engine.threads) and the once-per-fit float cast."""
+import numpy as np
+import pytest
+
+import lamina as keras
+from lamina import layers
+from lamina.engine import threads
+from lamina.trainers.data_adapter import make_data
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def blas_threads():
+    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    return max(i["num_threads"] for i in info) if info else None
+
+
+@pytest.fixture
+def managed(monkeypatch):
+    """Two BLAS threads as the library's default (tests may run with one: conftest.py)."""
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LAMINA_BLAS_THREADS", raising=False)
+    if not threads._controllers():
+        pytest.skip("needs a BLAS that threadpoolctl controls")
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(threads._S, "default", 2)
+        yield 2
+
+
+class Probe(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.seen.append(blas_threads())
+
+
+def small_model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_fit_runs_on_one_blas_thread_and_restores_the_default(managed):
+    x, y = np.ones((8, 4), np.float32), np.ones((8, 1), np.float32)
+    probe = Probe()
+    small_model().fit(x, y, batch_size=4, epochs=1, verbose=0, callbacks=[probe])
+    assert probe.seen == [1, 1]
+    assert blas_threads() == managed
+
+
+def test_an_environment_variable_leaves_the_threads_alone(managed, monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", str(managed))
+    probe = Probe()
+    small_model().fit(np.ones((8, 4)), np.ones((8, 1)), batch_size=4, verbose=0, callbacks=[probe])
+    assert probe.seen == [managed, managed]
+
+
+def test_a_threadpoolctl_limit_is_kept_even_for_big_products(managed):
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        with threads.scope():
+            threads.gemm(4000, 4000, 4000)
+            assert blas_threads() == 1
+        assert blas_threads() == 1
+    assert blas_threads() == managed
+
+
+def test_only_big_products_get_more_threads(managed):
+    with threads.scope():
+        threads.gemm(128, 784, 512)  # an MLP's product: one thread
+        assert blas_threads() == 1
+        threads.gemm(7744, 576, 64)  # a convolution's: the default
+        assert blas_threads() == managed
+        threads.gemm(128, 784, 10)  # back to one for the next small product
+        assert blas_threads() == 1
+    assert blas_threads() == managed
+
+
+def test_the_thread_count_never_depends_on_the_load(managed):
+    """OpenBLAS's bits change with the thread count: the choice must be the same every run."""
+    chosen = []
+    for _ in range(3):
+        with threads.scope():
+            threads.gemm(128, 784, 512)
+            chosen.append(blas_threads())
+            threads.gemm(2000, 2000, 2000)
+            chosen.append(blas_threads())
+    assert chosen == [1, managed] * 3
+
+
+def test_float64_inputs_are_cast_once_with_the_same_results():
+    rng = np.random.default_rng(0)
+    x64, y = rng.standard_normal((64, 4)), rng.standard_normal((64, 1)).astype(np.float32)
+    data = make_data(x64, y, batch_size=16)
+    data.cast_inputs("float32")
+    assert data.x.dtype == np.float32 and data.y.dtype == np.float32
+    assert np.array_equal(data.x, x64.astype(np.float32))
+    ints = make_data(np.arange(6).reshape(3, 2), batch_size=2)
+    ints.cast_inputs("float32")
+    assert ints.x.dtype.kind == "i"  # token ids stay integers
+    weights = []
+    for x in (x64, x64.astype(np.float32)):
+        model = small_model()
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        weights.append([w.numpy() for w in model.weights])
+    for a, b in zip(*weights):
+        assert np.array_equal(a, b)
