@@ -27,6 +27,24 @@ from lamina.constraints import Constraint  # noqa: E402,F401
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications"}
 
 
+def use_as_keras(enable=True):
+    """Make `import keras`, `tensorflow.keras`, `tf_keras` give lamina and `import tensorflow` give
+    lamina's TensorFlow subset in this interpreter; `use_as_keras(False)` undoes it."""
+    from lamina import compat  # noqa: PLC0415  (importlib machinery only needed on request)
+
+    compat.use_as_keras(enable)
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext lamina`: the keras/tensorflow aliases for this IPython/Jupyter session."""
+    use_as_keras()
+
+
+def unload_ipython_extension(ipython):
+    """`%unload_ext lamina`: remove the aliases."""
+    use_as_keras(False)
+
+
 def __getattr__(name):
     if name in _LAZY:
         module = _importlib.import_module(f"lamina.{name}")
