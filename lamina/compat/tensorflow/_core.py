@@ -68,7 +68,8 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001  
     if limit is None:
         start, limit = 0, start
     args = [value(a) for a in (start, limit, delta)]
-    dt = dtype_of(dtype) if dtype is not None else np.result_type(*args)
+    floats = [a.dtype for a in args if a.dtype.kind == "f"]
+    dt = dtype_of(dtype) if dtype is not None else (np.result_type(*floats) if floats else np.result_type(*args))
     return Tensor(np.arange(*(a.item() for a in args), dtype=dt))
 
 
@@ -111,7 +112,7 @@ def unstack(value_, num=None, axis=0, name="unstack"):
 
 
 def squeeze(input, axis=None, name=None):  # noqa: A002
-    return ops.squeeze(input, axis=axis)
+    return ops.squeeze(input, axis=tuple(axis) if isinstance(axis, list) else axis)
 
 
 def expand_dims(input, axis, name=None):  # noqa: A002
@@ -214,7 +215,8 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
 
 
 def identity(input, name=None):  # noqa: A002
-    return ops.identity(input)
+    """The same values as a new tensor (the gradient passes through)."""
+    return ops.copy(input)
 
 
 def stop_gradient(input, name=None):  # noqa: A002
