@@ -10,6 +10,7 @@ import numpy as np
 from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, Variable, as_array
 from lamina.losses.loss import to_snake_case
+from lamina.metrics.stateless import StatelessMetricAPI
 
 
 def to_numpy(x):
@@ -30,7 +31,7 @@ def as_float(x, dtype="float32"):
     return a if a.dtype.kind == "f" else a.astype(dtype)
 
 
-class Metric:
+class Metric(StatelessMetricAPI):
     """Base class: subclasses create state with `add_variable` and define `update_state`/`result`."""
 
     def __init__(self, dtype=None, name=None):

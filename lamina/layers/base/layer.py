@@ -18,6 +18,7 @@ from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.layers.symbolic import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 
 
@@ -32,7 +33,7 @@ class _CallContext:
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
 
 
-class Layer:
+class Layer(StatelessLayerAPI):
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
