@@ -141,8 +141,14 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model (architecture, weights, compile settings, optimizer state)
         to a `.keras` file, atomically (see `lamina.saving.save_model`)."""
-        from lamina.saving import files, saving_api  # noqa: PLC0415
+        from lamina.saving import files, legacy_h5, saving_api  # noqa: PLC0415
 
+        if legacy_h5.is_legacy_path(filepath):  # Keras's legacy HDF5 format, with a warning
+            include_optimizer = kwargs.pop("include_optimizer", True)
+            if kwargs:
+                raise TypeError(f"model.save() got unexpected keyword arguments {sorted(kwargs)}")
+            legacy_h5.warn_legacy("model.save")
+            return legacy_h5.save_model_to_hdf5(self, filepath, overwrite, include_optimizer)
         path = files.check_extension(filepath, files.ALL_EXTS, "model.save")
         if not path.endswith(files.MODEL_EXT):
             raise ValueError(
