@@ -96,3 +96,19 @@ def test_ch07_custom_train_step_in_fit():
     datasets_dir()
     stdout = ok("ch07_custom_train_step.py")
     assert number(r"test accuracy: ([0-9.]+)", stdout) >= 0.90
+
+
+def test_readme_first_example_is_the_course_program():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert first_block == (PROGRAMS / "ch02_first_network.py").read_text(encoding="utf-8")
+    assert "lamina run mnist.py" in readme
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_ch02_first_network_readme_example():
+    datasets_dir()
+    stdout = ok("ch02_first_network.py")
+    assert number(r"test_acc: ([0-9.]+)", stdout) >= 0.97
+    assert re.search(r"^7 0\.9\d* 7$", stdout, re.M)  # the first test digit, predicted with confidence

@@ -8,9 +8,10 @@ symbol; docs/compat.md lists what is covered.
 import lamina as keras  # noqa: F401  (tf.keras)
 from lamina.compat.tensorflow import config, data, dtypes, math, nn, random  # noqa: F401
 from lamina.compat.tensorflow._common import (  # noqa: F401
-    bfloat16, bool_ as bool, float16, float32, float64, int8, int16, int32, int64, module_getattr,
-    string, uint8, uint16, uint32, uint64,
+    bfloat16, bool_ as bool, float16, float32, float64, int8, int16, int32, int64, string, uint8,
+    uint16, uint32, uint64,
 )
+from lamina.compat.tensorflow._common import module_getattr as _module_getattr
 from lamina.compat.tensorflow._core import (  # noqa: F401
     cast, clip_by_global_norm, clip_by_norm, clip_by_value, concat, constant, convert_to_tensor,
     device, executing_eagerly, expand_dims, eye, fill, function, gather, identity, is_tensor,
@@ -33,4 +34,4 @@ __version__ = "2.16.0+lamina"
 newaxis = None
 DType = type(float32)
 
-__getattr__ = module_getattr("tensorflow")
+__getattr__ = _module_getattr("tensorflow")

@@ -1,6 +1,7 @@
 """Shared pieces of the TensorFlow subset: dtypes, the "not covered" error, argument helpers."""
 import numpy as np
 
+from lamina import random as _random
 from lamina.engine.tensor import Tensor, as_array
 
 float16, float32, float64 = np.dtype("float16"), np.dtype("float32"), np.dtype("float64")
@@ -76,3 +77,22 @@ def shape_tuple(shape):
     if np.ndim(shape) == 0:
         return (int(shape),)
     return tuple(int(d) for d in np.asarray(shape).reshape(-1))
+
+
+_OP_STREAMS = {}  # op seed -> its stream: repeated calls with one seed give new, repeatable draws
+
+
+def op_seed(seed):
+    """The lamina seed argument for a TensorFlow op-level `seed` (None: the global generator)."""
+    if seed is None:
+        return None
+    seed = int(seed)
+    stream = _OP_STREAMS.get(seed)
+    if stream is None:
+        stream = _OP_STREAMS[seed] = _random.SeedGenerator(seed)
+    return stream
+
+
+def reset_op_seeds():
+    """Forget the op-seed streams (`tf.random.set_seed` starts them again)."""
+    _OP_STREAMS.clear()

@@ -2,7 +2,7 @@
 threads per operation); the device lists report the one CPU."""
 import collections
 
-from lamina.compat.tensorflow._common import module_getattr
+from lamina.compat.tensorflow._common import module_getattr as _module_getattr
 
 PhysicalDevice = collections.namedtuple("PhysicalDevice", ["name", "device_type"])
 LogicalDevice = collections.namedtuple("LogicalDevice", ["name", "device_type"])
@@ -90,4 +90,4 @@ class optimizer:  # noqa: N801  (tf.config.optimizer namespace)
         """No-op: lamina does not compile graphs."""
 
 
-__getattr__ = module_getattr("tensorflow.config")
+__getattr__ = _module_getattr("tensorflow.config")

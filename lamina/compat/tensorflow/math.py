@@ -8,8 +8,10 @@ and `keepdims`.
 import numpy as np
 
 from lamina import ops
-from lamina.compat.tensorflow._common import dtype_of, module_getattr, value
-from lamina.engine.tensor import Tensor
+from lamina.compat.tensorflow._common import dtype_of as _dtype_of
+from lamina.compat.tensorflow._common import module_getattr as _module_getattr
+from lamina.compat.tensorflow._common import value as _value
+from lamina.engine.tensor import Tensor as _Tensor
 
 # elementwise, same meaning and argument order as TensorFlow
 add, subtract, multiply, maximum, minimum = ops.add, ops.subtract, ops.multiply, ops.maximum, ops.minimum
@@ -58,7 +60,7 @@ def add_n(inputs, name=None):
     total = inputs[0]
     for x in inputs[1:]:
         total = ops.add(total, x)
-    return total if isinstance(total, Tensor) else ops.convert_to_tensor(total)
+    return total if isinstance(total, _Tensor) else ops.convert_to_tensor(total)
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
@@ -69,7 +71,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
 
 # reductions -------------------------------------------------------------------------------
 def _axis(axis):
-    if isinstance(axis, Tensor):
+    if isinstance(axis, _Tensor):
         axis = axis.data
     if isinstance(axis, np.ndarray):
         axis = tuple(int(a) for a in axis.reshape(-1)) if axis.ndim else int(axis)
@@ -84,10 +86,10 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """The mean; for an integer tensor an integer (truncated toward zero), as in TensorFlow."""
-    a = value(input_tensor)
+    a = _value(input_tensor)
     if a.dtype.kind in "iub":
         out = np.trunc(np.mean(a, axis=_axis(axis), keepdims=keepdims)).astype(a.dtype)
-        return Tensor(np.asarray(out))
+        return _Tensor(np.asarray(out))
     return ops.mean(input_tensor, axis=_axis(axis), keepdims=keepdims)
 
 
@@ -124,9 +126,9 @@ def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
 
 
 def _arg(fn, input, axis, output_type):  # noqa: A002
-    a = value(input)
+    a = _value(input)
     out = fn(a, axis=0 if axis is None else int(_axis(axis)))
-    return Tensor(np.asarray(out, dtype=dtype_of(output_type)))
+    return _Tensor(np.asarray(out, dtype=_dtype_of(output_type)))
 
 
 def argmax(input, axis=None, output_type="int64", name=None):  # noqa: A002  (TensorFlow names)
@@ -140,9 +142,9 @@ def argmin(input, axis=None, output_type="int64", name=None):  # noqa: A002
 
 
 def count_nonzero(input, axis=None, keepdims=False, dtype="int64", name=None):  # noqa: A002
-    a = value(input)
-    return Tensor(np.asarray(np.count_nonzero(a, axis=_axis(axis), keepdims=keepdims),
-                             dtype=dtype_of(dtype)))
+    a = _value(input)
+    return _Tensor(np.asarray(np.count_nonzero(a, axis=_axis(axis), keepdims=keepdims),
+                             dtype=_dtype_of(dtype)))
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
@@ -165,4 +167,4 @@ def in_top_k(targets, predictions, k, name=None):
     return ops.in_top_k(targets, predictions, k)
 
 
-__getattr__ = module_getattr("tensorflow.math")
+__getattr__ = _module_getattr("tensorflow.math")

@@ -5,8 +5,9 @@ with `tf.reduce_mean`. Gradients flow to `logits` and, for the dense-label losse
 """
 from lamina import ops
 from lamina import random as _random
-from lamina.compat.tensorflow import random as _tf_random
-from lamina.compat.tensorflow._common import module_getattr, value
+from lamina.compat.tensorflow._common import module_getattr as _module_getattr
+from lamina.compat.tensorflow._common import op_seed as _op_seed
+from lamina.compat.tensorflow._common import value as _value
 
 relu, relu6, sigmoid, tanh, elu, selu = ops.relu, ops.relu6, ops.sigmoid, ops.tanh, ops.elu, ops.selu
 softplus, softsign, silu = ops.softplus, ops.softsign, ops.silu
@@ -37,7 +38,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """-log_softmax(logits)[label] for integer `labels` of shape logits.shape[:-1]."""
-    idx = value(labels)
+    idx = _value(labels)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"sparse_softmax_cross_entropy_with_logits: labels must be integers, got "
                         f"dtype {idx.dtype}; use softmax_cross_entropy_with_logits for one-hot labels")
@@ -71,7 +72,7 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
 
 def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """Zero each entry with probability `rate`, scale the others by 1 / (1 - rate)."""
-    return _random.dropout(x, rate, noise_shape=noise_shape, seed=_tf_random.op_seed(seed))
+    return _random.dropout(x, rate, noise_shape=noise_shape, seed=_op_seed(seed))
 
 
 def l2_loss(t, name=None):
@@ -103,4 +104,4 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
     return ops.take(params, ids, axis=0)
 
 
-__getattr__ = module_getattr("tensorflow.nn")
+__getattr__ = _module_getattr("tensorflow.nn")
