@@ -162,3 +162,18 @@ def test_run_notebook_cell_magic_skipped(tmp_path):
 def test_run_missing_file():
     out = lamina_run("/nonexistent/script.py")
     assert out.returncode == 2 and "no such file" in out.stderr
+
+
+def test_load_ext_in_ipython():
+    interactive = pytest.importorskip("IPython.core.interactiveshell")
+    shell = interactive.InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "lamina")
+        result = shell.run_cell("import tensorflow as tf\nfrom tensorflow import keras\n"
+                                "value = float(tf.reduce_sum(tf.ones((2, 3))))")
+        assert result.success and shell.user_ns["keras"] is lamina and shell.user_ns["value"] == 6.0
+        shell.run_line_magic("unload_ext", "lamina")
+        assert not compat.is_active()
+    finally:
+        lamina.use_as_keras(False)
+        interactive.InteractiveShell.clear_instance()
