@@ -10,7 +10,7 @@ import types
 
 import numpy as np
 
-from lamina import ops
+from lamina import ops, registry
 from lamina.engine.tensor import Tensor
 
 # --- the ReLU family -----------------------------------------------------------------
@@ -249,6 +249,7 @@ _BUILTINS = (
 ALL_OBJECTS_DICT = {fn.__name__: fn for fn in _BUILTINS}
 ALL_OBJECTS_DICT.update(swish=silu, hard_swish=hard_silu)
 _NAME_OF = {fn: fn.__name__ for fn in _BUILTINS}
+registry.register_builtins("activation", ALL_OBJECTS_DICT)
 
 
 def _unknown(name):
@@ -266,19 +267,9 @@ def serialize(activation):
     if name is not None:
         return name
     if hasattr(activation, "get_config"):  # an activation object (e.g. a layer)
-        return {
-            "module": type(activation).__module__,
-            "class_name": type(activation).__name__,
-            "config": activation.get_config(),
-            "registered_name": type(activation).__name__,
-        }
+        return registry.serialize(activation, "activation")
     if isinstance(activation, types.FunctionType):
-        return {
-            "module": activation.__module__,
-            "class_name": "function",
-            "config": activation.__name__,
-            "registered_name": activation.__name__,
-        }
+        return registry.serialize_function(activation)
     raise ValueError(
         f"Cannot serialize activation {activation!r}: expected a built-in activation, a "
         "function, or an object with get_config()"
@@ -286,20 +277,15 @@ def serialize(activation):
 
 
 def deserialize(config, custom_objects=None):
-    """The activation named by `config` (a name, or a dict from `serialize`)."""
-    custom_objects = custom_objects or {}
+    """The activation named by `config` (a name, or a dict decoded by `lamina.registry`)."""
     if isinstance(config, dict):
         if "class_name" not in config:
             raise ValueError(f"activation config {config!r} has no 'class_name' key")
-        inner = config.get("config")
-        if config["class_name"] == "function" or isinstance(inner, str):
-            return deserialize(inner, custom_objects)
-        cls = custom_objects.get(config["class_name"])
-        if cls is None:
-            raise _unknown(config["class_name"])
-        return cls.from_config(inner or {}) if hasattr(cls, "from_config") else cls(**(inner or {}))
+        if isinstance(config.get("config"), str) and config["class_name"] != "function":
+            return deserialize(config["config"], custom_objects)
+        return registry.deserialize(config, "activation", custom_objects)
     if isinstance(config, str):
-        fn = custom_objects.get(config) or ALL_OBJECTS_DICT.get(config)
+        fn = registry.custom_object(config, custom_objects) or ALL_OBJECTS_DICT.get(config)
         if fn is None:
             raise _unknown(config)
         return fn

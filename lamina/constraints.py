@@ -133,6 +133,6 @@ ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update(max_norm=MaxNorm, non_neg=NonNeg, unit_norm=UnitNorm, min_max_norm=MinMaxNorm)
 
 
-_REGISTRY = Registry("constraint", "keras.constraints", ALL_OBJECTS_DICT,
+_REGISTRY = Registry("constraint", ALL_OBJECTS_DICT,
                      "a name such as 'max_norm', a config dict, a Constraint or a callable(w) -> w")
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get

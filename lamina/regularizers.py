@@ -156,6 +156,6 @@ ALL_OBJECTS_DICT.update(l1=L1, l2=L2, l1l2=L1L2, l1_l2=L1L2, orthogonal_regulari
 _NAME_DEFAULTS = {"l1_l2": {"l1": 0.01, "l2": 0.01}}
 
 
-_REGISTRY = Registry("regularizer", "keras.regularizers", ALL_OBJECTS_DICT,
+_REGISTRY = Registry("regularizer", ALL_OBJECTS_DICT,
                      "a name such as 'l2', a config dict, a Regularizer or a callable(weights) -> scalar", name_defaults=_NAME_DEFAULTS, cutoff=0.5)
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get

@@ -55,6 +55,6 @@ ALL_OBJECTS_DICT.update(
 )  # fmt: skip
 
 
-_REGISTRY = Registry("initializer", "keras.initializers", ALL_OBJECTS_DICT,
+_REGISTRY = Registry("initializer", ALL_OBJECTS_DICT,
                      "a name such as 'glorot_uniform', a config dict, an Initializer or a callable(shape, dtype)")
 serialize, deserialize, get = _REGISTRY.serialize, _REGISTRY.deserialize, _REGISTRY.get

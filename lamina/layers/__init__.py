@@ -41,6 +41,7 @@ from lamina.layers.rnn import (  # noqa: F401,E402
 )
 from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
 from lamina import lazy as _lazy  # noqa: E402
+from lamina import registry as _registry  # noqa: E402
 
 # preprocessing layers: imported on first use (keeps `import lamina` fast)
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
@@ -60,3 +61,9 @@ GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 Convolution3D, Convolution3DTranspose = Conv3D, Conv3DTranspose
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GlobalMaxPool3D, GlobalAvgPool3D = GlobalMaxPooling3D, GlobalAveragePooling3D
+
+# every layer class above under its Keras name (the preprocessing ones load on first use)
+_registry.register_builtins(
+    "layer", {n: v for n, v in dict(globals()).items()
+              if isinstance(v, type) and issubclass(v, Layer) and not n.startswith("_")},
+    lazy={n: (lambda n=n: __getattr__(n)) for n in __dir__() if n not in globals()})

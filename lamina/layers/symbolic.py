@@ -15,6 +15,8 @@ class KerasTensor:
 
     def __init__(self, shape, dtype=None, sparse=False, name=None, history=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
+        if any(d is not None and not 0 <= d < 1 << 62 for d in self.shape):
+            raise ValueError(f"a tensor shape needs dimensions from 0 to 2**62 (or None), got {tuple(shape)}")
         self.dtype = dtypes.standardize(dtype)
         self.sparse = bool(sparse)
         self.name = name
@@ -122,7 +124,21 @@ def any_symbolic(args, kwargs=None):
     return any(isinstance(t, KerasTensor) for t in tree.flatten((args, kwargs or {})))
 
 
-def concrete_stand_in(t, batch=2, fill=None):
-    """Zeros with t's shape (None -> `batch` or `fill`), to run a layer for shape inference."""
+MAX_STAND_IN = 1 << 25  # elements: the largest stand-in shape inference may run a layer or op on
+
+
+def concrete_stand_in(t, batch=2, fill=None, writable=False):
+    """Zeros with t's shape (None -> `batch` or `fill`), to run a layer for shape inference:
+    a zero-strided read-only view (no memory) unless `writable`. Refused over `MAX_STAND_IN`
+    elements, so a file declaring huge inputs cannot make inference allocate gigabytes."""
     shape = tuple((batch if i == 0 else (fill or 3)) if d is None else d for i, d in enumerate(t.shape))
-    return np.zeros(shape, dtype=t.dtype)
+    size = 1
+    for d in shape:
+        size *= max(int(d), 0)
+    if size > MAX_STAND_IN:
+        raise ValueError(
+            f"inferring output shapes on an input of shape {t.shape} would need arrays of "
+            f"{size:,} elements, over the {MAX_STAND_IN:,}-element bound; give the layer a "
+            "compute_output_shape(), or smaller input shapes")
+    view = np.broadcast_to(np.zeros((), dtype=t.dtype), shape)
+    return view.copy() if writable else view

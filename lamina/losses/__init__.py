@@ -7,6 +7,7 @@ Losses are built from differentiable lamina ops, so `GradientTape` differentiate
 import difflib
 import inspect
 
+from lamina import registry
 from lamina.losses.hinge import (  # noqa: F401
     CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, convert_binary_labels_to_hinge, hinge,
     squared_hinge,
@@ -59,6 +60,7 @@ ALL_OBJECTS_DICT.update({
     "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
     "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
 })  # fmt: skip
+registry.register_builtins("loss", ALL_OBJECTS_DICT)
 
 
 def _lookup(name, custom_objects=None, kind="loss", table=None):
@@ -73,27 +75,20 @@ def _lookup(name, custom_objects=None, kind="loss", table=None):
     raise ValueError(f"Unknown {kind} {name!r}.{hint} Valid names: {', '.join(valid)}")
 
 
-def serialize(obj, module="lamina.losses"):
+def serialize(obj):
     """A config dict (Keras's layout) for a loss instance or a loss function."""
     if obj is None or isinstance(obj, str):
         return obj
     if inspect.isfunction(obj):
-        return {
-            "module": module, "class_name": "function", "config": obj.__name__,
-            "registered_name": "function",
-        }  # fmt: skip
+        return registry.serialize_function(obj)
     if hasattr(obj, "get_config"):
-        cls = type(obj)
-        mod = module if cls.__module__.startswith(module) else cls.__module__
-        return {
-            "module": mod, "class_name": cls.__name__, "config": obj.get_config(),
-            "registered_name": None,
-        }  # fmt: skip
+        return registry.serialize(obj, "loss")
     raise TypeError(f"cannot serialize {obj!r}: expected a Loss instance or a loss function")
 
 
 def deserialize(config, custom_objects=None, table=None, kind="loss"):
-    """The loss (instance or function) described by a name or a `serialize` dict."""
+    """The loss (instance or function) described by a name or a `serialize` dict; dicts
+    are decoded by `lamina.registry` (`kind` "metric" reads the metrics' table)."""
     if isinstance(config, str):
         obj = _lookup(config, custom_objects, kind, table)
         return obj() if inspect.isclass(obj) else obj
@@ -101,10 +96,7 @@ def deserialize(config, custom_objects=None, table=None, kind="loss"):
         raise ValueError(
             f"Could not interpret {kind} config {config!r}: expected a name or a dict with 'class_name'"
         )
-    if config["class_name"] == "function":
-        return _lookup(config["config"], custom_objects, kind, table)
-    cls = _lookup(config["class_name"], custom_objects, kind, table)
-    return cls.from_config(config.get("config") or {})
+    return registry.deserialize(config, kind, custom_objects)
 
 
 def get(identifier):

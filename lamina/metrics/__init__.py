@@ -8,8 +8,8 @@ names Keras accepts: class names, their snake_case forms ("mean_absolute_error",
 """
 import inspect
 
+from lamina import registry
 from lamina.losses import deserialize as _deserialize
-from lamina.losses import serialize as _serialize
 from lamina.losses.hinge import categorical_hinge, hinge, squared_hinge  # noqa: F401
 from lamina.losses.loss import to_snake_case as _to_snake_case
 from lamina.losses.probabilistic import (  # noqa: F401
@@ -83,6 +83,7 @@ FUNCTIONS = {
         mean_squared_error, mean_squared_logarithmic_error,
     )
 }  # fmt: skip
+registry.register_builtins("metric", {**ALL_OBJECTS_DICT, **FUNCTIONS})
 
 
 def get_function(name):
@@ -94,16 +95,13 @@ def get_function(name):
 
 def serialize(metric):
     """A config dict (Keras's layout) for a metric instance or a metric function."""
-    return _serialize(metric, module="lamina.metrics")
+    if inspect.isfunction(metric):
+        return registry.serialize_function(metric)
+    return registry.serialize(metric, "metric")
 
 
 def deserialize(config, custom_objects=None):
-    """The metric described by a name or a `serialize` dict (functions resolve by name)."""
-    if isinstance(config, dict) and config.get("class_name") == "function":
-        name = config["config"]
-        if custom_objects and name in custom_objects:
-            return custom_objects[name]
-        return get_function(name)
+    """The metric described by a name or a `serialize` dict (dicts: `lamina.registry`)."""
     return _deserialize(config, custom_objects, table=ALL_OBJECTS_DICT, kind="metric")
 
 

@@ -54,6 +54,8 @@ def graph_nodes(inputs, outputs):
 class Functional(Model):
     """`Model(inputs, outputs)`: layers connected by calling them on symbolic tensors."""
 
+    _not_saved = ("_operations",)  # see Layer._not_saved
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct = inputs
@@ -127,12 +129,12 @@ class Functional(Model):
 
     def get_config(self):
         """Keras 3's functional config: every layer with the calls that connect it."""
-        from lamina.saving import functional_config  # noqa: PLC0415
+        from lamina.models import functional_config  # noqa: PLC0415  (imports the saving codec)
 
         return functional_config.get_functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import functional_config  # noqa: PLC0415
+        from lamina.models import functional_config  # noqa: PLC0415  (imports the saving codec)
 
         return functional_config.functional_from_config(cls, config, custom_objects=custom_objects)

@@ -128,7 +128,7 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
     def from_config(cls, config, custom_objects=None):
         """A model from `get_config()`: functional configs rebuild the layer graph."""
         from lamina.models.functional import Functional  # noqa: PLC0415
-        from lamina.saving import functional_config  # noqa: PLC0415
+        from lamina.models import functional_config  # noqa: PLC0415  (imports the saving codec)
 
         keys = ("name", "layers", "input_layers", "output_layers")
         if all(k in config for k in keys) and (cls is Model or issubclass(cls, Functional)):

@@ -12,6 +12,8 @@ class Sequential(Model):
     first layer, `build(input_shape)`, or else the first batch of data.
     """
 
+    _not_saved = ("_stack", "_input_layer", "_layer_outputs")  # see Layer._not_saved
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._input_layer = None

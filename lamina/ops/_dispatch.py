@@ -15,6 +15,8 @@ which lamina uses internally.
 import inspect
 import types
 
+from lamina import registry
+
 # one factory per distinct signature (228 ops have 94): compiling is most of the import cost
 _TEMPLATE = """
 def _make_{index}(_f, _name, _sym, _trace, _D):
@@ -35,7 +37,7 @@ _RAW = {}  # public op name -> the op function itself (what the wrappers call)
 def op_function(name):
     """The op function behind public `lamina.ops.<name>`; only wrapped public ops qualify,
     so a name read from a saved file can reach nothing else."""
-    fn = _RAW.get(name) if isinstance(name, str) else None
+    fn = registry.builtin("operation", name)
     if fn is None:
         raise ValueError(f"lamina.ops has no op {name!r} that can be a functional-model node")
     return fn
@@ -136,6 +138,7 @@ def install(namespace):
         for n, wrapper in _wrap_all(own).items():
             setattr(image, n, wrapper)
     _share_with_submodules(namespace)
+    registry.register_builtins("operation", _RAW, write_names=False)
 
 
 # Keras 3's sub-namespaces of keras.ops; lamina's implementation modules of the same names

@@ -12,37 +12,114 @@ rule, because a slice of an unknown dimension is unknown even when both stand-in
 to be long enough.
 
 Stand-in values: integers and booleans are zeros (valid indices), floats are ones plus a
-boosted diagonal on square trailing matrices (so inv/cholesky/solve succeed).
+boosted diagonal on square trailing matrices (so inv/cholesky/solve succeed). Stand-ins are
+zero-strided views (`np.broadcast_to`), so they take no memory whatever shape they claim;
+broadcasting element-wise ops get their shape from a rule without running at all; any
+other op runs only when its stand-ins, and the shapes its constant arguments ask an
+array-creating op for, hold at most `MAX_STAND_IN` elements (a 20 KB file declaring
+(None, 20000, 20000) inputs must not take gigabytes while its shapes are inferred).
 """
 import numpy as np
 
 from lamina.engine import tree
 from lamina.engine.graph import STATE
 from lamina.engine.tensor import Tensor
-from lamina.layers.symbolic import KerasTensor
+from lamina.layers.symbolic import MAX_STAND_IN, KerasTensor
 
 _FILLS = ((5, 7), (12, 24))
+# ops whose constant arguments say how big an array to make (checked before running)
+_CREATORS = frozenset({
+    "ones", "zeros", "full", "empty", "eye", "identity", "tri", "arange", "linspace", "logspace",
+    "tile", "repeat", "broadcast_to", "one_hot", "multi_hot", "pad", "meshgrid", "histogram",
+})
+# element-wise ops that broadcast their tensor arguments: the output shape needs no run
+_BROADCASTING = frozenset({
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "mod", "power",
+    "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_xor", "arctan2", "hypot",
+})
 
 
-def stand_in(t, fill, shape=None):
+def stand_in(t, fill, shape=None, writable=False):
     """A concrete array for KerasTensor `t`, unknown dims set to `fill` (or to the known
-    sizes in `shape`, where it has them)."""
+    sizes in `shape`, where it has them): a read-only zero-strided view unless `writable`."""
     shape = tuple(fill if d is None else d for d in (shape or t.shape))
     dtype = np.dtype(t.dtype)
     if dtype.kind not in "fc":
-        return np.zeros(shape, dtype)
-    a = np.ones(shape, dtype)
-    if len(shape) >= 2 and shape[-1] == shape[-2] and shape[-1] > 0:
-        i = np.arange(shape[-1])
-        a[..., i, i] += shape[-1]
-    return a
+        base = np.zeros((), dtype)
+    elif len(shape) >= 2 and shape[-1] == shape[-2] and shape[-1] > 0:
+        n = shape[-1]  # n * n <= the stand-in's size, which is bounded before this runs
+        base = np.ones((n, n), dtype) + n * np.eye(n, dtype=dtype)
+    else:
+        base = np.ones((), dtype)
+    view = np.broadcast_to(base, shape)
+    return view.copy() if writable else view
 
 
-def _run(fn, args, kwargs, fill, shapes=None):
+def _elements(shape):
+    n = 1
+    for d in shape:
+        n *= max(int(d), 0)
+    return n
+
+
+def _constant_ints(value):
+    """Every integer in a constant argument (shapes, repeats, sizes)."""
+    return [int(v) for v in tree.flatten(value)
+            if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))]
+
+
+def check_size(name, args, kwargs, fill=_FILLS[0][1]):
+    """Refuse to infer (or replay at load time) op `name` when its stand-ins, or the array an
+    array-creating op is asked for by its constant arguments, exceed `MAX_STAND_IN`.
+    Broadcasting element-wise ops are exempt: their shape comes from a rule (no run)."""
+    if name in _BROADCASTING:
+        return
+    flat = tree.flatten((list(args), kwargs))
+    sizes = [_elements(fill if d is None else d for d in t.shape) for t in flat if isinstance(t, KerasTensor)]
+    total = sum(sizes)
+    if name in _CREATORS:
+        created = max(sizes, default=1)
+        for v in flat:
+            if not isinstance(v, KerasTensor):
+                for i in _constant_ints(v):
+                    created *= max(abs(i), 1)
+        total = max(total, created)
+    if total > MAX_STAND_IN:
+        raise ValueError(
+            f"keras.ops.{name} on arguments of shapes {describe(args, kwargs) or '(constants)'} "
+            f"would need arrays of about {total:,} elements to infer its output shape, over the "
+            f"{MAX_STAND_IN:,}-element bound; give the inputs smaller shapes, or call the op "
+            "inside a layer's call()")
+
+
+def _broadcast_shape(args, kwargs):
+    """Output shape of a broadcasting element-wise op from its arguments' shapes (None for
+    an unknown dimension no argument fixes), or None when an argument is not an array."""
+    flat = tree.flatten((list(args), kwargs))
+    if not all(isinstance(x, (KerasTensor, int, float, bool, np.generic, np.ndarray)) for x in flat):
+        return None
+    shapes = [tuple(x.shape) for x in flat if hasattr(x, "shape")]
+    out = []
+    for i in range(1, max(len(s) for s in shapes) + 1):
+        dims = {s[-i] for s in shapes if len(s) >= i}
+        known = dims - {None, 1}
+        if len(known) > 1:
+            raise ValueError(f"shapes {', '.join(map(str, shapes))} cannot be broadcast together")
+        out.append(known.pop() if known else (None if None in dims else 1))
+    return tuple(reversed(out))
+
+
+def _tiny(x):
+    """A one-element stand-in of `x`'s rank and dtype (to learn an op's result dtype)."""
+    return KerasTensor((1,) * x.ndim, dtype=x.dtype) if isinstance(x, KerasTensor) else x
+
+
+def _run(fn, args, kwargs, fill, shapes=None, writable=False):
     def concrete(x):
         if not isinstance(x, KerasTensor):
             return x
-        return stand_in(x, fill, shapes.get(id(x)) if shapes else None)
+        return stand_in(x, fill, shapes.get(id(x)) if shapes else None, writable)
 
     cargs, ckwargs = tree.map_structure(concrete, (list(args), kwargs))
     saved = STATE.recording
@@ -107,14 +184,34 @@ def infer(name, fn, args, kwargs):
         spec = getitem_spec(args[0], args[1])
         if spec is not None:
             return spec
+    if name in _BROADCASTING:
+        try:
+            shape = _broadcast_shape(args, kwargs)
+        except ValueError as e:
+            raise _error(name, args, kwargs, e, False) from None
+        if shape is not None:  # dtype from a one-element run, shape from the rule
+            tiny_args, tiny_kwargs = tree.map_structure(_tiny, (list(args), kwargs))
+            try:
+                tiny = _array(name, _run(fn, tiny_args, tiny_kwargs, 1))
+            except Exception as e:  # noqa: BLE001  (the op rejected its arguments)
+                raise _error(name, args, kwargs, e, False) from e
+            return KerasTensor(shape, dtype=tiny.dtype.name)
+    check_size(name, args, kwargs, _FILLS[0][1])
     symbolic = [t for t in tree.flatten((list(args), kwargs)) if isinstance(t, KerasTensor)]
     unknown = any(d is None for t in symbolic for d in t.shape)
     first_error = None
     attempts = [(a, b, None) for a, b in _FILLS] + [_FILLS[0] + (_broadcast_sizes(args, kwargs),)]
     for fill_a, fill_b, shapes in (attempts if unknown else attempts[:1]):
         try:
-            out_a = _run(fn, args, kwargs, fill_a, shapes)
-            out_b = _run(fn, args, kwargs, fill_b, shapes) if unknown else out_a
+            check_size(name, args, kwargs, fill_b)  # the larger stand-ins of a retry, too
+            try:
+                out_a = _run(fn, args, kwargs, fill_a, shapes)
+                out_b = _run(fn, args, kwargs, fill_b, shapes) if unknown else out_a
+            except ValueError as e:  # an op writing into its input: writable (bounded) copies
+                if "read-only" not in str(e):
+                    raise
+                out_a = _run(fn, args, kwargs, fill_a, shapes, writable=True)
+                out_b = _run(fn, args, kwargs, fill_b, shapes, writable=True) if unknown else out_a
         except Exception as e:  # noqa: BLE001  (the op rejected the stand-ins, or the shapes)
             first_error = first_error or e
             continue

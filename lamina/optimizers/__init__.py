@@ -5,6 +5,8 @@
 """
 import difflib
 
+from lamina import registry
+
 from lamina.optimizers import schedules  # noqa: F401
 from lamina.optimizers._serialization import deserialize_object, serialize_object
 from lamina.optimizers.adadelta import Adadelta
@@ -24,6 +26,7 @@ from lamina.optimizers.sgd import SGD
 ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam,
                Adafactor, Ftrl, Lamb, Lion)  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+registry.register_builtins("optimizer", {cls.__name__: cls for cls in ALL_OBJECTS})
 # Keras 3 optimizers lamina does not provide (yet): named in the error message.
 _NOT_IMPLEMENTED = (
     "muon", "lossscaleoptimizer", "multioptimizer",
@@ -33,7 +36,7 @@ _NOT_IMPLEMENTED = (
 
 def serialize(optimizer):
     """The optimizer as Keras's dict: {"module", "class_name", "config", "registered_name"}."""
-    return serialize_object(optimizer, "keras.optimizers")
+    return serialize_object(optimizer, "optimizer")
 
 
 def deserialize(config, custom_objects=None):
@@ -46,7 +49,7 @@ def deserialize(config, custom_objects=None):
             f"the Keras optimizer {name!r} is not implemented in lamina; available: "
             f"{', '.join(_names())}"
         )
-    return deserialize_object(config, ALL_OBJECTS_DICT, custom_objects, "optimizer")
+    return deserialize_object(config, custom_objects, "optimizer", Optimizer)
 
 
 def get(identifier):

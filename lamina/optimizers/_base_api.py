@@ -295,7 +295,7 @@ class OptimizerAPI:
         elif isinstance(lr, Variable):
             lr = lr.data.item()
         else:
-            lr = serialize_object(lr, "keras.optimizers")
+            lr = serialize_object(lr, "schedule")
         return {
             "name": self.name,
             "learning_rate": lr,
@@ -314,10 +314,13 @@ class OptimizerAPI:
     def from_config(cls, config, custom_objects=None):
         """A new (unbuilt) optimizer from `get_config()`'s output."""
         config = dict(config)
-        if isinstance(config.get("learning_rate"), dict):
-            config["learning_rate"] = schedules.deserialize(
-                config["learning_rate"], custom_objects=custom_objects
-            )
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):  # only a schedule: a file never names a callable to run
+            config["learning_rate"] = schedules.deserialize(lr, custom_objects=custom_objects)
+        elif lr is not None and not isinstance(lr, (schedules.LearningRateSchedule, int, float)):
+            raise ValueError(
+                f"{cls.__name__}.from_config: learning_rate must be a number or a serialized "
+                f"LearningRateSchedule, got {str(lr)[:200]}")
         return cls(**config)
 
     def __repr__(self):

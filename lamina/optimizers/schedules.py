@@ -12,6 +12,7 @@ import numpy as np
 
 from lamina.engine import dtypes
 from lamina.engine.tensor import Tensor, as_array, data_of
+from lamina import registry
 from lamina.optimizers._serialization import deserialize_object, serialize_object
 
 
@@ -295,13 +296,14 @@ _BUILTINS = {
         CosineDecayRestarts,
     )
 }  # fmt: skip
+registry.register_builtins("schedule", _BUILTINS)
 
 
 def serialize(learning_rate_schedule):
     """The schedule as Keras's JSON-compatible dict (`class_name`, `config`, ...)."""
-    return serialize_object(learning_rate_schedule, "keras.optimizers.schedules")
+    return serialize_object(learning_rate_schedule, "schedule")
 
 
 def deserialize(config, custom_objects=None):
     """A schedule from `serialize`'s dict (custom classes via `custom_objects`)."""
-    return deserialize_object(config, _BUILTINS, custom_objects, "learning rate schedule")
+    return deserialize_object(config, custom_objects, "schedule", LearningRateSchedule)

@@ -1,4 +1,5 @@
 """Errors raised while saving or loading: ValueError subclasses that name the file."""
+from lamina import registry
 
 
 class SavingError(ValueError):
@@ -20,3 +21,16 @@ class UnsafeContentError(SavingError):
 
 class ArchitectureMismatchError(SavingError):
     """The stored weights do not fit the model (another architecture)."""
+
+
+class UnknownObjectError(SavingError, registry.UnknownObjectError):
+    """A config names a class or function that lamina does not have or may not load."""
+
+
+def as_saving_error(e, source):
+    """The SavingError naming `source` for an error the registry raised (else None)."""
+    if isinstance(e, registry.UnsafeObjectError):
+        return UnsafeContentError(str(e), source)
+    if isinstance(e, registry.UnknownObjectError):
+        return UnknownObjectError(str(e), source)
+    return None

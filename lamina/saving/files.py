@@ -9,7 +9,7 @@ import os
 import tempfile
 import zipfile
 
-from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError
+from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError, as_saving_error
 
 MODEL_EXT = ".keras"
 WEIGHT_EXTS = (".weights.h5", ".weights.npz")
@@ -19,6 +19,34 @@ ALL_EXTS = (MODEL_EXT,) + WEIGHT_EXTS
 class _Limits:
     archive_bytes = 4 << 30  # uncompressed bytes read from one file
     config_bytes = 64 << 20  # config.json / metadata.json
+    ratio = 100  # a member may expand to at most ratio x its compressed size ...
+    ratio_floor = 16 << 20  # ... or this many bytes, whichever is more
+
+
+_CHUNK = 1 << 20  # members and files are read in pieces of this size (no up-front buffer)
+
+
+def check_expansion(info, source):
+    """The most bytes zip member `info` may expand to (`_Limits.ratio` times its compressed
+    size, at least `_Limits.ratio_floor`); refuses a member declaring more."""
+    cap = max(_Limits.ratio * info.compress_size, _Limits.ratio_floor)
+    if info.file_size > cap:
+        raise UnsafeContentError(
+            f"member {info.filename!r} would expand from {info.compress_size:,} to "
+            f"{info.file_size:,} bytes, more than {_Limits.ratio}x (a zip bomb?)", source)
+    return cap
+
+
+def read_limited(f, limit):
+    """Up to `limit` + 1 bytes of the binary stream `f`, read in 1 MiB pieces, so memory
+    grows with what the stream really holds, never with the limit."""
+    out = bytearray()
+    while len(out) <= limit:
+        piece = f.read(min(_CHUNK, limit + 1 - len(out)))
+        if not piece:
+            break
+        out += piece
+    return bytes(out)
 
 
 def set_size_limit(max_bytes=None, max_config_bytes=None):
@@ -91,7 +119,10 @@ def read_bytes(path, limit=None):
     if size > limit:
         raise UnsafeContentError(f"the file is {size:,} bytes, over the {limit:,}-byte limit", path)
     with open(path, "rb") as f:
-        return f.read(limit + 1)
+        data = read_limited(f, limit)
+    if len(data) > limit:
+        raise UnsafeContentError(f"the file grew past the {limit:,}-byte limit while read", path)
+    return data
 
 
 class Archive:
@@ -145,14 +176,15 @@ class Archive:
         if info.file_size > limit:
             raise UnsafeContentError(f"member {name!r} is {info.file_size:,} bytes, over the "
                                      f"{limit:,}-byte limit", self.source)
+        ratio_cap = check_expansion(info, self.source)
         try:
-            with self._zip.open(info) as f:
-                data = f.read(limit + 1)
+            with self._zip.open(info) as f:  # never past the declared size (a lying header)
+                data = read_limited(f, min(limit, ratio_cap, info.file_size))
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
                 NotImplementedError) as e:
             raise CorruptFileError(f"cannot read member {name!r} ({e})", self.source) from None
         if len(data) != info.file_size:
-            raise CorruptFileError(f"member {name!r} is truncated", self.source)
+            raise CorruptFileError(f"member {name!r} does not hold its declared {info.file_size:,} bytes (truncated or damaged)", self.source)
         return data
 
     def close(self):
@@ -165,4 +197,7 @@ def ensure_saving_error(e, source, what):
         if e.path is None:  # raised deep inside: name the file
             raise type(e)(str(e), source) from e
         raise e
+    known = as_saving_error(e, source)
+    if known is not None:
+        raise known from e
     raise CorruptFileError(f"{what}: {type(e).__name__}: {e}", source) from e

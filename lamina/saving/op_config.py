@@ -63,3 +63,21 @@ def operation_from_config(data, custom_objects=None):
         return cls(static, name=name)
     except ValueError as e:
         raise SavingError(f"operation {class_name!r}: {e}") from None
+
+
+def check_node(op, args, kwargs):
+    """Refuse, before running it, a recorded op call with no symbolic input (Keras never
+    records one: it would run eagerly at load time, e.g. `Ones([[20000, 20000]])`), and
+    bound the arrays its shape inference may need (`_output_spec.check_size`)."""
+    from lamina.layers.symbolic import any_symbolic  # noqa: PLC0415
+    from lamina.ops import _output_spec  # noqa: PLC0415
+
+    if not any_symbolic(args, kwargs):
+        raise SavingError(
+            f"operation {op.name!r} (keras.ops.{op.op_name}) is recorded with no tensor input: "
+            "a functional model's op nodes take the model's tensors, so the file is not one "
+            "Keras or lamina writes")
+    try:
+        _output_spec.check_size(op.op_name, args, {**op.static_kwargs, **kwargs})
+    except ValueError as e:
+        raise SavingError(f"operation {op.name!r}: {e}") from None

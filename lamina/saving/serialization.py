@@ -10,47 +10,18 @@ code: built-ins come from lamina's own namespaces, anything else must be registe
 """
 import inspect
 import types
-import warnings
 
 import numpy as np
 
-from lamina.saving import keras_names, object_registration
-from lamina.saving.errors import SavingError, UnsafeContentError
+from lamina import registry
+from lamina.saving.errors import SavingError, UnknownObjectError, UnsafeContentError
 
 PLAIN_TYPES = (str, int, float, bool)
 
 
-class UnknownObjectError(SavingError):
-    """A config names a class or function that lamina does not have or may not load."""
-
-
-class _Safe:
-    mode = None  # None: not inside a load; else the ambient safe_mode
-
-
-class SafeModeScope:
-    """Propagates `safe_mode` to nested `deserialize_keras_object` / `from_config` calls."""
-
-    def __init__(self, safe_mode=True):
-        self.safe_mode = safe_mode
-
-    def __enter__(self):
-        self._saved = _Safe.mode
-        _Safe.mode = self.safe_mode
-        return self
-
-    def __exit__(self, *exc):
-        _Safe.mode = self._saved
-
-
-def in_safe_mode():
-    """The ambient safe mode (None outside any load)."""
-    return _Safe.mode
-
-
-def enable_unsafe_deserialization():
-    """Allow Lambda layers everywhere (`keras.config.enable_unsafe_deserialization`)."""
-    _Safe.mode = False
+SafeModeScope = registry.SafeModeScope
+in_safe_mode = registry.in_safe_mode
+enable_unsafe_deserialization = registry.enable_unsafe_deserialization
 
 
 # --- serializing -------------------------------------------------------------------------
@@ -95,19 +66,7 @@ def serialize_keras_object(obj):
             f"Cannot serialize object {obj!r} of type {type(obj).__name__}: to be serializable "
             "a class must implement get_config()"
         )
-    inner = obj.get_config()
-    if not isinstance(inner, dict):
-        raise TypeError(f"the get_config() of {obj!r} should return a dict, got {type(inner).__name__}")
-    cls = type(obj)
-    module = keras_names.keras_module_of(cls)
-    if module is not None:
-        registered = "Functional" if module == keras_names.FUNCTIONAL_MODULE else None
-        config = {"module": module, "class_name": cls.__name__,
-                  "config": serialize_dict(inner), "registered_name": registered}
-    else:
-        config = {"module": _module_name(cls.__module__), "class_name": cls.__name__,
-                  "config": serialize_dict(inner),
-                  "registered_name": object_registration.get_registered_name(cls)}
+    config = registry.serialize(obj, encode=_encode_config)
     _add_build_and_compile_config(obj, config)
     return config
 
@@ -116,24 +75,14 @@ def serialize_dict(obj):
     return {str(k): serialize_keras_object(v) for k, v in obj.items()}
 
 
-def _module_name(module):
-    return None if module == "__main__" else module
+def _encode_config(inner):
+    if not isinstance(inner, dict):
+        raise TypeError(f"get_config() should return a dict, got {type(inner).__name__}")
+    return serialize_dict(inner)
 
 
 def _serialize_function(fn):
-    name = fn.__name__
-    module = keras_names.keras_module_of(fn)
-    if module is not None:
-        return {"module": module, "class_name": "function", "config": name, "registered_name": name}
-    if name == "<lambda>":
-        warnings.warn(
-            "the object being saved holds a Python lambda: lamina does not store code, so the "
-            "file will only load if you pass the function again (e.g. re-create the layer); "
-            "use a named function registered with @lamina.saving.register_keras_serializable()",
-            stacklevel=3,
-        )
-    return {"module": _module_name(getattr(fn, "__module__", None)), "class_name": "function",
-            "config": name, "registered_name": object_registration.get_registered_name(fn)}
+    return registry.serialize_function(fn, lambdas="warn")
 
 
 def _add_build_and_compile_config(obj, config):
@@ -156,8 +105,9 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwar
     found when registered, or inside `custom_object_scope`). safe_mode: refuse Lambda
     layers (they hold code); an enclosing load's setting takes precedence.
     """
-    safe_mode = _Safe.mode if _Safe.mode is not None else safe_mode
-    custom = {**(custom_objects or {}), **object_registration.scoped_custom_objects()}
+    ambient = registry.in_safe_mode()
+    safe_mode = ambient if ambient is not None else safe_mode
+    custom = {**(custom_objects or {}), **registry.scoped_custom_objects()}
     return _deserialize(config, custom, bool(safe_mode), depth=0)
 
 
@@ -198,20 +148,14 @@ def _deserialize(config, custom, safe_mode, depth):
         inner = {}
     if not isinstance(inner, dict):
         raise SavingError(f"the 'config' of {class_name!r} must be a JSON object, got {type(inner).__name__}")
-    from lamina.layers.core.lambda_layer import Lambda  # noqa: PLC0415
-
-    if isinstance(cls, type) and issubclass(cls, Lambda) and safe_mode:
-        raise UnsafeContentError(
-            f"refusing to load Lambda layer {inner.get('name')!r}: a Lambda holds Python code, "
-            "and loading with safe_mode=True (the default) never runs code from a file. If you "
-            "trust the file, load with safe_mode=False and pass the function in "
-            "custom_objects={'<function name>': function}"
-        )
-    builtin = keras_names.builtin_class(module, class_name) is cls if isinstance(module, str) else False
-    if builtin:
+    try:
+        registry.check_code_allowed(cls, inner.get("name"), safe_mode)
+    except registry.UnsafeObjectError as e:
+        raise UnsafeContentError(str(e)) from None
+    if registry.keras_name(cls) is not None:  # a lamina built-in: read Keras's config of it
         inner = adapt_builtin_config(cls, inner, custom, safe_mode, depth)
-    with object_registration.CustomObjectScope(custom), SafeModeScope(safe_mode):
-        instance = _call_from_config(cls, dict(inner), custom, safe_mode)
+    with registry.CustomObjectScope(custom), SafeModeScope(safe_mode):
+        instance = registry.from_config(cls, dict(inner), custom, safe_mode)
         build_config = config.get("build_config")
         if isinstance(build_config, dict) and build_config and hasattr(instance, "build_from_config") \
                 and not getattr(instance, "built", True):
@@ -222,66 +166,21 @@ def _deserialize(config, custom, safe_mode, depth):
     return instance
 
 
-def _call_from_config(cls, inner, custom, safe_mode):
-    try:
-        params = inspect.signature(cls.from_config).parameters
-    except (TypeError, ValueError):
-        params = {}
-    kwargs = {}
-    if "custom_objects" in params:
-        kwargs["custom_objects"] = custom
-    if "safe_mode" in params:
-        kwargs["safe_mode"] = safe_mode
-    return cls.from_config(inner, **kwargs)
-
-
 def resolve_class(class_name, registered_name, module, custom):
-    """A class (or function) for a config: custom/registered first, then lamina's built-ins."""
-    for key in (registered_name, class_name):
-        obj = custom.get(key) if isinstance(key, str) else None
-        if obj is None:
-            obj = object_registration.get_registered_object(key)
-        if obj is not None:
-            return obj
-    if isinstance(module, str):
-        cls = keras_names.builtin_class(module, class_name)
-        if cls is not None:
-            return cls
-        if module == "keras" or module.startswith(("keras.", "lamina")):
-            raise UnknownObjectError(
-                f"the file uses Keras's {module}.{class_name}, which lamina does not implement "
-                "(yet); rebuild the model with layers lamina has"
-            )
-    where = f" from module {module!r}" if module else ""
-    raise UnknownObjectError(
-        f"unknown class {class_name!r}{where}: lamina never imports code named in a file. If you "
-        f"trust it, import the class and pass custom_objects={{{class_name!r}: {class_name}}} to "
-        "the loading function, or decorate the class with "
-        "@lamina.saving.register_keras_serializable()"
-    )
+    """A class (or function) for a config: custom/registered first, then lamina's built-ins
+    (`lamina.registry`, the one decoder; nothing is imported)."""
+    try:
+        return registry.resolve(class_name, None, module, registered_name, custom)
+    except registry.UnknownObjectError as e:
+        raise UnknownObjectError(str(e)) from None
 
 
 def resolve_function(name, registered_name, module, custom):
     """A function named in a config: custom/registered, else a lamina built-in."""
-    if not isinstance(name, str):
-        raise SavingError(f"a function config must name the function, got {name!r}")
-    for key in (registered_name, name):
-        obj = custom.get(key) if isinstance(key, str) else None
-        if obj is None:
-            obj = object_registration.get_registered_object(key)
-        if obj is not None:
-            return obj
-    fn = keras_names.builtin_function(module, name)
-    if fn is not None:
-        return fn
-    for key, obj in {**object_registration.GLOBAL_CUSTOM_OBJECTS, **custom}.items():
-        if isinstance(key, str) and key.endswith(">" + name):  # saved by plain name
-            return obj
-    raise UnknownObjectError(
-        f"unknown function {name!r}" + (f" from module {module!r}" if module else "") + ": lamina "
-        f"never imports code named in a file; pass custom_objects={{{name!r}: {name}}} or register "
-        "the function with @lamina.saving.register_keras_serializable()"
-    )
+    try:
+        return registry.resolve(name, None, module, registered_name, custom, function=True)
+    except registry.UnknownObjectError as e:
+        raise UnknownObjectError(str(e)) from None
 
 
 # --- special values ----------------------------------------------------------------------
@@ -400,19 +299,19 @@ def _is_nested_object(value, custom):
 
 
 def _generic_from_config(cls):
-    """True when `cls.from_config` is the base one that calls `cls(**config)`."""
-    from lamina.layers.base.layer import Layer  # noqa: PLC0415
-
-    if issubclass(cls, Layer):
-        return getattr(cls.from_config, "__func__", None) is Layer.from_config.__func__
-    return True
+    """True when `cls.from_config` is the generic `cls(**config)` one: the base class that
+    declares `_kwargs_config_keys` (Layer) defines it, or no base declares any."""
+    base = next((k for k in cls.__mro__ if "_kwargs_config_keys" in k.__dict__), None)
+    if base is None:
+        return True
+    owner = next(k for k in cls.__mro__ if "from_config" in k.__dict__)
+    return owner is base
 
 
 def _accepted_args(cls):
     """Constructor argument names of a lamina class, following `**kwargs` up the class
-    chain (a Layer's end at Layer's own); None when it takes anything."""
-    from lamina.layers.base.layer import _LAYER_KWARGS, Layer  # noqa: PLC0415
-
+    chain to the class declaring what its `**kwargs` take (`_kwargs_config_keys`, e.g.
+    Layer); None when it takes anything."""
     names = set()
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
@@ -426,8 +325,9 @@ def _accepted_args(cls):
             return None
         names.update(p.name for p in params if p.name != "self"
                      and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
-        if klass is Layer:
-            return names | set(_LAYER_KWARGS)
+        extra = klass.__dict__.get("_kwargs_config_keys")
+        if extra is not None:
+            return names | set(extra)
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             return names
     return None

@@ -12,11 +12,13 @@ import warnings
 import numpy as np
 
 from lamina.saving.errors import ArchitectureMismatchError
-from lamina.saving.keras_names import to_snake_case
+from lamina.naming import to_snake_case
 
-# attributes of lamina's own base classes that hold layers Keras would not visit
-_SKIP = frozenset({"_layers", "_own_variables", "_stack", "_input_layer", "_call_nodes",
-                   "_regularized", "_losses", "_train_vars", "_layer_outputs", "_operations"})
+
+
+def _not_saved(obj):
+    """The attributes `obj`'s classes declare as not saveable children (`_not_saved`)."""
+    return {name for klass in type(obj).__mro__ for name in klass.__dict__.get("_not_saved", ())}
 
 
 def _is_layer(obj):
@@ -63,8 +65,9 @@ def walk(root):
         if layers is not None:
             container(layers, _join(path, "layers"))
         names = sorted(vars(obj), key=lambda n: "~" + n if n.startswith("_") else n)
+        skipped = _not_saved(obj)
         for name in names:
-            if name in _SKIP or name.startswith("__"):
+            if name in skipped or name.startswith("__"):
                 continue
             value = obj.__dict__[name]
             if _saveable(value):

@@ -19,6 +19,7 @@ import zipfile
 
 import numpy as np
 
+from lamina.saving import files
 from lamina.saving.errors import CorruptFileError, UnsafeContentError
 
 
@@ -201,16 +202,25 @@ class H5Reader:
         return list(self._paths)
 
     def declared_nbytes(self):
-        """Bytes the file's datasets declare (metadata only: nothing is read)."""
+        """Bytes the file's datasets really hold (metadata only: nothing is read). A dataset
+        counts the storage HDF5 allocated for it (times the zip ratio when it is filtered,
+        i.e. compressed), never its declared shape: a never-written chunked dataset with a
+        fill value declares any size but stores nothing."""
         total = 0
         for path, keys in self._paths.items():
             for key in keys:
                 try:
-                    ds = self._file[_vars_key(path)][key]
-                    total += int(np.prod(ds.shape, dtype=np.float64)) * ds.dtype.itemsize
+                    total += self._stored_nbytes(self._file[_vars_key(path)][key])
                 except (OSError, KeyError, ValueError, RuntimeError, TypeError, AttributeError):
                     continue  # reading it later reports the damage
         return total
+
+    def _stored_nbytes(self, ds):
+        """min(declared bytes, allocated bytes x the allowed expansion) of dataset `ds`."""
+        declared = int(np.prod(ds.shape, dtype=np.float64)) * ds.dtype.itemsize
+        stored = int(ds.id.get_storage_size())
+        filtered = ds.chunks is not None and ds.id.get_create_plist().get_nfilters() > 0
+        return min(declared, stored * (files._Limits.ratio if filtered else 1))
 
     def get(self, path):
         keys = self._paths.get(path)
@@ -243,7 +253,13 @@ class H5Reader:
     def _read(self, path, key):
         try:
             ds, where = self._dataset(path, key)
-            self.budget.take(int(ds.size) * ds.dtype.itemsize, f"dataset {where}")
+            declared = int(ds.size) * ds.dtype.itemsize
+            if declared > self._stored_nbytes(ds):
+                raise UnsafeContentError(
+                    f"dataset {where} declares {declared:,} bytes but the file stores only "
+                    f"{int(ds.id.get_storage_size()):,} for it (unwritten or over-compressed data)",
+                    self.source)
+            self.budget.take(declared, f"dataset {where}")
             return np.array(ds[()])
         except (OSError, KeyError, ValueError, RuntimeError, TypeError) as e:
             if isinstance(e, (CorruptFileError, UnsafeContentError)):
@@ -286,8 +302,10 @@ class NpzReader:
         return list(self._paths)
 
     def declared_nbytes(self):
-        """Uncompressed bytes of the arrays (an array holds at most its member's size)."""
-        return sum(info.file_size for info in self._members.values())
+        """Uncompressed bytes of the arrays (an array holds at most its member's size, and a
+        member expands at most by the zip ratio, checked here)."""
+        return sum(info.file_size for info in self._members.values()
+                   if info.file_size <= files.check_expansion(info, self.source))
 
     def get(self, path):
         keys = self._paths.get(path)
@@ -321,6 +339,7 @@ class NpzReader:
         nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
         if nbytes > info.file_size:
             raise CorruptFileError(f"{info.filename} declares more data than it holds", self.source)
+        files.check_expansion(info, self.source)
         self.budget.take(nbytes, f"array {info.filename}")
         try:
             with self._zip.open(info) as f:

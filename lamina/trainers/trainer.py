@@ -75,6 +75,8 @@ def _batch_size(x):
 
 
 class Trainer:
+    _not_saved = ("_train_vars",)  # see Layer._not_saved
+
     def __init__(self):
         self.compiled = False
         self.optimizer = None

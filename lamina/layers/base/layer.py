@@ -36,6 +36,13 @@ _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", 
 class Layer(StatelessLayerAPI):
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
+    # attributes holding layers or variables that saving must not visit as children (each
+    # class lists its own; `lamina.saving.state` reads them along the MRO)
+    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses")
+    holds_code = False  # True for layers whose config names Python code (Lambda)
+    # what **kwargs of a layer's constructor accept here (config readers stop at this class)
+    _kwargs_config_keys = _LAYER_KWARGS
+
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
@@ -462,15 +469,19 @@ def _infer_by_running(layer, args, kwargs):
     """Run the layer on zeros to learn its output shapes (None dims: two runs, compare)."""
     from lamina.engine.tape import GradientTape  # noqa: F401,PLC0415  (no recording below)
 
-    def run(batch, fill):
-        cargs = tree.map_structure(
-            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, args)
-        ckw = tree.map_structure(
-            lambda t: concrete_stand_in(t, batch, fill) if isinstance(t, KerasTensor) else t, kwargs)
+    def run(batch, fill, writable=False):
+        def stand_in(t):
+            return concrete_stand_in(t, batch, fill, writable) if isinstance(t, KerasTensor) else t
+
+        cargs, ckw = tree.map_structure(stand_in, args), tree.map_structure(stand_in, kwargs)
         saved = STATE.recording
         STATE.recording = False
         try:
             out = layer(*cargs, **ckw)
+        except ValueError as e:  # a layer writing into its input: writable (bounded) copies
+            if writable or "read-only" not in str(e):
+                raise
+            return run(batch, fill, writable=True)
         finally:
             STATE.recording = saved
         return out

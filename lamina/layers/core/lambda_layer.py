@@ -1,15 +1,18 @@
 """`Lambda`: wraps an arbitrary function of the inputs as a layer."""
 import inspect
 
+from lamina import registry
 from lamina.layers.base.layer import Layer
 
 
 class Lambda(Layer):
     """`Lambda(fn)` calls `fn(inputs, **arguments)`.
 
-    A Lambda holds Python code, so a saved model containing one is refused on loading
-    unless `safe_mode=False` (loading must never run code from a file).
+    A Lambda holds Python code (`holds_code`), so a saved model containing one is refused on
+    loading unless `safe_mode=False` (loading must never run code from a file).
     """
+
+    holds_code = True  # read by lamina.registry.check_code_allowed
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
@@ -56,18 +59,9 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         """Refused unless `safe_mode=False` (or a load with safe_mode=False): the function
         then comes from `custom_objects` or the registry, never from code in the file."""
-        from lamina.saving import serialization  # noqa: PLC0415
-        from lamina.saving.errors import UnsafeContentError  # noqa: PLC0415
+        from lamina.saving import serialization  # noqa: PLC0415  (tools floor, only to read nested values)
 
-        if safe_mode is None:
-            safe_mode = serialization.in_safe_mode() is not False  # unset: fail closed
-        if safe_mode:
-            raise UnsafeContentError(
-                f"refusing to rebuild Lambda layer {config.get('name')!r}: a Lambda holds Python "
-                "code, and lamina never executes code from a file. If you trust the file, load "
-                "with safe_mode=False and pass the function through custom_objects="
-                "{'<function name>': function}, or re-create the layer in your code"
-            )
+        registry.check_code_allowed(cls, config.get("name"), safe_mode)
         config = dict(config)
         for key in ("function", "output_shape", "mask"):
             value = config.get(key)

@@ -208,10 +208,10 @@ class TextVectorization(DataLayer):
     def from_config(cls, config):
         config = dict(config)
         for key in ("standardize", "split"):
-            if isinstance(config.get(key), dict):
-                from lamina.saving.serialization import deserialize_keras_object
+            if isinstance(config.get(key), dict):  # a registered or custom function
+                from lamina import registry  # noqa: PLC0415
 
-                config[key] = deserialize_keras_object(config[key])
+                config[key] = registry.deserialize(config[key])
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return cls(**config)

@@ -12,7 +12,7 @@ class VocabularyIO:
     """Saving hooks of `IndexLookup` (see `lamina.saving.assets`)."""
 
     def _read_vocabulary_file(self, path):
-        from lamina.saving.serialization import in_safe_mode
+        from lamina.registry import in_safe_mode  # noqa: PLC0415
 
         kind = type(self).__name__
         if in_safe_mode():

@@ -1,5 +1,6 @@
 """Functional models to and from Keras 3's config: layers (and keras.ops operations, see
-op_config.py) with their inbound call nodes.
+lamina/saving/op_config.py) with their inbound call nodes. The graph is the model's business
+(here, beside Functional); each layer's dict goes through the saving codec.
 
     {"name", "trainable",
      "layers": [{...serialized layer..., "name": "dense", "inbound_nodes": [
@@ -140,6 +141,8 @@ def functional_from_config(cls, config, custom_objects=None):
                     args, kwargs = _node_arguments(queue[0], outputs_of, custom_objects)
                 except _NotYet:
                     break
+                if op_config.is_operation(created[name]):
+                    op_config.check_node(created[name], args, kwargs)
                 out = created[name](*args, **kwargs)
                 layer_nodes[name].append(tree.flatten(out))
                 queue.pop(0)
