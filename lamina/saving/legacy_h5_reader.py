@@ -10,7 +10,8 @@ import json
 
 import numpy as np
 
-from lamina.saving import files, keras_names
+from lamina import registry
+from lamina.saving import files
 from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError
 
 _MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -147,16 +148,16 @@ class LegacyH5Reader:
 
 
 # --- configs ---------------------------------------------------------------------------------
-_MODEL_MODULES = {"Sequential": "keras", "Functional": keras_names.FUNCTIONAL_MODULE,
-                  "Model": keras_names.FUNCTIONAL_MODULE}
+_MODEL_MODULES = {"Sequential": "keras", "Functional": registry.FUNCTIONAL_MODULE,
+                  "Model": registry.FUNCTIONAL_MODULE}
 
 
 def _builtin_module(class_name):
     if class_name in _MODEL_MODULES:
         return _MODEL_MODULES[class_name]
-    for module in ("keras.layers", "keras", "keras.models"):
-        if keras_names.builtin_class(module, class_name) is not None:
-            return module
+    for kind in ("layer", "model"):
+        if registry.builtin(kind, class_name) is not None:
+            return registry.KERAS_MODULES[kind]
     return None  # a custom class: found through custom_objects / the registry
 
 
