@@ -13,7 +13,9 @@ from lamina import (  # noqa: E402,F401
 )
 from lamina.engine.tape import GradientTape  # noqa: E402,F401
 from lamina.engine.tensor import Tensor, Variable  # noqa: E402,F401
-from lamina.layers import Input, InputLayer, Layer  # noqa: E402,F401
+from lamina.layers import Input, InputLayer, InputSpec, Layer  # noqa: E402,F401
+from lamina.backend import device  # noqa: E402,F401
+from lamina.ops.operation import Operation  # noqa: E402,F401
 from lamina.models import Model, Sequential  # noqa: E402,F401
 from lamina.layers.symbolic import KerasTensor  # noqa: E402,F401
 from lamina.losses import Loss  # noqa: E402,F401
@@ -23,8 +25,17 @@ from lamina.initializers import Initializer  # noqa: E402,F401
 from lamina.regularizers import Regularizer  # noqa: E402,F401
 from lamina.constraints import Constraint  # noqa: E402,F401
 
+
+
+def version():
+    """lamina's version (keras.version() gives Keras's)."""
+    return __version__
+
+
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
-_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications"}
+_LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
+         "distribution", "dtype_policies", "mixed_precision",
+         "export"}
 
 
 def use_as_keras(enable=True):
@@ -46,8 +57,17 @@ def unload_ipython_extension(ipython):
 
 
 def __getattr__(name):
+    if name in ("DTypePolicy", "FloatDTypePolicy"):  # keras.DTypePolicy
+        return getattr(_importlib.import_module("lamina.dtype_policies"), name)
     if name in _LAZY:
-        module = _importlib.import_module(f"lamina.{name}")
+        try:
+            module = _importlib.import_module(f"lamina.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"lamina.{name}":  # a missing dependency inside the module: say so
+                raise
+            # hasattr()/getattr(default) probes need AttributeError, not ModuleNotFoundError
+            raise AttributeError(f"module 'lamina' has no attribute {name!r} (lamina.{name} "
+                                 "is not implemented yet)") from None
         globals()[name] = module
         return module
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")

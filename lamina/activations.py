@@ -105,6 +105,11 @@ def sparse_sigmoid(x):
     return ops.multiply(0.5, ops.clip(ops.add(x, 1.0), 0.0, 2.0))
 
 
+def sparsemax(x, axis=-1):
+    """The Euclidean projection of x onto the probability simplex (sparse probabilities)."""
+    return ops.sparsemax(x, axis=axis)
+
+
 def tanh(x):
     """Hyperbolic tangent."""
     return ops.tanh(x)
@@ -243,8 +248,8 @@ def linear(x):
 _BUILTINS = (
     celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh,
     leaky_relu, linear, log_sigmoid, log_softmax, mish, relu, relu6, selu, sigmoid, silu,
-    soft_shrink, softmax, softplus, softsign, sparse_plus, sparse_sigmoid, squareplus, step,
-    tanh, tanh_shrink, threshold,
+    soft_shrink, softmax, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax, squareplus,
+    step, tanh, tanh_shrink, threshold,
 )  # fmt: skip
 ALL_OBJECTS_DICT = {fn.__name__: fn for fn in _BUILTINS}
 ALL_OBJECTS_DICT.update(swish=silu, hard_swish=hard_silu)

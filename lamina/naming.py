@@ -21,3 +21,13 @@ def uniquify(base):
 
 def reset():
     _COUNTS.clear()
+    _UIDS.clear()
+
+
+_UIDS = {}
+
+
+def next_uid(prefix=""):
+    """1, 2, ... per prefix (keras.backend.get_uid); reset with the name counters."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]

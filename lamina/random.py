@@ -90,3 +90,39 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     keep = generator(seed).random(shape, dtype=np.float32) >= rate
     scale = keep * np.asarray(1.0 / (1.0 - rate), dtype=a.dtype)
     return record(a * scale, (inputs,), lambda g, need: (g * scale,))
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """Draws of class indices from unnormalized log-probabilities `logits` (batch, classes):
+    (batch, num_samples) (the Gumbel-max trick: argmax(logits + Gumbel noise))."""
+    z = np.asarray(data_of(logits), np.float64)
+    if z.ndim != 2:
+        raise ValueError(f"categorical: logits must be 2-D (batch, num_classes), got shape {z.shape}")
+    gumbel = -np.log(-np.log(generator(seed).random((z.shape[0], int(num_samples), z.shape[1]))))
+    return Tensor(np.argmax(z[:, None, :] + gumbel, axis=-1).astype(_dt(dtype)))
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Gamma(alpha, 1) draws (alpha: the shape/concentration parameter)."""
+    a = np.asarray(data_of(alpha), np.float64)
+    if np.any(a <= 0):
+        raise ValueError(f"gamma: alpha must be positive, got {a}")
+    return Tensor(generator(seed).standard_gamma(a, size=tuple(shape)).astype(_dt(dtype)))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):  # noqa: A002  (keras.random name)
+    """Beta(alpha, beta) draws, as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta)."""
+    a, b = np.asarray(data_of(alpha), np.float64), np.asarray(data_of(beta), np.float64)
+    if np.any(a <= 0) or np.any(b <= 0):
+        raise ValueError(f"beta: alpha and beta must be positive, got {a} and {b}")
+    return Tensor(generator(seed).beta(a, b, size=tuple(shape)).astype(_dt(dtype)))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Binomial(counts, probabilities) draws: successes in `counts` trials (as floats by
+    default, like Keras)."""
+    n = np.asarray(data_of(counts))
+    p = np.asarray(data_of(probabilities), np.float64)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError(f"binomial: probabilities must be in [0, 1], got {p}")
+    return Tensor(generator(seed).binomial(n.astype(np.int64), p, size=tuple(shape)).astype(_dt(dtype)))

@@ -239,8 +239,8 @@ def test_boston_packaged_copy_works_offline(tmp_path, monkeypatch):
 
 
 def test_unknown_dataset_and_argument_names_list_the_valid_ones():
-    with pytest.raises(AttributeError, match="did you mean 'cifar10'.*boston_housing, cifar10"):
-        lamina.datasets.cifar100  # noqa: B018
+    with pytest.raises(AttributeError, match="did you mean 'cifar10'.*boston_housing, california_housing, cifar10"):
+        lamina.datasets.cifar1  # noqa: B018
     with pytest.raises(
         TypeError, match="did you mean 'num_words'.*Valid arguments: path, num_words"
     ):

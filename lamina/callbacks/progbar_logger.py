@@ -1,5 +1,6 @@
 """`ProgbarLogger`: prints `Epoch i/n` and a progress bar with the running metrics."""
 from lamina.callbacks.callback import Callback
+from lamina.utils import io_utils
 from lamina.utils.progbar import Progbar
 
 
@@ -18,7 +19,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.verbose and self.epochs > 1:  # as Keras: no header for a single epoch
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+            io_utils.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
         self._new_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):

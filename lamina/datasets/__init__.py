@@ -8,9 +8,12 @@ read with a restricted unpickler, so a tampered file cannot run code.
 
 import difflib
 
-from lamina.datasets import boston_housing, cifar10, fashion_mnist, imdb, mnist, reuters
+from lamina.datasets import (
+    boston_housing, california_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters,
+)
 
-__all__ = ["boston_housing", "cifar10", "fashion_mnist", "imdb", "mnist", "reuters"]
+__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist",
+           "reuters"]
 
 
 def __getattr__(name):

@@ -41,25 +41,30 @@ def parse_batch(raw, label_key="labels"):
     return data.reshape(data.shape[0], 3, 32, 32), batch[label_key]
 
 
-def _read_batches():
+def read_members(archive, folder, names, file_hash, origin=ORIGIN):
+    """{name: bytes} of the files `names` of a CIFAR archive: from the extracted `folder` in
+    $LAMINA_DATASETS when present, else straight from the .tar.gz (found or downloaded)."""
     root = os.environ.get("LAMINA_DATASETS")
-    folder = os.path.join(os.path.expanduser(root), FOLDER) if root else None
-    if folder and os.path.isdir(folder):
-        raw = {}
-        for name in BATCHES:
-            with open(os.path.join(folder, name), "rb") as f:
+    extracted = os.path.join(os.path.expanduser(root), folder) if root else None
+    raw = {}
+    if extracted and os.path.isdir(extracted):
+        for name in names:
+            with open(os.path.join(extracted, name), "rb") as f:
                 raw[name] = f.read()
         return raw
-    raw = {}
-    with tarfile.open(find_file(ARCHIVE, ARCHIVE, FILE_HASH, default_base=ORIGIN), "r:gz") as tar:
+    with tarfile.open(find_file(archive, archive, file_hash, default_base=origin), "r:gz") as tar:
         for member in tar:
             name = os.path.basename(member.name)
-            if member.isfile() and name in BATCHES:
+            if member.isfile() and name in names:
                 raw[name] = tar.extractfile(member).read()
-    missing = [b for b in BATCHES if b not in raw]
+    missing = [n for n in names if n not in raw]
     if missing:
-        raise ValueError(f"{ARCHIVE} lacks the batches {missing}; the archive is incomplete")
+        raise ValueError(f"{archive} lacks the files {missing}; the archive is incomplete")
     return raw
+
+
+def _read_batches():
+    return read_members(ARCHIVE, FOLDER, BATCHES, FILE_HASH)
 
 
 @checked_signature

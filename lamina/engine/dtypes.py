@@ -37,6 +37,8 @@ def standardize(dtype):
         if name == "bfloat16":
             raise ValueError("bfloat16 is not supported by NumPy; use 'float16' or 'float32'")
         return name
+    if hasattr(dtype, "compute_dtype") and not isinstance(dtype, (type, np.dtype)):
+        return standardize(dtype.compute_dtype)  # a keras.DTypePolicy
     if hasattr(dtype, "dtype") and not isinstance(dtype, (type, np.dtype)):
         dtype = dtype.dtype
     try:

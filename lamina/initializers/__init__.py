@@ -23,6 +23,7 @@ from lamina.initializers.random_initializers import (  # noqa: F401
     VarianceScaling,
     compute_fans,
 )
+from lamina.initializers.stft_initializer import STFT  # noqa: E402
 from lamina.registry import Registry
 
 # Keras exports every class under its snake_case name too (`keras.initializers.he_normal`).
@@ -34,11 +35,12 @@ he_uniform, he_normal = HeUniform, HeNormal
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
 OrthogonalInitializer = Orthogonal
 IdentityInitializer = Identity
+STFTInitializer = stft = STFT
 
 _CLASSES = (
     Constant, Identity, Ones, Zeros, GlorotNormal, GlorotUniform, HeNormal, HeUniform,
     LecunNormal, LecunUniform, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal,
-    VarianceScaling,
+    VarianceScaling, STFT,
 )  # fmt: skip
 
 
@@ -51,7 +53,7 @@ ALL_OBJECTS_DICT.update({_snake(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update(
     uniform=RandomUniform, normal=RandomNormal, one=Ones, zero=Zeros,
     OrthogonalInitializer=Orthogonal, orthogonal_initializer=Orthogonal,
-    IdentityInitializer=Identity,
+    IdentityInitializer=Identity, STFTInitializer=STFT,
 )  # fmt: skip
 
 

@@ -40,6 +40,21 @@ from lamina.layers.rnn import (  # noqa: F401,E402
     TimeDistributed, Wrapper,
 )
 from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
+from lamina.layers.activations.prelu import ELU, PReLU  # noqa: F401,E402
+from lamina.layers.attention.additive_attention import AdditiveAttention  # noqa: F401,E402
+from lamina.layers.attention.grouped_query_attention import GroupQueryAttention  # noqa: F401,E402
+from lamina.layers.core.einsum_dense import EinsumDense  # noqa: F401,E402
+from lamina.layers.core.identity import Identity  # noqa: F401,E402
+from lamina.layers.core.reversible_embedding import ReversibleEmbedding  # noqa: F401,E402
+from lamina.layers.normalization.spectral_normalization import SpectralNormalization  # noqa: F401,E402
+from lamina.layers.normalization.unit_normalization import RMSNormalization, UnitNormalization  # noqa: F401,E402
+from lamina.layers.pooling.adaptive_pooling import (  # noqa: F401,E402
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D,
+)
+from lamina.layers.regularization.alpha_dropout import ActivityRegularization, AlphaDropout  # noqa: F401,E402
+from lamina.layers.regularization.spatial_dropout import SpatialDropout3D  # noqa: F401,E402
+from lamina.layers.engine_bound import FlaxLayer, JaxLayer, TFSMLayer, TorchModuleWrapper  # noqa: F401,E402
 from lamina import lazy as _lazy  # noqa: E402
 from lamina import registry as _registry  # noqa: E402
 
@@ -47,13 +62,17 @@ from lamina import registry as _registry  # noqa: E402
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
     "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
-    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization"),
+    "RandomTranslation", "RandomZoom", "Resizing", "StringLookup", "TextVectorization", "Pipeline",
+    "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
+    "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
+    "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix",
+    "RandomColorJitter"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers
 Convolution1D, Convolution2D = Conv1D, Conv2D
-Convolution2DTranspose = Conv2DTranspose
-SeparableConvolution2D = SeparableConv2D
+Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
 AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
@@ -67,3 +86,17 @@ _registry.register_builtins(
     "layer", {n: v for n, v in dict(globals()).items()
               if isinstance(v, type) and issubclass(v, Layer) and not n.startswith("_")},
     lazy={n: (lambda n=n: __getattr__(n)) for n in __dir__() if n not in globals()})
+
+
+def serialize(layer):
+    """The config dict of `layer` in Keras 3's layout ({module, class_name, config, ...})."""
+    from lamina.saving import serialize_keras_object  # noqa: PLC0415  (saving sits above layers)
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """The layer described by `config` (the output of `serialize`)."""
+    from lamina.saving import deserialize_keras_object  # noqa: PLC0415  (saving sits above layers)
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)

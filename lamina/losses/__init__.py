@@ -29,6 +29,10 @@ from lamina.losses.regression import (  # noqa: F401
     mean_squared_logarithmic_error,
 )
 from lamina.losses.triplet import TripletLoss, triplet_loss  # noqa: F401
+from lamina.losses.circle import (  # noqa: F401
+    CategoricalGeneralizedCrossEntropy, Circle, categorical_generalized_cross_entropy, circle,
+)
+from lamina.losses.ctc import CTC, ctc  # noqa: F401
 
 # tf.keras-era short names, kept as module attributes
 mse = MSE = mean_squared_error
@@ -44,7 +48,8 @@ ALL_OBJECTS = (
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     CosineSimilarity, LogCosh, Huber, Hinge, SquaredHinge, CategoricalHinge, TripletLoss,
-    Dice, Tversky, dice, tversky,
+    Dice, Tversky, dice, tversky, Circle, circle, CTC, ctc, CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,

@@ -32,6 +32,9 @@ from lamina.metrics.at_value import (  # noqa: F401
 from lamina.metrics.confusion import (  # noqa: F401
     AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
 )
+from lamina.metrics.correlation import (  # noqa: F401
+    ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation,
+)
 from lamina.metrics.f_score import F1Score, FBetaScore  # noqa: F401
 from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU  # noqa: F401
 from lamina.metrics.metric import Metric  # noqa: F401
@@ -58,6 +61,7 @@ ALL_OBJECTS = (
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     F1Score, FBetaScore,
     IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+    PearsonCorrelation, ConcordanceCorrelation,
 )  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({_to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
@@ -80,7 +84,8 @@ FUNCTIONS = {
         binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
         sparse_categorical_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
         categorical_hinge, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
-        mean_squared_error, mean_squared_logarithmic_error,
+        mean_squared_error, mean_squared_logarithmic_error, pearson_correlation,
+        concordance_correlation,
     )
 }  # fmt: skip
 registry.register_builtins("metric", {**ALL_OBJECTS_DICT, **FUNCTIONS})

@@ -229,11 +229,132 @@ from lamina.ops.shape import (  # noqa: F401
     vstack,
 )
 
+from lamina.ops.arrays import (  # noqa: F401
+    allclose,
+    array_split,
+    bartlett,
+    blackman,
+    cdist,
+    corrcoef,
+    correlate,
+    cross,
+    diagflat,
+    diff,
+    dsplit,
+    dstack,
+    empty_like,
+    fliplr,
+    flipud,
+    geomspace,
+    hamming,
+    hanning,
+    histogram,
+    hsplit,
+    kaiser,
+    kron,
+    logspace,
+    trapezoid,
+    unique,
+    unravel_index,
+    vander,
+    vectorize,
+    view,
+    vsplit,
+)
+from lamina.ops.elementwise import (  # noqa: F401
+    angle,
+    bitwise_and,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    conj,
+    conjugate,
+    deg2rad,
+    erfc,
+    fabs,
+    fmax,
+    fmin,
+    fmod,
+    gcd,
+    heaviside,
+    hypot,
+    i0,
+    imag,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    ldexp,
+    left_shift,
+    logaddexp2,
+    nextafter,
+    rad2deg,
+    real,
+    right_shift,
+    signbit,
+    sinc,
+)
+from lamina.ops.ctc import ctc_decode, ctc_loss  # noqa: F401
+from lamina.ops.einops import associative_scan, rearrange  # noqa: F401
+from lamina.ops.fft import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: F401
+from lamina.ops.linalg_extra import cholesky_inverse, logdet, matrix_rank, pinv, slogdet  # noqa: F401
+from lamina.ops.nan_reduce import (  # noqa: F401
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmedian,
+    nanmin,
+    nanpercentile,
+    nanprod,
+    nanquantile,
+    nanstd,
+    nansum,
+    nanvar,
+    percentile,
+    ptp,
+)
+from lamina.ops.nn_extra import (  # noqa: F401
+    adaptive_average_pool,
+    adaptive_max_pool,
+    depth_to_space,
+    extract_sequences,
+    fold,
+    polar,
+    psnr,
+    saturate_cast,
+    segment_min,
+    segment_prod,
+    space_to_depth,
+    sparse_sigmoid,
+    sparsemax,
+    unfold,
+    view_as_complex,
+    view_as_real,
+)
+
 # Keep this after every op import: wraps the public ops so that KerasTensor inputs build
 # functional-model nodes (lamina/ops/_dispatch.py); the eager path is unchanged.
 from lamina.ops import _dispatch as _dispatch  # noqa: E402
 
 _dispatch.install(globals())
+
+# Keras 3 also lists these flat ops under keras.ops.nn and keras.ops.linalg
+_NN = ("adaptive_average_pool", "adaptive_max_pool", "average_pool", "celu", "conv", "conv_transpose",
+       "ctc_decode", "ctc_loss",
+       "depth_to_space", "depthwise_conv", "dot_product_attention", "fold", "glu", "hard_shrink",
+       "hard_tanh", "layer_normalization", "max_pool", "polar", "psnr", "rms_normalization",
+       "separable_conv", "soft_shrink", "space_to_depth", "sparse_plus", "sparse_sigmoid", "sparsemax",
+       "squareplus", "tanh_shrink", "threshold", "unfold")
+_LINALG = ("cholesky_inverse", "matrix_rank", "pinv")
+for _module, _names in ((nn, _NN), (linalg, _LINALG)):  # noqa: F821  (submodules bound by the imports)
+    for _name in _names:
+        setattr(_module, _name, globals()[_name])
 
 
 def __getattr__(name):

@@ -327,3 +327,4 @@ def _patches(images, ksize, strides, dilation, padding):
 
 # the colour conversions use _check_images above, so they are imported last
 from lamina.ops._image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv  # noqa: E402, F401
+from lamina.ops._image_filters import extract_patches_3d, gaussian_blur, sobel_edges, ssim  # noqa: E402, F401

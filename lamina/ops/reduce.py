@@ -6,7 +6,7 @@ import builtins
 
 import numpy as np
 
-from lamina.ops._base import const, data_of, expand_reduced, fdata, norm_axis, record
+from lamina.ops._base import Tensor, const, data_of, expand_reduced, fdata, norm_axis, record
 
 
 def _axis(axis, a):
@@ -236,6 +236,21 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     return record(out, (x, weights), lambda g, need: (None, g[idx]))  # each weight's bin
 
 
+def quantile_positions(pos, method):
+    """(lower index, upper index, interpolation weight) of fractional sorted positions `pos`
+    for np.quantile's methods (linear, lower, higher, midpoint, nearest)."""
+    lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
+    if method == "lower":
+        hi = lo
+    elif method == "higher":
+        lo = hi
+    elif method == "nearest":
+        lo = hi = np.around(pos).astype(np.intp)
+    if method == "midpoint":
+        return lo, hi, np.full(np.shape(pos), 0.5)
+    return lo, hi, (pos - lo if method == "linear" else np.zeros(np.shape(pos)))
+
+
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The q-th quantiles (q in [0, 1]) along `axis`, as np.quantile; differentiable (the
     gradient goes to the one or two order statistics each quantile interpolates)."""
@@ -246,7 +261,8 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     if method not in methods:
         raise ValueError(f"quantile: method must be one of {methods}, got {method!r}")
     a = data_of(x)
-    qs = np.asarray(data_of(q), dtype=np.float64)
+    # a Python list stays float64 (data_of would read it as float32 first)
+    qs = np.asarray(q.data if isinstance(q, Tensor) else q, dtype=np.float64)
     if np.any((qs < 0) | (qs > 1)):
         raise ValueError(f"quantile: q must be in [0, 1], got {qs}")
     nd = np.ndim(a)
@@ -257,15 +273,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     flat = reshape(moved, lead + (-1,))
     s = sort(flat, axis=-1)
     n = np.shape(data_of(flat))[-1]
-    pos = qs * (n - 1)
-    lo, hi = np.floor(pos).astype(np.intp), np.ceil(pos).astype(np.intp)
-    if method == "lower":
-        hi = lo
-    elif method == "higher":
-        lo = hi
-    elif method == "nearest":
-        lo = hi = np.around(pos).astype(np.intp)
-    frac = 0.5 if method == "midpoint" else (pos - lo if method == "linear" else 0.0)
+    lo, hi, frac = quantile_positions(qs * (n - 1), method)
     frac = np.asarray(frac, dtype=np.result_type(np.asarray(a).dtype, np.float32))
     low = take(s, lo.ravel(), axis=-1)
     high = take(s, hi.ravel(), axis=-1)

@@ -286,6 +286,21 @@ class OptimizerAPI:
         for var, average in zip(trainable_variables, averages):
             var.assign(average)
 
+    def swap_ema_weights(self, trainable_variables):
+        """Exchange the values of `trainable_variables` and their moving averages (use_ema),
+        in place: calling it twice restores both (keras.callbacks.SwapEMAWeights)."""
+        if not self.use_ema:
+            raise ValueError("swap_ema_weights: the optimizer was created without use_ema=True, so it "
+                             "keeps no moving averages; pass use_ema=True to the optimizer")
+        averages = getattr(self, "_model_variables_moving_average", None)
+        if averages is None or len(averages) != len(trainable_variables):
+            raise ValueError("swap_ema_weights: the optimizer has not been built on these variables yet "
+                             "(train at least one step first)")
+        for var, average in zip(trainable_variables, averages):
+            value = var.numpy().copy()
+            var.assign(average.numpy())
+            average.assign(value)
+
     # --- config ---------------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments (learning rate: a float, or a serialized schedule)."""

@@ -272,6 +272,9 @@ class Trainer:
         History, callbacks' `on_train_end` runs, then KeyboardInterrupt is re-raised.
         """
         self._assert_compiled("fit")
+        from lamina.config import training_limits  # noqa: PLC0415  (config is a lazy namespace)
+
+        epochs, steps_per_epoch = training_limits(epochs, steps_per_epoch)
         verbose = _resolve_verbose(verbose)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)

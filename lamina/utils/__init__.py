@@ -27,5 +27,14 @@ _LAZY = {name: f"lamina.utils.{module}" for name, module in {
     "split_dataset": "dataset_split",
     "load_img": "image_utils", "img_to_array": "image_utils",
     "array_to_img": "image_utils", "save_img": "image_utils",
+    "pack_x_y_sample_weight": "misc_utils", "unpack_x_y_sample_weight": "misc_utils",
+    "get_source_inputs": "misc_utils", "Config": "misc_utils",
+    "enable_interactive_logging": "io_utils", "disable_interactive_logging": "io_utils",
+    "is_interactive_logging_enabled": "io_utils",
 }.items()}
+# the serialization registry and helpers live in lamina.saving (keras.utils re-exports them)
+_LAZY.update(dict.fromkeys(("CustomObjectScope", "custom_object_scope", "get_custom_objects",
+                            "get_registered_name", "get_registered_object", "serialize_keras_object",
+                            "deserialize_keras_object"), "lamina.saving"))
+_LAZY.update(dict.fromkeys(("standardize_dtype", "is_keras_tensor"), "lamina.backend"))
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), _LAZY)

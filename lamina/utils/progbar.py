@@ -7,6 +7,8 @@ with carriage returns.
 import sys
 import time
 
+from lamina.utils import io_utils
+
 
 def format_value(v):
     try:
@@ -47,6 +49,8 @@ class Progbar:
         self.interval = interval
         self.stateful_metrics = None if stateful_metrics is None else set(stateful_metrics)
         self.unit_name = unit_name
+        if file is None and not io_utils.is_interactive_logging_enabled():
+            file = io_utils.LogWriter()
         self.file = file or sys.stdout
         isatty = getattr(self.file, "isatty", None)
         self.dynamic = bool(isatty and isatty())

@@ -67,3 +67,15 @@ class SpatialDropout2D(BaseSpatialDropout):
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
+
+
+class SpatialDropout3D(BaseSpatialDropout):
+    """Drop whole feature maps of (batch, depth, height, width, channels) volumes."""
+
+    rank = 3
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, data_format=data_format, **kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
