@@ -14,18 +14,12 @@ UNIX_FLAGS = ["-O3", "-std=c11", "-fno-math-errno", "-ffp-contract=off"]
 setup(
     ext_modules=[
         Extension(
-            "lamina._native._optim",
-            sources=["lamina/_native/_optim.c"],
+            f"lamina._native.{name}",
+            sources=[f"lamina/_native/{name}.c"],
             depends=["lamina/_native/native_args.h"],
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
-        ),
-        Extension(
-            "lamina._native._conv",
-            sources=["lamina/_native/_conv.c"],
-            depends=["lamina/_native/native_args.h"],
-            extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
-            optional=True,
-        ),
+        )
+        for name in ("_optim", "_conv", "_rnn")  # fused optimizer, convolution, recurrent-step kernels
     ]
 )

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lamina as keras  # noqa: E402
 from lamina import layers  # noqa: E402
@@ -213,10 +214,22 @@ def bench_one_sample(args):
             ("one sample: model.predict(x) (MNIST MLP)", pred / n, "", "≤ 0.1 ms", "")]
 
 
+def _course_row(name):
+    def bench(args):
+        import course_rows  # noqa: PLC0415 - loads the section-2 data only when asked
+
+        return course_rows.bench_rows(keras, [name], with_peers=not args.no_peers)
+
+    return bench
+
+
+COURSE_ROWS = ("imdb_lstm", "imdb_bigru", "text_transformer", "mnist_bn_convnet", "timeseries_gru")
+
 WORKLOADS = {
     "boston": bench_boston, "boston_cv": bench_boston_cv, "mnist_mlp": bench_mnist_mlp,
     "imdb": bench_imdb, "convnet": bench_convnet, "overhead": bench_overhead,
     "import": bench_import, "one_sample": bench_one_sample,
+    **{name: _course_row(name) for name in COURSE_ROWS},
 }
 
 
@@ -228,6 +241,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and epochs")
     parser.add_argument("--only", nargs="*", choices=sorted(WORKLOADS), help="run only these")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="skip the peers (Keras-JAX, PyTorch) on the section-2 rows")
     args = parser.parse_args()
     if not os.environ.get("LAMINA_DATASETS"):
         print("note: LAMINA_DATASETS is not set; real-data rows need it", file=sys.stderr)
@@ -238,7 +253,7 @@ def main():
         except Exception as e:  # a missing dataset or layer should not hide the other rows
             rows.append((name, float("nan"), f"failed: {type(e).__name__}: {e}"[:60], "", ""))
         print(f"done: {name}", file=sys.stderr, flush=True)
-    head = ("workload", "lamina", "metric", "target", "matmul bound")
+    head = ("workload", "lamina", "metric", "target", "matmul bound / peers (time, metric, lamina/peer)")
     table = [head] + [(r[0], fmt_seconds(r[1]), r[2], r[3], r[4]) for r in rows]
     widths = [max(len(str(r[i])) for r in table) for i in range(len(head))]
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "default"

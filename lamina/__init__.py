@@ -7,6 +7,10 @@ __version__ = "0.1.0"
 
 import importlib as _importlib
 
+from lamina.engine import allocator as _allocator
+
+_allocator.tune()  # large buffers reused from the heap, not page-faulted in every step
+
 from lamina import (  # noqa: E402,F401
     activations, backend, callbacks, constraints, initializers, layers, losses, metrics, models,
     ops, optimizers, random, regularizers, utils,

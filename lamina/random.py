@@ -29,6 +29,42 @@ class SeedGenerator:
     def __init__(self, seed=None, **kwargs):
         self.rng = np.random.default_rng(seed if seed is not None else _Global.rng.integers(2**63))
 
+    def get_state(self):
+        """The stream's position as plain ints (JSON-safe); `set_state` continues from it."""
+        return get_state(self.rng)
+
+    def set_state(self, state):
+        set_state(self.rng, state)
+
+
+def get_state(rng=None):
+    """The state of `rng` (default: lamina's global generator) as a dict of plain ints."""
+    rng = _Global.rng if rng is None else rng
+    st = rng.bit_generator.state
+    if st.get("bit_generator") != "PCG64":
+        raise NotImplementedError(
+            f"only PCG64 generators (np.random.default_rng) can be saved, got {st.get('bit_generator')!r}")
+    return {"bit_generator": "PCG64", "state": int(st["state"]["state"]), "inc": int(st["state"]["inc"]),
+            "has_uint32": int(st["has_uint32"]), "uinteger": int(st["uinteger"])}
+
+
+_STATE_BOUNDS = {"state": 2**128, "inc": 2**128, "has_uint32": 2, "uinteger": 2**32}
+
+
+def set_state(rng, state):
+    """Move `rng` (None: lamina's global generator) to `state` from `get_state`; a state read
+    from a file is checked field by field (ValueError naming the field) before use."""
+    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+        raise ValueError(f"a random state must be a dict with bit_generator 'PCG64', got {state!r:.200}")
+    for key, bound in _STATE_BOUNDS.items():
+        value = state.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < bound:
+            raise ValueError(f"random state field {key!r} must be an int in [0, {bound}), got {value!r:.80}")
+    rng = _Global.rng if rng is None else rng
+    rng.bit_generator.state = {"bit_generator": "PCG64",
+                               "state": {"state": state["state"], "inc": state["inc"]},
+                               "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
+
 
 def generator(seed=None):
     """The generator to draw from: the global one, a SeedGenerator's, or a fresh seeded one."""

@@ -403,12 +403,14 @@ def test_vocabulary_is_read_from_the_asset_member(tmp_path):
     np.testing.assert_array_equal(loaded.predict(np.array([["x", "b"]]), verbose=0), [[3, 0]])
 
 
-def test_models_without_assets_keep_three_members(tmp_path):
+def test_models_without_assets_keep_keras_three_members(tmp_path):
     model = lamina.Sequential([lamina.Input(shape=(3,)), layers.Dense(2)])
     model.save(tmp_path / "plain.keras")
     with zipfile.ZipFile(tmp_path / "plain.keras") as zf:
         names = zf.namelist()
-    assert names[:2] == ["metadata.json", "config.json"] and len(names) == 3
+    # Keras's three, plus lamina's random state (which Keras ignores); no assets
+    assert names[:2] == ["metadata.json", "config.json"] and len(names) == 4
+    assert names[3] == "lamina_random_state.json"
 
 
 def test_keras_asset_api_on_folders(tmp_path):

@@ -1,14 +1,15 @@
 """Optional compiled kernels (a small C extension built by `pip install`).
 
 `optim` is the module of fused optimizer updates and `conv` the module of convolution and
-pooling kernels (lamina/ops/_conv_kernels.py, fast_pool.py); each is None when its extension
+pooling kernels (lamina/ops/_conv_kernels.py, fast_pool.py), `rnn` the fused recurrent-step
+gate arithmetic (lamina/layers/rnn/kernels.py); each is None when its extension
 was not built (no C compiler at install time) or when the environment variable `LAMINA_NATIVE=0`
 is set. Every kernel has a NumPy twin that gives bitwise-identical results; lamina falls
 back to it silently, so the extension only changes speed.
 """
 import os
 
-optim = conv = None
+optim = conv = rnn = None
 if os.environ.get("LAMINA_NATIVE", "1").strip().lower() not in ("0", "false", "no", "off"):
     try:
         from lamina._native import _optim as optim
@@ -18,3 +19,7 @@ if os.environ.get("LAMINA_NATIVE", "1").strip().lower() not in ("0", "false", "n
         from lamina._native import _conv as conv
     except ImportError:
         conv = None
+    try:
+        from lamina._native import _rnn as rnn
+    except ImportError:
+        rnn = None

@@ -14,7 +14,9 @@
 #define MULTIVERSION
 #endif
 
+#ifndef MAX_BUFFERS
 #define MAX_BUFFERS 6
+#endif
 
 typedef struct {
     Py_buffer views[MAX_BUFFERS];

@@ -1,7 +1,9 @@
 """`ModelCheckpoint`: save the model (or its weights) during training, atomically.
 
 Each save goes to a temporary file that is renamed over the destination, so a crash or a
-Ctrl-C during a save leaves the previous checkpoint intact, never a half-written file.
+Ctrl-C during a save leaves the previous checkpoint intact, never a half-written file. A
+model whose loss or weights are NaN or infinite is never saved: a diverged run keeps its
+last good checkpoint.
 """
 import math
 import operator
@@ -135,6 +137,13 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint: not saving {filepath}: the loss is {float(loss)} (training "
                 "diverged), so the previous checkpoint is kept", RuntimeWarning, stacklevel=3)
             return
+        bad = _nonfinite_weights(self.model)
+        if bad:  # the logged loss predates the step's update, which may have diverged
+            warnings.warn(
+                f"ModelCheckpoint: not saving {filepath}: the weights {bad[:3]} hold NaN or "
+                "infinite values (training diverged: learning rate too high? inputs not "
+                "normalized?), so the previous checkpoint is kept", RuntimeWarning, stacklevel=3)
+            return
         if not self._should_save(epoch, logs, filepath):
             return
         if os.path.isdir(filepath):
@@ -160,6 +169,12 @@ class ModelCheckpoint(Callback):
             raise KeyError(
                 f'Failed to format this callback filepath: "{self.filepath}". Reason: {e} is not '
                 f"in the logs, whose keys are {sorted(logs)}") from None
+
+
+def _nonfinite_weights(model):
+    """Paths of the model's variables holding NaN or infinity (empty when all are finite)."""
+    return [v.path for v in model.weights
+            if np.asarray(v.data).dtype.kind == "f" and not np.isfinite(v.data).all()]
 
 
 def _auto_direction(model, monitor):

@@ -4,7 +4,10 @@ The IMDB and Reuters archives store ragged sequences as object arrays, which Num
 save as pickles, and the CIFAR batches are pickles. `np.load(allow_pickle=True)` would run
 whatever a tampered file asks for; here numeric arrays load with pickling disabled and every
 pickle goes through `RestrictedUnpickler`, which only resolves the globals that rebuild a
-NumPy array. Loading a file therefore never executes code from it.
+NumPy array. Loading a file therefore never executes code from it, and never takes more
+memory than its bytes can honestly describe: a pickle can refer to one list many times
+(its memo), so after unpickling the elements reachable from an object array are counted
+and refused beyond one per pickled byte (every genuine element costs at least one byte).
 """
 
 import gc
@@ -52,7 +55,23 @@ def restricted_loads(data, encoding="latin1"):
             gc.enable()
 
 
-def _read_npy(fp):
+def expanded_size(obj, limit):
+    """Elements reachable from `obj` (nested lists, tuples and arrays), counting shared or
+    cyclic references each time they are reached; stops counting once past `limit`."""
+    total, stack = 0, [obj]
+    while stack and total <= limit:
+        o = stack.pop()
+        if isinstance(o, np.ndarray):
+            total += o.size
+            if o.dtype.hasobject:
+                stack.extend(o.ravel().tolist())
+        elif isinstance(o, (list, tuple)):
+            total += len(o)
+            stack.extend(v for v in o if isinstance(v, (list, tuple, np.ndarray)))
+    return total
+
+
+def _read_npy(fp, source="the archive"):
     """One `.npy` member: numeric arrays with pickling off, object arrays restricted."""
     version = np.lib.format.read_magic(fp)
     if version == (1, 0):
@@ -65,11 +84,22 @@ def _read_npy(fp):
     if not dtype.hasobject:
         fp.seek(0)
         return np.lib.format.read_array(fp, allow_pickle=False)
+    start = fp.tell()
+    fp.seek(0, io.SEEK_END)
+    nbytes = fp.tell() - start
+    fp.seek(start)
     out = restricted_loads(fp)
     if not isinstance(out, np.ndarray) or out.shape != shape:
         raise ValueError(
-            f"pickled member holds {type(out).__name__} {getattr(out, 'shape', '')}, "
+            f"{source}: pickled member holds {type(out).__name__} {getattr(out, 'shape', '')}, "
             f"expected an array of shape {shape}; the file is corrupted"
+        )
+    if expanded_size(out, nbytes) > nbytes:
+        raise ValueError(
+            f"{source}: a pickle of {nbytes} bytes expands to more than {nbytes} elements (the "
+            "same list referenced many times, or a list containing itself); a genuine dataset "
+            "spends at least one byte per element. The file is corrupted or malicious; delete "
+            "it and download it again."
         )
     return out
 
@@ -80,5 +110,6 @@ def load_npz(path):
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():
             if member.endswith(".npy"):
-                arrays[member[:-4]] = _read_npy(io.BytesIO(archive.read(member)))
+                source = f"{path} (member {member!r})"
+                arrays[member[:-4]] = _read_npy(io.BytesIO(archive.read(member)), source)
     return arrays

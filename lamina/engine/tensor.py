@@ -19,7 +19,9 @@ class Tensor:
     lamina ops (so `np.exp(t)` is differentiable) where an equivalent op exists.
     """
 
-    __slots__ = ("data", "_node", "_keras_logits", "_keras_mask", "__weakref__")
+    # `_keras_logits_from` ("softmax"/"sigmoid", set with `_keras_logits`) names the activation
+    # whose input `_keras_logits` holds; unset on other tensors (read it with getattr)
+    __slots__ = ("data", "_node", "_keras_logits", "_keras_logits_from", "_keras_mask", "__weakref__")
     __array_priority__ = 1000
 
     def __init__(self, data, node=None):

@@ -53,6 +53,7 @@ def _squeeze_last(x):
     out = squeeze(x, -1)
     if x._keras_logits is not None:  # keep the exact-logits path of the cross-entropies
         out._keras_logits = squeeze(x._keras_logits, -1)
+        out._keras_logits_from = getattr(x, "_keras_logits_from", None)
     return out
 
 
@@ -62,6 +63,7 @@ def _expand_last(x):
     out = expand_dims(x, -1)
     if x._keras_logits is not None:
         out._keras_logits = expand_dims(x._keras_logits, -1)
+        out._keras_logits_from = getattr(x, "_keras_logits_from", None)
     return out
 
 

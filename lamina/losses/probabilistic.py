@@ -2,8 +2,8 @@
 
 The cross-entropies go straight to the fused ops in `lamina.ops.nn`, which clip
 probabilities to [epsilon, 1 - epsilon] as Keras does, or use the exact logits formulas
-when `from_logits=True` or when `y_pred` came out of a softmax/sigmoid (`_keras_logits`,
-as Keras's TensorFlow backend). Shapes: `y_true`, `y_pred` `(batch, ..., classes)`;
+when `from_logits=True` or when `y_pred` came out of the activation the loss assumes
+(`_keras_logits`: a softmax for the categorical losses, a sigmoid for the binary one). Shapes: `y_true`, `y_pred` `(batch, ..., classes)`;
 sparse labels `(batch, ...)` or `(batch, ..., 1)`; results `(batch, ...)`.
 """
 import warnings

@@ -1,13 +1,14 @@
 """Probabilistic and hinge metrics: cross-entropies, KL divergence, Poisson, hinge losses.
 
 NumPy kernels with the formulas of the matching `lamina.losses` functions, averaged over
-samples. As in the losses, a `y_pred` produced by softmax/sigmoid is scored from its
-logits (`_keras_logits`), and probabilities are clipped to [epsilon, 1 - epsilon].
+samples. As in the losses, a `y_pred` produced by the activation the formula assumes
+(softmax for the categorical ones, sigmoid for the binary one) is scored from its logits
+(`_keras_logits`); otherwise probabilities are clipped to [epsilon, 1 - epsilon].
 """
 import numpy as np
 
 from lamina.engine import dtypes
-from lamina.engine.tensor import Tensor
+from lamina.ops.nn import logits_for
 from lamina.losses import probabilistic as loss_fns
 from lamina.losses.hinge import categorical_hinge, hinge, squared_hinge
 from lamina.metrics.metric import as_float, to_numpy
@@ -15,9 +16,10 @@ from lamina.metrics.reduction import MeanMetricWrapper
 from lamina.metrics.regression import mean_last, pair
 
 
-def _scores(y_pred, from_logits):
-    """(array, from_logits): the cached logits of a softmax/sigmoid output when present."""
-    logits = y_pred._keras_logits if isinstance(y_pred, Tensor) else None
+def _scores(y_pred, from_logits, activation):
+    """(array, from_logits): the cached logits of an output of `activation` when present (a
+    softmax output scored by a binary cross-entropy keeps its probabilities, as in the losses)."""
+    logits = logits_for(y_pred, activation)
     if logits is not None:
         return to_numpy(logits), True
     return as_float(y_pred), from_logits
@@ -29,7 +31,7 @@ def _log_softmax(z, axis):
 
 
 def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    p, from_logits = _scores(y_pred, from_logits)
+    p, from_logits = _scores(y_pred, from_logits, "sigmoid")
     t, p = pair(y_true, p)
     if label_smoothing:
         t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -43,7 +45,7 @@ def _binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0,
 
 
 def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    p, from_logits = _scores(y_pred, from_logits)
+    p, from_logits = _scores(y_pred, from_logits, "softmax")
     t, p = pair(y_true, p)
     if label_smoothing:
         t = t * (1.0 - label_smoothing) + label_smoothing / t.shape[axis]
@@ -56,7 +58,7 @@ def _categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing
 
 
 def _sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    z, from_logits = _scores(y_pred, from_logits)
+    z, from_logits = _scores(y_pred, from_logits, "softmax")
     labels = to_numpy(y_true)
     if labels.ndim == z.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]

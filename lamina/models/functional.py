@@ -51,6 +51,22 @@ def graph_nodes(inputs, outputs):
     return order
 
 
+def _key_error(model_name, expected, given, where):
+    missing = [k for k in expected if k not in given]
+    return (f"model {model_name!r} expects a dict with keys {list(expected)} ({where}), got keys "
+            f"{list(given)}; missing {missing}: rename the keys of x to match (values are matched "
+            "by key, never by position)")
+
+
+def _pick(struct, given):
+    """`struct` with each leaf replaced by the value at the same keys/positions of `given`."""
+    if isinstance(struct, dict):
+        return {k: _pick(struct[k], given[k]) for k in struct}
+    if isinstance(struct, (list, tuple)) and isinstance(given, (list, tuple)) and len(given) == len(struct):
+        return [_pick(s, g) for s, g in zip(struct, given)]
+    return given
+
+
 class Functional(Model):
     """`Model(inputs, outputs)`: layers connected by calling them on symbolic tensors."""
 
@@ -89,13 +105,8 @@ class Functional(Model):
         return shapes[0] if len(shapes) == 1 else shapes
 
     def _flatten_inputs(self, inputs):
-        if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
-            missing = [n for n in self.input_names if n not in inputs]
-            if missing:
-                raise ValueError(
-                    f"model {self.name!r}: missing inputs {missing}; got keys {sorted(inputs)}"
-                )
-            return [inputs[n] for n in self.input_names]
+        if isinstance(inputs, dict):
+            return self._inputs_from_dict(inputs)
         flat = tree.flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
         if len(flat) != len(self.inputs):
             raise ValueError(
@@ -103,6 +114,19 @@ class Functional(Model):
                 f"got {len(flat)}"
             )
         return flat
+
+    def _inputs_from_dict(self, inputs):
+        """Values picked by key: by the keys of the dict given to `Model(inputs={...})`, else
+        by the Input names (extra keys are ignored, as in Keras); never by sorted order."""
+        if isinstance(self._inputs_struct, dict):
+            expected, where = list(self._inputs_struct), "the keys of the model's inputs dict"
+            if not all(k in inputs for k in expected):
+                raise ValueError(_key_error(self.name, expected, inputs, where))
+            return tree.flatten(_pick(self._inputs_struct, inputs))
+        expected, where = self.input_names, "the names of the model's Input layers"
+        if not all(n in inputs for n in expected):
+            raise ValueError(_key_error(self.name, expected, inputs, where))
+        return [inputs[n] for n in expected]
 
     def call(self, inputs, training=None, mask=None):
         values = {id(t): v for t, v in zip(self.inputs, self._flatten_inputs(inputs))}

@@ -18,6 +18,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name)
         self._input_layer = None
         self._stack = []
+        self._stack_names = set()  # for the unique-name check: each add costs O(1), not O(n)
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build()
@@ -40,21 +41,41 @@ class Sequential(Model):
                 "model.add(layers.Dense(64, activation='relu'))"
             )
         else:
-            if any(layer.name == l.name for l in self._stack):
+            if layer.name in self._stack_names:
                 raise ValueError(
                     f"Sequential: all layers need unique names; {layer.name!r} is already in the model"
                 )
+            if rebuild and self.built and self._stack:
+                self._stack.append(layer)
+                self._stack_names.add(layer.name)
+                self._layers.append(layer)
+                self._extend_build(layer)
+                return
             self._stack.append(layer)
+            self._stack_names.add(layer.name)
             self._layers.append(layer)
         self.built = False
         if rebuild:
             self._maybe_build()
+
+    def _extend_build(self, layer):
+        """Call only the new last layer on the built graph's output (a full rebuild per `add`
+        made building a model layer by layer quadratic)."""
+        self.built = False
+        try:
+            x = layer(self.outputs[0])
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"Sequential model {self.name!r}, layer {layer.name!r}: {e}") from None
+        self._layer_outputs.append(x)
+        self.outputs = [x]
+        self.built = True
 
     def pop(self, rebuild=True):
         """Remove and return the last layer."""
         if not self._stack:
             raise ValueError("Sequential.pop: the model has no layers")
         layer = self._stack.pop()
+        self._stack_names.discard(layer.name)
         self._layers.remove(layer)
         self.built = False
         if rebuild:

@@ -2,7 +2,8 @@
 
 `softmax` and `sigmoid` keep their input on the output (`_keras_logits`), as Keras's
 TensorFlow backend does, so the cross-entropies below can use the exact, stable
-logits formulas (gradient p - y) instead of clipping probabilities.
+logits formulas (gradient p - y) instead of clipping probabilities, when the activation is
+the one the loss assumes (softmax for the categorical ones, sigmoid for the binary one).
 """
 import math as _math
 import warnings
@@ -10,7 +11,7 @@ import warnings
 import numpy as np
 
 from lamina.engine import dtypes
-from lamina.ops import math, reduce
+from lamina.ops import _conv_kernels, math, reduce
 from lamina.ops._base import const, data_of, fdata, record
 from lamina.engine.tensor import Tensor
 
@@ -22,7 +23,8 @@ _SQRT_2_OVER_PI = _math.sqrt(2.0 / _math.pi)  # Python floats: no float64 upcast
 
 def relu(x):
     a = fdata(x)
-    return record(np.maximum(a, 0), (x,), lambda g, need: (g * (a > 0),))
+    # g * (a > 0), in one compiled pass for float32 (bitwise the same)
+    return record(np.maximum(a, 0), (x,), lambda g, need: (_conv_kernels.relu_mask(g, a),))
 
 
 def relu6(x):
@@ -42,6 +44,7 @@ def sigmoid(x):
     out = _sigmoid(fdata(x))
     y = record(out, (x,), lambda g, need: (g * out * (1 - out),))  # s' = s (1 - s)
     y._keras_logits = x if isinstance(x, Tensor) else Tensor(fdata(x))
+    y._keras_logits_from = "sigmoid"
     return y
 
 
@@ -63,6 +66,8 @@ def softmax(x, axis=-1):
     y = record(out, (x,), lambda g, need: (
         out * (g - (g * out).sum(axis=axis, keepdims=axis is not None)),))
     y._keras_logits = x if isinstance(x, Tensor) else Tensor(a)
+    # only a softmax over the last axis is the one the cross-entropies' logits path computes
+    y._keras_logits_from = "softmax" if axis is not None and axis in (-1, a.ndim - 1) else "softmax(axis)"
     return y
 
 
@@ -171,15 +176,27 @@ def step(x, threshold=0.0):
 # --- cross-entropies ----------------------------------------------------------------
 
 
-def _logits_of(output, from_logits, fn_name):
-    """Use the logits cached by softmax/sigmoid, as Keras's TensorFlow backend does."""
-    logits = getattr(output, "_keras_logits", None) if isinstance(output, Tensor) else None
+def logits_for(output, activation):
+    """The logits cached on `output` when `activation` ("softmax"/"sigmoid") produced it, else None.
+
+    A cross-entropy uses them (the exact logits formula) only when the activation is the one
+    its formula assumes: a softmax output for the categorical losses, a sigmoid output for the
+    binary one. Any other pairing is scored on the declared output, as `predict` returns it.
+    """
+    if not isinstance(output, Tensor) or output._keras_logits is None:
+        return None
+    return output._keras_logits if getattr(output, "_keras_logits_from", None) == activation else None
+
+
+def _logits_of(output, from_logits, fn_name, activation):
+    """Use the logits cached by the matching activation, as Keras's TensorFlow backend does."""
+    logits = logits_for(output, activation)
     if logits is None:
         return output, from_logits
     if from_logits:
         warnings.warn(
             f"`{fn_name}` received from_logits=True, but the output was produced by a "
-            "softmax or sigmoid and is not logits. Was this intended?",
+            f"{activation} and is not logits. Was this intended?",
             stacklevel=3,
         )
     return logits, True
@@ -206,7 +223,7 @@ def _check_same_shape(fn, y, p):
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-sum(target * log p) over `axis`, per sample; `output` holds probabilities or logits."""
     _check_same_shape("categorical_crossentropy", data_of(target), data_of(output))
-    output, from_logits = _logits_of(output, from_logits, "categorical_crossentropy")
+    output, from_logits = _logits_of(output, from_logits, "categorical_crossentropy", "softmax")
     target = _like_output(target, output)
     if not from_logits:  # Keras: renormalize, clip to [eps, 1 - eps], then log
         eps = dtypes.epsilon()
@@ -254,7 +271,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
             f"sparse_categorical_crossentropy: label {bad} is out of range for an output with "
             f"{n} classes (labels must be in [0, {n - 1}])"
         )
-    output, from_logits = _logits_of(output, from_logits, "sparse_categorical_crossentropy")
+    output, from_logits = _logits_of(output, from_logits, "sparse_categorical_crossentropy", "softmax")
     if not from_logits:  # Keras: clip probabilities, take their log as logits
         eps = dtypes.epsilon()
         output = math.log(math.clip(output, eps, 1 - eps))
@@ -275,7 +292,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise -(y log p + (1 - y) log(1 - p)); `output` holds probabilities or logits."""
     _check_same_shape("binary_crossentropy", data_of(target), data_of(output))
-    output, from_logits = _logits_of(output, from_logits, "binary_crossentropy")
+    output, from_logits = _logits_of(output, from_logits, "binary_crossentropy", "sigmoid")
     target = _like_output(target, output)
     if not from_logits:  # Keras: clip to [eps, 1 - eps]
         eps = dtypes.epsilon()

@@ -5,8 +5,13 @@ renamed over the destination (`os.replace`, atomic on POSIX and Windows): a cras
 Ctrl-C mid-write leaves the previous good file in place, never a half-written one.
 """
 import contextlib
+import errno
+import hashlib
+import json
 import os
-import tempfile
+import secrets
+import stat
+import time
 import zipfile
 
 from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError, as_saving_error
@@ -87,19 +92,40 @@ def check_folder(path):
 
 
 def atomic_write(path, data):
-    """Write `data` (bytes) to `path` through a temporary file and a rename."""
-    check_folder(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=folder)
+    """Write `data` (bytes) to `path` through a temporary file and a rename.
+
+    The temporary file sits next to the destination (a symlink is followed: the file it
+    points to is replaced, the link stays) under a short name, `.tmp-<8 hex>-<pid>-<6 chars>`,
+    so any name the file system accepts for `path` works. Leftovers of a save that was
+    killed are removed by the next save to the same path; overwriting keeps the file's
+    permission bits (a new file gets the usual 0o666 minus the umask). A full disk or a
+    read-only folder raises an OSError naming the destination; the previous file is intact.
+    """
+    dest = os.path.realpath(path) if os.path.islink(path) else os.fspath(path)
+    check_folder(dest)
+    folder = os.path.dirname(os.path.abspath(dest))
+    prefix = _temp_prefix(dest)
+    _remove_leftovers(folder, prefix)
     try:
+        mode = stat.S_IMODE(os.stat(dest).st_mode)
+    except OSError:
+        mode = None  # a new file
+    tmp = None
+    try:
+        tmp, fd = _create_temp(folder, prefix)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException as e:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno is not None:
+            raise _named_error(e, dest) from e
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
         dfd = os.open(folder, os.O_RDONLY)
@@ -107,6 +133,69 @@ def atomic_write(path, data):
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _temp_prefix(dest):
+    """`.tmp-<8 hex digits of the file name>-`: ties temporary files to their destination."""
+    name = os.path.basename(dest).encode("utf-8", "surrogateescape")
+    return f".tmp-{hashlib.blake2s(name, digest_size=4).hexdigest()}-"
+
+
+def _create_temp(folder, prefix):
+    """(path, fd) of a new file `<prefix><pid>-<6 random chars>`, created exclusively with
+    mode 0o666 so that the umask applies as for any new file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(folder, f"{prefix}{os.getpid()}-{secrets.token_hex(3)}")
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file in {folder!r}: 100 names were taken")
+
+
+def _remove_leftovers(folder, prefix):
+    """Delete temporary files of earlier saves to the same destination whose process is
+    gone (killed mid-save). On systems without POSIX signals: those over an hour old."""
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _may_be_running(int(pid), folder, name):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+
+
+def _may_be_running(pid, folder, name):
+    if os.name != "posix":
+        try:
+            return time.time() - os.path.getmtime(os.path.join(folder, name)) < 3600
+        except OSError:
+            return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _named_error(e, dest):
+    """The same kind of OSError, saying which file could not be saved and what to do."""
+    hint = {errno.ENOSPC: "the disk is full: free some space or save elsewhere",
+            errno.EROFS: "the file system is read-only: save elsewhere",
+            errno.EACCES: "no permission to write there: save elsewhere or fix the permissions",
+            errno.EPERM: "no permission to write there: save elsewhere or fix the permissions"}
+    if getattr(errno, "EDQUOT", None) is not None:
+        hint[errno.EDQUOT] = "the disk quota is exceeded: free some space or save elsewhere"
+    advice = hint.get(e.errno, "")
+    message = (f"cannot save {dest!r}: {e.strerror or e}" + (f" ({advice})" if advice else "")
+               + "; any previous file there is unchanged")
+    return OSError(e.errno, message, dest)
 
 
 def read_bytes(path, limit=None):
@@ -186,6 +275,18 @@ class Archive:
         if len(data) != info.file_size:
             raise CorruptFileError(f"member {name!r} does not hold its declared {info.file_size:,} bytes (truncated or damaged)", self.source)
         return data
+
+    def read_json(self, name):
+        """A member holding a JSON object (at most the config size limit), as a dict."""
+        raw = self.read(name, limit=_Limits.config_bytes)
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
+            raise CorruptFileError(f"{name} is not valid JSON ({e})", self.source) from None
+        if not isinstance(value, dict):
+            raise CorruptFileError(f"{name} holds a JSON {type(value).__name__}, not an object",
+                                   self.source)
+        return value
 
     def close(self):
         self._zip.close()

@@ -7,7 +7,9 @@ A `.keras` file is a zip of three members (stored, not compressed, as Keras writ
 or `model.weights.npz` instead of the `.h5` member when h5py is not installed or
 `weights_format="npz"` is asked for (lamina reads it; Keras cannot), plus asset files
 `assets/<layer path>/<file>` for layers that keep state outside variables (vocabularies of
-TextVectorization / StringLookup; see `assets.py`).
+TextVectorization / StringLookup; see `assets.py`), and `lamina_random_state.json`: the
+positions of the layers' random generators and of the global one, so that training resumes
+exactly (`random_state.py`; Keras ignores the member).
 """
 import datetime
 import io
@@ -16,7 +18,7 @@ import os
 import warnings
 import zipfile
 
-from lamina.saving import assets, files, legacy_h5, serialization, state, weights_store
+from lamina.saving import assets, files, legacy_h5, random_state, serialization, state, weights_store
 from lamina.saving.errors import CorruptFileError, SavingError
 
 _WEIGHT_SLACK = 64 << 20  # bytes of weights a rebuilt model may hold beyond the stored ones
@@ -71,6 +73,7 @@ def model_to_bytes(model, weights_format="h5"):
         zf.writestr(weights_store._zip_info(name), weights)
         for member, data in assets.collect(model).items():  # e.g. vocabularies
             zf.writestr(weights_store._zip_info(member), data)
+        zf.writestr(weights_store._zip_info(random_state.MEMBER), random_state.to_json(model))
     return buffer.getvalue()
 
 
@@ -109,27 +112,32 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
 
 def model_from_bytes(data, source, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002
     """The model in a `.keras` file's bytes. Building it draws initial weights, which the
-    stored ones then replace: lamina's global random stream is left as it was, so a
-    training run resumed in the same process shuffles as an uninterrupted one would."""
+    stored ones then replace. A file with `lamina_random_state.json` then moves the layers'
+    generators and lamina's global random stream to where they were at the save, so
+    `fit(initial_epoch=k)` continues the saved run exactly, in any process; without it
+    (files from Keras) the global stream is left as it was before loading."""
     from lamina import random as lrandom  # noqa: PLC0415
 
-    rng_state = lrandom._Global.rng.bit_generator.state
+    rng_state = lrandom.get_state()
+    restored = False
     try:
-        return _model_from_bytes(data, source, custom_objects, compile, safe_mode)
+        model, restored = _model_from_bytes(data, source, custom_objects, compile, safe_mode)
+        return model
     except ImportError:  # h5py missing: not the file's fault
         raise
     except Exception as e:  # noqa: BLE001  (anything a malformed file provokes)
         files.ensure_saving_error(e, source, "the file cannot be loaded")
     finally:
-        lrandom._Global.rng.bit_generator.state = rng_state
+        if not restored:
+            lrandom.set_state(None, rng_state)
 
 
 def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa: A002
     archive = files.Archive(data, source)
     try:
-        config = _read_json(archive, _CONFIG)
+        config = archive.read_json(_CONFIG)
         if archive.has(_METADATA):
-            _read_json(archive, _METADATA)
+            archive.read_json(_METADATA)
         if archive.has(_WEIGHTS_H5):
             weights_store.require_h5py(f"loading {source!r} (its weights are HDF5)")
             reader = weights_store.H5Reader(archive.read(_WEIGHTS_H5), source, files.size_limit())
@@ -162,21 +170,12 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             assets.restore(model, archive)
         except (Exception, RecursionError) as e:  # noqa: BLE001
             files.ensure_saving_error(e, source, "the assets (e.g. a vocabulary) cannot be loaded")
-        return model
+        if not archive.has(random_state.MEMBER):  # files written by Keras
+            return model, False
+        random_state.restore(model, archive.read_json(random_state.MEMBER), source)
+        return model, True
     finally:
         archive.close()
-
-
-def _read_json(archive, name):
-    raw = archive.read(name, limit=files._Limits.config_bytes)
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise CorruptFileError(f"{name} is not valid JSON ({e})", archive.source) from None
-    if not isinstance(value, dict):
-        raise CorruptFileError(f"{name} holds a JSON {type(value).__name__}, not an object",
-                               archive.source)
-    return value
 
 
 # --- weights only ------------------------------------------------------------------------

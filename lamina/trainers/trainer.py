@@ -230,18 +230,23 @@ class Trainer:
 
     # --- checks before any step --------------------------------------------------------
 
-    def _prepare(self, data, mode):
+    def _prepare(self, data, mode, what=None):
         """Check the data, build the model from it, warn about loss/activation mismatches."""
         if hasattr(data, "x"):  # arrays: check everything once
             x, y = data.x, data.y
             for i, a in enumerate(tree.flatten(x)):
                 input_checks.check_array(a, "x" if i == 0 else f"x[{i}]")
             for a in tree.flatten(y) if y is not None else []:
+                input_checks.check_value_kinds(a, "y")
                 input_checks.check_array(a, "y")
+            if mode != "predict" and self._compile_loss is not None and not self._custom_step(mode):
+                input_checks.check_targets_given(data, self.loss, what or mode)
         else:
             x, y, _ = data.first_batch()
             x = tree.map_structure(lambda a: a.data if isinstance(a, Tensor) else np.asarray(a)
                                    if not hasattr(a, "nnz") else a, x)
+        for i, a in enumerate(tree.flatten(x)):
+            input_checks.check_value_kinds(a, "x" if i == 0 else f"x[{i}]", self)
         if not self.built:
             self._build_from_data(x)
         input_checks.check_features(self, x)
@@ -251,6 +256,12 @@ class Trainer:
             if not isinstance(self.loss, (list, tuple, dict)):
                 input_checks.check_targets(self.loss, y, n_out)
                 input_checks.warn_activation_loss(self, self.loss, n_out)
+
+    def _custom_step(self, mode):
+        """True when a subclass computes its own loss (it may need no targets)."""
+        step = "train_step" if mode == "fit" else "test_step"
+        return (getattr(type(self), step) is not getattr(Trainer, step)
+                or type(self).compute_loss is not Trainer.compute_loss)
 
     def _build_from_data(self, x):
         if hasattr(self, "_stack"):  # Sequential: build symbolically from the data's shape
@@ -276,6 +287,11 @@ class Trainer:
 
         epochs, steps_per_epoch = training_limits(epochs, steps_per_epoch)
         verbose = _resolve_verbose(verbose)
+        shuffle = input_checks.check_fit_args(batch_size, epochs, initial_epoch, validation_freq,
+                                              validation_batch_size, shuffle)
+        input_checks.check_arrays_given(x, y, sample_weight, class_weight)
+        if validation_data is not None:
+            input_checks.check_validation_data(validation_data)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         data = make_data(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
@@ -286,7 +302,7 @@ class Trainer:
             val = make_data(vx, vy, vsw, validation_batch_size or batch_size, False, None, validation_steps)
             if hasattr(val, "restart_each_epoch"):  # Keras: validation_steps restart each epoch
                 val.restart_each_epoch = True
-            self._prepare(val, "evaluate")
+            self._prepare(val, "evaluate", "validation_data")
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.steps())
         self.stop_training = False
@@ -366,6 +382,8 @@ class Trainer:
         """The loss (and metrics) on the data: a scalar, `[loss, *metrics]`, or a dict."""
         self._assert_compiled("evaluate")
         verbose = _resolve_verbose(verbose)
+        input_checks.check_batch_size(batch_size)
+        input_checks.check_arrays_given(x, y, sample_weight)
         data = make_data(x, y, sample_weight, batch_size, False, None, steps)
         self._prepare(data, "evaluate")
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
@@ -384,10 +402,13 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for `x`, batched, as float32 NumPy arrays (same structure as outputs)."""
         verbose = _resolve_verbose(verbose)
+        input_checks.check_batch_size(batch_size)
+        input_checks.check_python_lists(x, "x")
         if (type(x) is np.ndarray and verbose == 0 and callbacks is None and steps is None
                 and self.built and 0 < len(x) <= (batch_size or 32)
                 and type(self).predict_step is Trainer.predict_step):
             # one silent batch: skip the adapter and callback machinery (same checks, same result)
+            input_checks.check_value_kinds(x, "x", self)
             input_checks.check_array(x, "x")
             input_checks.check_features(self, x)
             out = self(x, training=False)
@@ -418,6 +439,7 @@ class Trainer:
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._assert_compiled("train_on_batch")
+        input_checks.check_arrays_given(x, y, sample_weight, class_weight)
         data = make_data(x, y, sample_weight, _batch_size_of(x), False, class_weight)
         self._prepare(data, "fit")
         batch = next(iter(data.batches()))
@@ -426,6 +448,7 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
+        input_checks.check_arrays_given(x, y, sample_weight)
         data = make_data(x, y, sample_weight, _batch_size_of(x), False)
         self._prepare(data, "evaluate")
         self.reset_metrics()

@@ -23,6 +23,7 @@ from lamina.engine.tensor import Tensor, data_of
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.ops import fused
+from lamina.ops.fused_attention import attention as _fused_attention
 
 _NEG = 1.0e9  # added (negated) to masked scores, as Keras
 
@@ -255,6 +256,14 @@ class MultiHeadAttention(NamedParams, Layer):
         q = self._query_dense(query)  # (B, T, H, K)
         k = self._key_dense(key)  # (B, S, H, K)
         v = self._value_dense(value)  # (B, S, H, V)
+        if not return_attention_scores and not (training and self.dropout > 0):
+            # the chain below as one graph node (same forward values)
+            hidden = None if mask is None else np.logical_not(np.asarray(data_of(mask), bool))
+            out, _ = _fused_attention(q, k, v, 1.0 / float(np.sqrt(self.key_dim)), hidden)
+            out = self._output_dense(out)
+            if query_mask is not None:
+                out._keras_mask = query_mask
+            return out
         q = ops.multiply(q, 1.0 / float(np.sqrt(self.key_dim)))
         # (B, H, T, K) @ (B, H, K, S) -> (B, H, T, S)
         scores = ops.matmul(ops.transpose(q, (0, 2, 1, 3)), ops.transpose(k, (0, 2, 3, 1)))

@@ -438,12 +438,25 @@ def _makes_float(layer):
 
 def _batch_input_shape(kwargs):
     if kwargs.get("batch_input_shape") is not None:
-        return tuple(kwargs["batch_input_shape"])
+        return tuple(_shape_tuple(kwargs["batch_input_shape"], "batch_input_shape"))
     if kwargs.get("input_shape") is not None:
-        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+        return (kwargs.get("batch_size"),) + _shape_tuple(kwargs["input_shape"], "input_shape")
     if kwargs.get("input_dim") is not None:
         return (kwargs.get("batch_size"), int(kwargs["input_dim"]))
     return None
+
+
+def _shape_tuple(shape, what):
+    """A shape as a tuple; an int is one axis (`input_shape=10000` means (10000,), as `Input(13)`)."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        return (int(shape),)
+    try:
+        return tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{what} must be a tuple of axis sizes without the batch axis, e.g. {what}=(784,), "
+            f"got {shape!r}"
+        ) from None
 
 
 class _Signature:

@@ -18,7 +18,16 @@ gate blocks i, f, c, o (LSTM) or z, r, h (GRU); GRU `reset_after=True` has bias 
 """
 import numpy as np
 
+from lamina import _native
 from lamina.layers.rnn.fused import GateLinear, _sigmoid, _tanh
+
+
+def _compiled(xs, default_activations):
+    """The compiled step kernels (lamina._native.rnn) when they apply: float32 inputs and the
+    default tanh/sigmoid activations; None selects the NumPy twin (the same operations)."""
+    if default_activations and xs.dtype == np.float32:
+        return _native.rnn
+    return None
 
 
 class _Kernel:
@@ -99,13 +108,20 @@ class LSTMKernel(_Kernel):
         if self.fast:
             self.a *= self.half
         self.tc = np.empty((xs.shape[0], xs.shape[1], self.units), xs.dtype)  # act(c') per step
+        self.native = _compiled(xs, self.fast)
+        self.rec_buf = np.empty(self.a.shape[1:], self.a.dtype)  # h @ U of the current step
 
     def step(self, t, prev, out):
         n = self.units
         a = self.a[t]
         if self.fast:
-            a += self.rec_fwd.forward(prev[0])
+            a += self.rec_fwd.forward(prev[0], out=self.rec_buf)
             np.tanh(a, out=a)
+            if self.native is not None:  # the three lines below and c, in one pass
+                self.native.lstm_cell(a, prev[1], out[1])
+                np.tanh(out[1], out=self.tc[t])
+                np.multiply(a[:, 3 * n:], self.tc[t], out=out[0])
+                return
             a *= self.half
             a += self.shift
             g, o = a[:, 2 * n:3 * n], a[:, 3 * n:]
@@ -126,6 +142,9 @@ class LSTMKernel(_Kernel):
 
     def begin_backward(self):
         n, a = self.units, self.a
+        self.da = np.empty_like(a)
+        if self.native is not None:  # dgate and q are computed inside each step
+            return
         self.dgate = d = np.empty_like(a)  # gate derivatives w.r.t. pre-activations
         self.ract_d(a[..., :2 * n], d[..., :2 * n])
         self.act_d(a[..., 2 * n:3 * n], d[..., 2 * n:3 * n])
@@ -134,12 +153,15 @@ class LSTMKernel(_Kernel):
         self.act_d(self.tc, q)
         q *= a[..., 3 * n:]
         self.q = q  # d h' / d c' = o act'(c')
-        self.da = np.empty_like(a)
 
     def step_back(self, t, d):
         n = self.units
         dh, dc = d
         a, da = self.a[t], self.da[t]
+        if self.native is not None:  # the lines below and begin_backward's, in one pass
+            dh, dc = dh.astype(np.float32, copy=False), dc.astype(np.float32, copy=False)
+            self.native.lstm_back(dh, dc, a, self.hist[1][t], self.tc[t], da)
+            return [self.rec.grad_input(da), dc]
         dc += dh * self.q[t]
         np.multiply(dc, a[:, 2 * n:3 * n], out=da[:, :n])  # d i = dc * g
         np.multiply(dc, self.hist[1][t], out=da[:, n:2 * n])  # d f = dc * c_prev
@@ -183,11 +205,22 @@ class GRUKernel(_Kernel):
         self.a = self._project(xs, self.b_in)  # (T, B, 3U): pre-activations, then z, r, hh
         # reset_after: h U_h + b_rh (multiplied by r); else r * h (fed to U_h)
         self.aux = np.empty((xs.shape[0], xs.shape[1], self.units), xs.dtype)
+        self.native = _compiled(
+            xs, self.reset_after and self.act is _tanh and self.ract is _sigmoid)
+        self.rec_buf = np.empty(self.a.shape[1:], self.a.dtype)
 
     def step(self, t, prev, out):
         n = self.units
         a, h = self.a[t], prev[0]
         zr, hh = a[:, :2 * n], a[:, 2 * n:]
+        if self.native is not None:  # the reset_after lines below, in three passes
+            rec = self.rec.forward(h, out=self.rec_buf)
+            self.native.gru_pre(a, rec, self.b_rec)
+            np.tanh(zr, out=zr)
+            self.native.gru_mid(a, rec, self.aux[t])
+            np.tanh(hh, out=hh)
+            self.native.gru_out(a, h, out[0])
+            return
         if self.reset_after:
             rec = self.rec.forward(h)
             if self.b_rec is not None:
@@ -211,18 +244,28 @@ class GRUKernel(_Kernel):
 
     def begin_backward(self):
         n, a = self.units, self.a
+        self.da = np.empty_like(a)
+        if self.reset_after:
+            self.drec = np.empty_like(a)  # gradients of h U (+ b_rec), all gates
+        if self.native is not None:  # dgate and e are computed inside each step
+            return
         self.dgate = d = np.empty_like(a)
         self.ract_d(a[..., :2 * n], d[..., :2 * n])
         self.act_d(a[..., 2 * n:], d[..., 2 * n:])
         self.e = self.hist[0][:-1] - a[..., 2 * n:]  # h_prev - hh
-        self.da = np.empty_like(a)
-        if self.reset_after:
-            self.drec = np.empty_like(a)  # gradients of h U (+ b_rec), all gates
 
     def step_back(self, t, d):
         n = self.units
         dh = d[0]
-        a, da, dg = self.a[t], self.da[t], self.dgate[t]
+        a, da = self.a[t], self.da[t]
+        if self.native is not None:  # the reset_after lines below, in one pass
+            dh_z = np.empty_like(dh)
+            self.native.gru_back(dh.astype(np.float32, copy=False), self.hist[0][t], a,
+                                 self.aux[t], da, self.drec[t], dh_z)
+            dh_prev = self.rec.grad_input(self.drec[t])
+            dh_prev += dh_z
+            return [dh_prev]
+        dg = self.dgate[t]
         np.multiply(dh, self.e[t], out=da[:, :n])  # d z
         dh_z = dh * a[:, :n]
         dah = da[:, 2 * n:]
