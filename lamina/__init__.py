@@ -42,6 +42,24 @@ _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", 
          "export"}
 
 
+def use_as_keras(enable=True):
+    """Make `import keras`, `tensorflow.keras`, `tf_keras` give lamina and `import tensorflow` give
+    lamina's TensorFlow subset in this interpreter; `use_as_keras(False)` undoes it."""
+    from lamina import compat  # noqa: PLC0415  (importlib machinery only needed on request)
+
+    compat.use_as_keras(enable)
+
+
+def load_ipython_extension(ipython):
+    """`%load_ext lamina`: the keras/tensorflow aliases for this IPython/Jupyter session."""
+    use_as_keras()
+
+
+def unload_ipython_extension(ipython):
+    """`%unload_ext lamina`: remove the aliases."""
+    use_as_keras(False)
+
+
 def __getattr__(name):
     if name in ("DTypePolicy", "FloatDTypePolicy"):  # keras.DTypePolicy
         return getattr(_importlib.import_module("lamina.dtype_policies"), name)

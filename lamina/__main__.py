@@ -1,4 +1,5 @@
-"""Command line: `python -m lamina demo [boston|mnist|imdb] [options]`; `--help` for more."""
+"""Command line: `python -m lamina demo [boston|mnist|imdb] [options]`, `python -m lamina run
+script.py|notebook.ipynb [args...]`; `--help` for more."""
 import argparse
 import difflib
 import sys
@@ -57,12 +58,31 @@ def make_parser():
     demo.add_argument("--output", metavar="PNG",
                       help="where to save the figure (default lamina_demo_<dataset>.png here)")
     parser.demo_parser = demo
+    run = commands.add_parser(
+        "run", help="run a script or notebook with keras/tensorflow imports resolving to lamina",
+        description=(
+            "Run a Python script (as __main__, with the arguments that follow it) or the code "
+            "cells of a Jupyter notebook, with `import keras`, `tensorflow.keras`, `tf_keras` "
+            "resolving to lamina and `import tensorflow` to lamina's TensorFlow subset "
+            "(lamina.compat.tensorflow). Only this run is affected; see docs/compat.md."
+        ),
+    )
+    run.add_argument("--keep-going", action="store_true",
+                     help="notebooks: run the remaining cells after a failing cell")
+    run.add_argument("--no-alias", action="store_true",
+                     help="do not alias keras/tensorflow (run the script with the real ones)")
+    run.add_argument("path", metavar="FILE", help="a .py script or an .ipynb notebook")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
     return parser
 
 
 def main(argv=None):
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command == "run":
+        from lamina.compat import runner  # noqa: PLC0415  (only the run command needs it)
+
+        return runner.run(args.path, args.args, keep_going=args.keep_going, alias=not args.no_alias)
     if args.command != "demo":
         parser.print_help()
         return 2

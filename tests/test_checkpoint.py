@@ -92,8 +92,9 @@ def test_save_freq_in_batches(tmp_path):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"\.keras"):
-        callbacks.ModelCheckpoint("m.h5")
+    with pytest.raises(ValueError, match=r"\.keras` or `\.h5"):
+        callbacks.ModelCheckpoint("m.pt")
+    callbacks.ModelCheckpoint("m.h5")  # Keras 3 accepts the legacy HDF5 format
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         callbacks.ModelCheckpoint("m.keras", save_weights_only=True)
     with pytest.raises(ValueError, match="save_freq"):

@@ -53,11 +53,11 @@ class ModelCheckpoint(Callback):
             raise ValueError(
                 f"Unrecognized save_freq: {save_freq!r}. Expected 'epoch' or a positive integer "
                 "(a number of batches)")
-        exts = (".weights.h5", ".weights.npz") if save_weights_only else (".keras",)
+        exts = (".weights.h5", ".weights.npz") if save_weights_only else (".keras", ".h5")
         if not self.filepath.endswith(exts):
             what = ("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                     "must end in `.weights.h5` or `.weights.npz`") if save_weights_only else (
-                    "The filepath provided must end in `.keras` (the whole model; pass "
+                    "The filepath provided must end in `.keras` or `.h5` (the whole model; pass "
                     "save_weights_only=True for `.weights.h5` / `.weights.npz`)")
             raise ValueError(f"{what}. Received: filepath={self.filepath}")
 

@@ -85,6 +85,8 @@ class Tensor:
         return self.data.__index__()
 
     def __format__(self, spec):
+        if not spec:  # f"{t}": as str(t) (a float32 prints 0.1, not 0.10000000149011612)
+            return str(self)
         if self.data.ndim == 0 or self.data.size == 1:
             return format(self.data.item(), spec)
         return format(str(self), spec)

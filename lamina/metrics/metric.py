@@ -11,6 +11,7 @@ from lamina.engine import dtypes
 from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable, as_array
 from lamina.naming import to_snake_case
+from lamina.metrics.stateless import StatelessMetricAPI
 
 
 def to_numpy(x):
@@ -31,7 +32,7 @@ def as_float(x, dtype="float32"):
     return a if a.dtype.kind == "f" else a.astype(dtype)
 
 
-class Metric:
+class Metric(StatelessMetricAPI):
     """Base class: subclasses create state with `add_variable` and define `update_state`/`result`."""
 
     def __init__(self, dtype=None, name=None):

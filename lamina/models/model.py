@@ -10,12 +10,42 @@ import warnings
 import numpy as np
 
 from lamina.layers.base.layer import Layer
+from lamina.trainers.legacy_api import LegacyTrainerAPI
 from lamina.trainers.trainer import Trainer
 from lamina.models.summary import print_summary
 from lamina.symbolic.keras_tensor import KerasTensor, concrete_stand_in
 
 
-class Model(Trainer, Layer):
+def _functional_arguments(args, kwargs):
+    """Keras's test for a functional-style call: Model(inputs, outputs) in any spelling."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _is_shape(x):
+    return isinstance(x, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in x)
+
+
+def _map_shapes(fn, shapes):
+    """`fn` applied to each shape of a shape or a dict/list/tuple of shapes."""
+    if isinstance(shapes, dict):
+        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)) and not _is_shape(shapes):
+        return type(shapes)(_map_shapes(fn, s) for s in shapes)
+    return fn(shapes)
+
+
+def _inject_functional(cls, functional):
+    """Replace Model by Functional in the bases of `cls` (and of its Model ancestors)."""
+    if cls is Model:
+        return functional
+    if cls is object or not issubclass(cls, Model) or issubclass(cls, functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base, functional) for base in cls.__bases__)
+    return cls
+
+
+class Model(Trainer, LegacyTrainerAPI, Layer):
     """Groups layers into an object with training and inference features."""
 
     def __new__(cls, *args, **kwargs):
@@ -26,6 +56,14 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            # as Keras 3: a subclass given (inputs, outputs) becomes a functional model that keeps
+            # the subclass's methods (train_step...), by putting Functional in its bases
+            from lamina.models.functional import Functional  # noqa: PLC0415  (functional imports this module)
+
+            _inject_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
@@ -71,10 +109,12 @@ class Model(Trainer, Layer):
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
 
-        # a subclassed model is built by running it once on zeros of that shape
+        # a subclassed model is built by running it once on zeros of that shape (or on a
+        # dict/list of them for a model taking several inputs)
         self.built = True
-        self._build_shapes = tuple(input_shape)
-        self(concrete_stand_in(KerasTensor(input_shape)), training=False)
+        self._build_shapes = _map_shapes(tuple, input_shape)
+        stand_in = _map_shapes(lambda shape: concrete_stand_in(KerasTensor(shape)), input_shape)
+        self(stand_in, training=False)
 
     def to_json(self, **kwargs):
         from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
@@ -101,8 +141,14 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model (architecture, weights, compile settings, optimizer state)
         to a `.keras` file, atomically (see `lamina.saving.save_model`)."""
-        from lamina.saving import files, saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+        from lamina.saving import files, legacy_h5, saving_api  # noqa: PLC0415  (facade: saving is a floor up)
 
+        if legacy_h5.is_legacy_path(filepath):  # Keras's legacy HDF5 format, with a warning
+            include_optimizer = kwargs.pop("include_optimizer", True)
+            if kwargs:
+                raise TypeError(f"model.save() got unexpected keyword arguments {sorted(kwargs)}")
+            legacy_h5.warn_legacy("model.save")
+            return legacy_h5.save_model_to_hdf5(self, filepath, overwrite, include_optimizer)
         path = files.check_extension(filepath, files.ALL_EXTS, "model.save")
         if not path.endswith(files.MODEL_EXT):
             raise ValueError(

@@ -2,6 +2,7 @@
 import difflib as _difflib
 
 from lamina.ops import _operators  # noqa: F401  (binds Python operators on Tensor)
+from lamina.ops import _numpy_methods  # noqa: F401  (NumPy-compatible reduction methods)
 from lamina.ops.activations import (  # noqa: F401
     celu,
     glu,

@@ -21,12 +21,13 @@ import numpy as np
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.optimizers import schedules
 from lamina.optimizers._base_api import OptimizerAPI
+from lamina.optimizers._stateless import StatelessOptimizerAPI
 from lamina.optimizers._slots import CHUNK, SlotStore
 
 _FLUSH_EVERY = 64  # steps between flushes of subnormal slot values
 
 
-class Optimizer(OptimizerAPI):
+class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
     """Base optimizer (Keras 3's `keras.optimizers.Optimizer`).
 
     learning_rate: float, `LearningRateSchedule` (called with `iterations`), or a callable

@@ -18,7 +18,7 @@ import os
 import warnings
 import zipfile
 
-from lamina.saving import assets, files, random_state, serialization, state, weights_store
+from lamina.saving import assets, files, legacy_h5, random_state, serialization, state, weights_store
 from lamina.saving.errors import CorruptFileError, SavingError
 
 _WEIGHT_SLACK = 64 << 20  # bytes of weights a rebuilt model may hold beyond the stored ones
@@ -32,7 +32,15 @@ _WEIGHTS_H5, _WEIGHTS_NPZ = "model.weights.h5", "model.weights.npz"
 def save_model(model, filepath, overwrite=True, weights_format=None, **kwargs):
     """Save `model` (architecture, weights, compile settings and optimizer state) to a
     `.keras` file, atomically. weights_format: "h5" (default when h5py is installed) or
-    "npz" (the default without h5py; readable by lamina only)."""
+    "npz" (the default without h5py; readable by lamina only). A `.h5` / `.hdf5` path
+    writes Keras's legacy HDF5 format instead, with a warning, as Keras 3 does."""
+    if legacy_h5.is_legacy_path(filepath):
+        include_optimizer = kwargs.pop("include_optimizer", True)
+        kwargs.pop("zipped", None)
+        if kwargs:
+            raise TypeError(f"save_model() got unexpected keyword arguments {sorted(kwargs)}")
+        legacy_h5.warn_legacy("save_model")
+        return legacy_h5.save_model_to_hdf5(model, filepath, overwrite, include_optimizer)
     if kwargs.pop("zipped", True) is False:
         raise NotImplementedError("lamina saves .keras files as zips only (zipped=True)")
     if kwargs:
@@ -90,6 +98,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     Malformed files raise a `SavingError` (a ValueError) naming the file and the problem.
     """
     path = os.fspath(filepath)
+    if legacy_h5.is_legacy_path(path):  # Keras's legacy HDF5 model file (model.save("m.h5"))
+        return legacy_h5.load_model_from_hdf5(path, custom_objects, compile, safe_mode)
     if not isinstance(path, str) or not path.endswith(files.MODEL_EXT):
         if isinstance(path, str) and path.endswith(files.WEIGHT_EXTS):
             raise ValueError(
@@ -184,7 +194,11 @@ def save_weights(model, filepath, overwrite=True):
 
 def load_weights(model, filepath, skip_mismatch=False):
     """Load weights saved by `save_weights` or `save_model` (`.keras`) into `model`, which
-    must have the same architecture (else an error names the first layer that differs)."""
+    must have the same architecture (else an error names the first layer that differs).
+    A legacy `.h5` / `.hdf5` file (model.save("m.h5"), tf.keras save_weights) is read in
+    layer order, as Keras 3 does."""
+    if legacy_h5.is_legacy_path(filepath):
+        return legacy_h5.load_weights_from_hdf5(model, os.fspath(filepath))
     path = files.check_extension(filepath, files.ALL_EXTS, "load_weights")
     if not getattr(model, "built", False):
         raise ValueError(

@@ -19,6 +19,7 @@ from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 from lamina.ops.core import cast
 
@@ -34,7 +35,7 @@ class _CallContext:
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
 
 
-class Layer:
+class Layer(StatelessLayerAPI):
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
     # attributes holding layers or variables that saving must not visit as children (each
