@@ -172,3 +172,16 @@ def test_bincount():
     np.testing.assert_array_equal(ops.bincount(idx).numpy(), [1, 1, 0, 2])
     np.testing.assert_array_equal(ops.bincount(idx, minlength=6).numpy(), [1, 1, 0, 2, 0, 0])
     check_op(lambda w: ops.bincount(idx, weights=w), (4,), ref=lambda w: np.bincount(idx, weights=w))
+
+
+def test_logsumexp_gradient_of_an_all_minus_inf_row_is_zero_not_nan():
+    import warnings as _w
+
+    x = lamina.Variable(np.array([[-np.inf, -np.inf], [0.0, np.log(3.0)]], np.float32))
+    with _w.catch_warnings():
+        _w.simplefilter("error")  # 0/0 used to warn and give NaN
+        with lamina.GradientTape() as tape:
+            y = ops.sum(ops.where(ops.isfinite(ops.logsumexp(x, axis=1)), ops.logsumexp(x, axis=1), 0.0))
+        g = np.asarray(tape.gradient(y, x))
+    np.testing.assert_array_equal(g[0], [0.0, 0.0])
+    np.testing.assert_allclose(g[1], [0.25, 0.75], rtol=1e-6)

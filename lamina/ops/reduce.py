@@ -120,8 +120,9 @@ def logsumexp(x, axis=None, keepdims=False):
     with np.errstate(divide="ignore"):  # every element -inf: the result is -inf
         out_keep = np.log(s) + m
     out = out_keep if keepdims else (np.squeeze(out_keep, axis) if axis is not None else out_keep.reshape(()))
-    # d logsumexp(a) = softmax(a)
-    return record(out, (x,), lambda g, need: (expand_reduced(g, a.shape, axis, keepdims) * (e / s),))
+    # d logsumexp(a) = softmax(a); a row that is all -inf gets no gradient (not 0/0 = NaN)
+    soft = np.divide(e, s, out=np.zeros_like(e), where=s > 0)
+    return record(out, (x,), lambda g, need: (expand_reduced(g, a.shape, axis, keepdims) * soft,))
 
 
 def cumsum(x, axis=None, dtype=None):

@@ -38,6 +38,21 @@ def to_numpy(struct):
     return struct
 
 
+def _python_lists_as_arrays(struct):
+    """As tf.data reads its argument: a Python list is one tensor (tuples and dicts are
+    structures), and Python numbers take TensorFlow's default dtypes (float32, int32)."""
+    if isinstance(struct, list):
+        a = np.asarray(struct)
+        if a.dtype == np.float64:
+            return a.astype(np.float32)
+        return a.astype(np.int32) if a.dtype == np.int64 else a
+    if isinstance(struct, tuple):
+        return tuple(_python_lists_as_arrays(v) for v in struct)
+    if isinstance(struct, dict):
+        return {k: _python_lists_as_arrays(v) for k, v in struct.items()}
+    return struct
+
+
 def _stack(items):
     first = items[0]
     if isinstance(first, (str, bytes)):
@@ -108,7 +123,7 @@ class Dataset:
     @classmethod
     def from_tensor_slices(cls, tensors):
         """One element per row of `tensors` (an array, or a tuple/dict of equal-length arrays)."""
-        tensors = to_numpy(tensors)
+        tensors = _python_lists_as_arrays(to_numpy(tensors))
         leaves = [np.asarray(a) if not isinstance(a, np.ndarray) else a for a in tree.flatten(tensors)]
         if not leaves or any(a.ndim == 0 for a in leaves):
             raise ValueError("Dataset.from_tensor_slices needs arrays with a first (row) axis")
