@@ -9,7 +9,7 @@ import pytest
 
 import lamina as keras
 from lamina import layers, ops
-from lamina.saving.serialization import UnknownObjectError
+from lamina.codec.serialization import UnknownObjectError
 from lamina.utils import check_gradients
 
 

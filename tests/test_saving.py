@@ -10,7 +10,7 @@ import pytest
 import lamina
 from lamina import layers
 from lamina.saving import weights_store
-from lamina.saving.errors import ArchitectureMismatchError, SavingError, UnsafeContentError
+from lamina.codec.errors import ArchitectureMismatchError, SavingError, UnsafeContentError
 
 
 def _data(n=48, d=13, seed=0):

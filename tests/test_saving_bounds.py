@@ -12,7 +12,7 @@ import lamina
 from lamina import layers, ops
 from lamina.symbolic.keras_tensor import MAX_STAND_IN
 from lamina.saving import files
-from lamina.saving.errors import UnsafeContentError
+from lamina.codec.errors import UnsafeContentError
 from tests.helpers import hostile_files as hf
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import lamina
 from lamina import layers, registry
-from lamina.saving import serialization
+from lamina.codec import serialization
 from tests.helpers import hostile_files as hf
 
 _REASON = r"never imports|unknown|Lambda|lambda|refus|not a |no tensor input|must be|expected|cannot"

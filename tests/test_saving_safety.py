@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import lamina
 from lamina import layers
 from lamina.saving import files, saving_api
-from lamina.saving.errors import (
+from lamina.codec.errors import (
     ArchitectureMismatchError,
     CorruptFileError,
     SavingError,

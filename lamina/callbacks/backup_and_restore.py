@@ -19,7 +19,7 @@ import zipfile
 
 from lamina.callbacks.callback import Callback
 from lamina.saving import files, random_state, state, weights_store
-from lamina.saving.errors import CorruptFileError, SavingError
+from lamina.codec.errors import CorruptFileError, SavingError
 
 FORMAT = 1
 _META, _WEIGHTS = "backup.json", "model.weights.npz"

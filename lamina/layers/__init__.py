@@ -55,6 +55,7 @@ from lamina.layers.pooling.adaptive_pooling import (  # noqa: F401,E402
 from lamina.layers.regularization.alpha_dropout import ActivityRegularization, AlphaDropout  # noqa: F401,E402
 from lamina.layers.regularization.spatial_dropout import SpatialDropout3D  # noqa: F401,E402
 from lamina.layers.engine_bound import FlaxLayer, JaxLayer, TFSMLayer, TorchModuleWrapper  # noqa: F401,E402
+from lamina.codec import serialization as _serialization  # noqa: E402
 from lamina import lazy as _lazy  # noqa: E402
 from lamina import registry as _registry  # noqa: E402
 
@@ -90,13 +91,9 @@ _registry.register_builtins(
 
 def serialize(layer):
     """The config dict of `layer` in Keras 3's layout ({module, class_name, config, ...})."""
-    from lamina.saving import serialize_keras_object  # noqa: PLC0415  (saving sits above layers)
-
-    return serialize_keras_object(layer)
+    return _serialization.serialize_keras_object(layer)
 
 
 def deserialize(config, custom_objects=None):
     """The layer described by `config` (the output of `serialize`)."""
-    from lamina.saving import deserialize_keras_object  # noqa: PLC0415  (saving sits above layers)
-
-    return deserialize_keras_object(config, custom_objects=custom_objects)
+    return _serialization.deserialize_keras_object(config, custom_objects=custom_objects)

@@ -12,8 +12,9 @@ A node index counts only the calls that belong to this model (a nested functiona
 counts its own creation as call 0, as Keras does).
 """
 from lamina.engine import tree
-from lamina.saving import op_config, serialization
-from lamina.saving.errors import SavingError
+from lamina.codec import serialization
+from lamina.saving import op_config
+from lamina.codec.errors import SavingError
 from lamina.saving.state import keras_functional_order
 from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.layers.base.layer import Layer

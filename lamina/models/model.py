@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from lamina.codec import serialization
 from lamina.layers.base.layer import Layer
 from lamina.trainers.legacy_api import LegacyTrainerAPI
 from lamina.trainers.trainer import Trainer
@@ -47,7 +48,6 @@ def _inject_functional(cls, functional):
 
 class Model(Trainer, LegacyTrainerAPI, Layer):
     """Groups layers into an object with training and inference features."""
-
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from lamina.models.functional import Functional  # noqa: PLC0415  (functional.py subclasses Model)
@@ -117,8 +117,6 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
         self(stand_in, training=False)
 
     def to_json(self, **kwargs):
-        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
-
         return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
     def get_config(self):
@@ -171,8 +169,6 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
 
     def get_compile_config(self):
         """What `compile` was given (optimizer, loss, metrics, ...), serialized; {} if not compiled."""
-        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
-
         if not self.compiled:
             return {}
         closs, cmetrics = self._compile_loss, self._compile_metrics
@@ -191,8 +187,6 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
     def compile_from_config(self, config):
         """Compile with `get_compile_config()`'s output. The optimizer is built when saved
         state is loaded into it (in Keras's variable order), else by the first `fit`."""
-        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
-
         if type(self).compile is not Trainer.compile:
             warnings.warn(
                 f"model {self.name!r} overrides compile(), so it was not compiled on loading; "

@@ -1,4 +1,5 @@
 """`Sequential`: a linear stack of layers."""
+from lamina.codec import serialization
 from lamina.engine import tree
 from lamina.layers.core.input_layer import Input, InputLayer
 from lamina.layers.base.layer import Layer
@@ -178,8 +179,6 @@ class Sequential(Model):
         return None
 
     def get_config(self):
-        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
-
         layers = []
         if self._input_layer is not None or self.built:
             shape = self._known_input_shape() or self._build_shapes
@@ -191,8 +190,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import serialization  # noqa: PLC0415  (facade: saving is a floor up)
-
         model = cls(name=config.get("name"))
         for entry in config["layers"]:
             layer = serialization.deserialize_keras_object(entry, custom_objects=custom_objects)

@@ -8,7 +8,7 @@ lamina only); `weights_format=` overrides. `save_weights` follows the extension:
 `.weights.h5` (needs h5py) or `.weights.npz`. Loading never unpickles, never imports a
 module named in the file, and refuses Lambda layers unless `safe_mode=False`.
 """
-from lamina.saving.errors import (  # noqa: F401
+from lamina.codec.errors import (  # noqa: F401
     ArchitectureMismatchError,
     CorruptFileError,
     SavingError,
@@ -32,7 +32,7 @@ from lamina.saving.saving_api import (  # noqa: F401
     save_model,
     save_weights,
 )
-from lamina.saving.serialization import (  # noqa: F401
+from lamina.codec.serialization import (  # noqa: F401
     SafeModeScope,
     UnknownObjectError,
     deserialize_keras_object,

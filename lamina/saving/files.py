@@ -14,7 +14,7 @@ import stat
 import time
 import zipfile
 
-from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError, as_saving_error
+from lamina.codec.errors import CorruptFileError, SavingError, UnsafeContentError, as_saving_error
 
 MODEL_EXT = ".keras"
 WEIGHT_EXTS = (".weights.h5", ".weights.npz")

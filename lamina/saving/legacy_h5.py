@@ -25,9 +25,11 @@ import warnings
 
 import numpy as np
 
-from lamina.saving import files, serialization, weights_store
-from lamina.saving.errors import SavingError
+from lamina.codec import serialization
+from lamina.saving import files, weights_store
+from lamina.codec.errors import SavingError
 from lamina.saving.legacy_h5_reader import LegacyH5Reader, modern_config
+from lamina.saving.object_registration import CustomObjectScope
 
 H5_EXTS = (".h5", ".hdf5")
 BACKEND = "numpy"  # what the `backend` attribute says (Keras ignores it when loading)
@@ -124,7 +126,7 @@ def _legacy_objects(value):
 
 def save_weights_to_group(group, model):
     """`layer_names`, one group of weights per layer (sorted by name), the model's own weights."""
-    from lamina.saving.saving_api import KERAS_FORMAT_VERSION  # noqa: PLC0415
+    from lamina.saving.saving_api import KERAS_FORMAT_VERSION  # noqa: PLC0415  (saving_api imports this module)
 
     layers = list(model.layers)
     _write_names(group, "layer_names", [layer.name for layer in layers])
@@ -277,7 +279,6 @@ def _compile(model, training, custom_objects):
     compile_config = {k: training.get(k) for k in ("loss", "metrics", "loss_weights", "weighted_metrics")}
     compile_config["optimizer"] = dict(modern_config(optimizer), module="keras.optimizers")
     with serialization.SafeModeScope(True):
-        from lamina.saving.object_registration import CustomObjectScope  # noqa: PLC0415
 
         with CustomObjectScope(custom_objects or {}):
             model.compile_from_config(compile_config)

@@ -12,7 +12,7 @@ import numpy as np
 
 from lamina import registry
 from lamina.saving import files
-from lamina.saving.errors import CorruptFileError, SavingError, UnsafeContentError
+from lamina.codec.errors import CorruptFileError, SavingError, UnsafeContentError
 
 _MAGIC = b"\x89HDF\r\n\x1a\n"
 _NUMERIC = "biuf"

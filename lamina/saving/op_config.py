@@ -14,15 +14,15 @@ Reading never imports or runs anything named in the file: the class name maps to
 be rebuilt.
 """
 from lamina import naming
-from lamina.saving import serialization
-from lamina.saving.errors import SavingError
+from lamina.codec import serialization
+from lamina.codec.errors import SavingError
 
 WRITE_MODULE = "keras.src.ops"  # Keras resolves every op class from this package
 _READ_PREFIXES = ("keras.src.ops", "keras.ops", "lamina.ops")
 
 
 def is_operation(obj):
-    from lamina.symbolic.operation import Operation  # noqa: PLC0415
+    from lamina.symbolic.operation import Operation  # noqa: PLC0415  (the symbolic op machinery loads only for models holding op nodes)
 
     return isinstance(obj, Operation)
 
@@ -42,7 +42,7 @@ def is_operation_entry(data):
 
 def operation_from_config(data, custom_objects=None):
     """The Operation described by a "layers" entry (see the module docstring)."""
-    from lamina.symbolic.operation import operation_class  # noqa: PLC0415
+    from lamina.symbolic.operation import operation_class  # noqa: PLC0415  (the symbolic op machinery loads only for models holding op nodes)
 
     class_name, config = data.get("class_name"), data.get("config") or {}
     if not isinstance(class_name, str) or not isinstance(config, dict):
@@ -69,8 +69,8 @@ def check_node(op, args, kwargs):
     """Refuse, before running it, a recorded op call with no symbolic input (Keras never
     records one: it would run eagerly at load time, e.g. `Ones([[20000, 20000]])`), and
     bound the arrays its shape inference may need (`output_spec.check_size`)."""
-    from lamina.symbolic.keras_tensor import any_symbolic  # noqa: PLC0415
-    from lamina.symbolic import output_spec as _output_spec  # noqa: PLC0415
+    from lamina.symbolic.keras_tensor import any_symbolic  # noqa: PLC0415  (the symbolic op machinery loads only for models holding op nodes)
+    from lamina.symbolic import output_spec as _output_spec  # noqa: PLC0415  (the symbolic op machinery loads only for models holding op nodes)
 
     if not any_symbolic(args, kwargs):
         raise SavingError(

@@ -19,7 +19,7 @@ import numpy as np
 
 from lamina import random as lrandom
 from lamina.saving import state
-from lamina.saving.errors import CorruptFileError
+from lamina.codec.errors import CorruptFileError
 
 MEMBER = "lamina_random_state.json"
 FORMAT = 1

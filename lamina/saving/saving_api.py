@@ -18,8 +18,12 @@ import os
 import warnings
 import zipfile
 
-from lamina.saving import assets, files, legacy_h5, random_state, serialization, state, weights_store
-from lamina.saving.errors import CorruptFileError, SavingError
+from lamina.codec import serialization
+from lamina.saving import assets, files, legacy_h5, random_state, state, weights_store
+from lamina.codec.errors import CorruptFileError, SavingError
+from lamina import random as lrandom
+from lamina.layers.base.layer import WeightBudget
+from lamina.layers.base.layer import Layer
 
 _WEIGHT_SLACK = 64 << 20  # bytes of weights a rebuilt model may hold beyond the stored ones
 KERAS_FORMAT_VERSION = "3.15.1"  # the Keras release whose files lamina's match
@@ -78,7 +82,7 @@ def model_to_bytes(model, weights_format="h5"):
 
 
 def _metadata_json():
-    import lamina  # noqa: PLC0415
+    import lamina  # noqa: PLC0415  (the lamina facade imports this module)
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     when = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
@@ -116,7 +120,6 @@ def model_from_bytes(data, source, custom_objects=None, compile=True, safe_mode=
     generators and lamina's global random stream to where they were at the save, so
     `fit(initial_epoch=k)` continues the saved run exactly, in any process; without it
     (files from Keras) the global stream is left as it was before loading."""
-    from lamina import random as lrandom  # noqa: PLC0415
 
     rng_state = lrandom.get_state()
     restored = False
@@ -149,7 +152,6 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
             config = {k: v for k, v in config.items() if k != "compile_config"}
         # layers may create only about as many weight bytes as the file stores (plus slack
         # for variables a format leaves out): a config asking for more fails before allocating
-        from lamina.layers.base.layer import WeightBudget  # noqa: PLC0415
 
         budget = min(reader.declared_nbytes(), files.size_limit()) + _WEIGHT_SLACK
         try:
@@ -158,7 +160,6 @@ def _model_from_bytes(data, source, custom_objects, compile, safe_mode):  # noqa
                     config, custom_objects=custom_objects, safe_mode=safe_mode)
         except (Exception, RecursionError) as e:  # noqa: BLE001
             files.ensure_saving_error(e, source, "the model in config.json cannot be rebuilt")
-        from lamina.layers.base.layer import Layer  # noqa: PLC0415
 
         if not isinstance(model, Layer):
             raise CorruptFileError(f"config.json describes a {type(model).__name__}, not a model", source)

@@ -11,9 +11,10 @@ import warnings
 
 import numpy as np
 
-from lamina.saving.errors import ArchitectureMismatchError
+from lamina.codec.errors import ArchitectureMismatchError
 from lamina.naming import to_snake_case
-
+from lamina.layers.base.layer import Layer
+from lamina.optimizers.base import Optimizer
 
 
 def _not_saved(obj):
@@ -22,14 +23,10 @@ def _not_saved(obj):
 
 
 def _is_layer(obj):
-    from lamina.layers.base.layer import Layer  # noqa: PLC0415
-
     return isinstance(obj, Layer)
 
 
 def _is_optimizer(obj):
-    from lamina.optimizers.base import Optimizer  # noqa: PLC0415
-
     return isinstance(obj, Optimizer)
 
 
@@ -194,8 +191,6 @@ def save_state(model, writer):
 
 
 def _custom_state(obj, method):
-    from lamina.layers.base.layer import Layer  # noqa: PLC0415
-
     return _is_layer(obj) and getattr(type(obj), method, None) is not getattr(Layer, method, None)
 
 

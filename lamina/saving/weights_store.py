@@ -20,7 +20,7 @@ import zipfile
 import numpy as np
 
 from lamina.saving import files
-from lamina.saving.errors import CorruptFileError, UnsafeContentError
+from lamina.codec.errors import CorruptFileError, UnsafeContentError
 
 
 class _H5:

@@ -2,6 +2,7 @@
 import inspect
 
 from lamina import registry
+from lamina.codec import serialization
 from lamina.layers.base.layer import Layer
 
 
@@ -44,8 +45,6 @@ class Lambda(Layer):
         return self._mask
 
     def get_config(self):
-        from lamina.saving import serialization  # noqa: PLC0415  (the open layers <-> saving cycle)
-
         config = {**super().get_config(),
                   "function": serialization.serialize_keras_object(self.function)}
         if self._output_shape is not None:
@@ -59,8 +58,6 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         """Refused unless `safe_mode=False` (or a load with safe_mode=False): the function
         then comes from `custom_objects` or the registry, never from code in the file."""
-        from lamina.saving import serialization  # noqa: PLC0415  (tools floor, only to read nested values)
-
         registry.check_code_allowed(cls, config.get("name"), safe_mode)
         config = dict(config)
         for key in ("function", "output_shape", "mask"):

@@ -14,7 +14,9 @@ import types
 import numpy as np
 
 from lamina import registry
-from lamina.saving.errors import SavingError, UnknownObjectError, UnsafeContentError
+from lamina.codec.errors import SavingError, UnknownObjectError, UnsafeContentError
+from lamina.engine.tensor import Tensor
+from lamina.symbolic.keras_tensor import KerasTensor
 
 PLAIN_TYPES = (str, int, float, bool)
 
@@ -48,8 +50,6 @@ def serialize_keras_object(obj):
             return {"class_name": "__numpy__",
                     "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
         return obj.item()
-    from lamina.engine.tensor import Tensor  # noqa: PLC0415
-    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
 
     if isinstance(obj, KerasTensor):
         return {"class_name": "__keras_tensor__",
@@ -195,14 +195,10 @@ def _numpy(inner, custom, safe_mode, depth):
 
 
 def _tensor(inner, custom, safe_mode, depth):
-    from lamina.engine.tensor import Tensor  # noqa: PLC0415
-
     return Tensor(_numpy(inner, custom, safe_mode, depth))
 
 
 def _keras_tensor(inner, custom, safe_mode, depth):
-    from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415
-
     if not isinstance(inner, dict) or not isinstance(inner.get("shape"), (list, tuple)):
         raise SavingError("a __keras_tensor__ entry needs a 'shape' list")
     t = KerasTensor(inner["shape"], dtype=inner.get("dtype"))
