@@ -6,13 +6,14 @@ Each round runs every framework on the rows twice: once as the machine is, once 
 background processes (default: one per core) spinning in a busy loop. The hogs are started
 and stopped here, and each also stops itself after `--hog-seconds` (a bound, should this
 script die). Peers (Keras 3 with JAX, PyTorch) run as subprocesses in the interpreter of
-`LAMINA_PEERS_PYTHON` or `/work/peers-venv/bin/python`, when it exists; lamina never imports
-them. The table shows medians over rounds and each row's slowdown (busy / idle).
+`LAMINA_PEERS_PYTHON` or `../peers-venv/bin/python` (a venv beside the checkout), when it
+exists; lamina never imports them. The table shows medians over rounds and each row's slowdown (busy / idle).
 """
 import argparse
 import json
 import multiprocessing
 import os
+import pathlib
 import signal
 import statistics
 import subprocess
@@ -44,7 +45,8 @@ def cpu_model():
 
 
 def peers_python():
-    path = os.environ.get("LAMINA_PEERS_PYTHON") or "/work/peers-venv/bin/python"
+    beside = pathlib.Path(__file__).resolve().parents[2] / "peers-venv" / "bin" / "python"
+    path = os.environ.get("LAMINA_PEERS_PYTHON") or str(beside)
     return path if os.path.exists(path) else None
 
 

@@ -1,6 +1,6 @@
 """Run one row of issue 15 section 2 on a peer, in the peers' interpreter (never lamina's).
 
-    /work/peers-venv/bin/python benchmarks/course_peers.py {keras-jax|torch} ROW DATA.npz
+    ../peers-venv/bin/python benchmarks/course_peers.py {keras-jax|torch} ROW DATA.npz
 
 Prints one JSON line {"seconds": last epoch's wall time, "metric": its training metric}.
 Keras-JAX trains the definitions of `course_models.py` as they are; the PyTorch twins below

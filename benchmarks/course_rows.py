@@ -2,12 +2,13 @@
 timeseries models, timed on lamina and, side by side, on the peers when available.
 
 The peers (Keras 3 with JAX, PyTorch) live in a throw-away environment: set
-`LAMINA_PEERS_PYTHON` to its interpreter (default /work/peers-venv/bin/python when that
-exists). They run as subprocesses of `course_peers.py` on the very same arrays (written to a
+`LAMINA_PEERS_PYTHON` to its interpreter (default ../peers-venv/bin/python, a venv beside the
+checkout, when that exists). They run as subprocesses of `course_peers.py` on the very same arrays (written to a
 temporary .npz); lamina never imports them.
 """
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,8 @@ PEERS = ("keras-jax", "torch")
 
 
 def peers_python():
-    path = os.environ.get("LAMINA_PEERS_PYTHON") or "/work/peers-venv/bin/python"
+    beside = pathlib.Path(__file__).resolve().parents[2] / "peers-venv" / "bin" / "python"
+    path = os.environ.get("LAMINA_PEERS_PYTHON") or str(beside)
     return path if Path(path).exists() else None
 
 
