@@ -32,8 +32,8 @@ def leaky_relu(features, alpha=0.2, name=None):
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
-    """-sum(labels * log_softmax(logits), axis): one loss per example."""
-    return ops.negative(ops.sum(ops.multiply(labels, ops.log_softmax(logits, axis=axis)), axis=axis))
+    """-sum(labels * log_softmax(logits), axis): one loss per example (lamina's fused op)."""
+    return ops.categorical_crossentropy(labels, logits, from_logits=True, axis=axis)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
@@ -50,17 +50,14 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
         raise ValueError(f"sparse_softmax_cross_entropy_with_logits: labels of shape {idx.shape} "
                          f"do not match logits of shape {tuple(ops.shape(logits))} (labels need "
                          "the logits' shape without the last axis)")
-    picked = ops.take_along_axis(ops.log_softmax(logits, axis=-1), idx[..., None], axis=-1)
-    return ops.negative(ops.squeeze(picked, axis=-1))
+    return ops.sparse_categorical_crossentropy(idx, logits, from_logits=True)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """max(x, 0) - x * z + log(1 + exp(-|x|)), elementwise (x = logits, z = labels)."""
     if labels is None or logits is None:
         raise ValueError("sigmoid_cross_entropy_with_logits: pass both labels= and logits=")
-    x = logits
-    return ops.add(ops.subtract(ops.relu(x), ops.multiply(x, labels)),
-                   ops.log1p(ops.exp(ops.negative(ops.abs(x)))))
+    return ops.binary_crossentropy(labels, logits, from_logits=True)
 
 
 def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
