@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from lamina import constraints, initializers, naming, regularizers
+from lamina import constraints, dtype_policies, initializers, naming, regularizers
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.sparse import is_sparse
@@ -40,7 +40,8 @@ class Layer(StatelessLayerAPI):
 
     # attributes holding layers or variables that saving must not visit as children (each
     # class lists its own; `lamina.saving.state` reads them along the MRO)
-    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses")
+    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses",
+                  "_autocast_variables")
     holds_code = False  # True for layers whose config names Python code (Lambda)
     # what **kwargs of a layer's constructor accept here (config readers stop at this class)
     _kwargs_config_keys = _LAYER_KWARGS
@@ -57,13 +58,16 @@ class Layer(StatelessLayerAPI):
         d = self.__dict__
         d["_layers"] = d.get("_layers", [])
         d["_own_variables"] = d.get("_own_variables", [])
+        d["_autocast_variables"] = d.get("_autocast_variables", [])
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
         if not isinstance(self.name, str) or "/" in self.name:
             raise ValueError(f"layer name must be a string without '/', got {self.name!r}")
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
-        self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
+        # None: follow floatx; else a DTypePolicy (a mixed global policy is kept at creation)
+        self._dtype_policy = (dtype_policies.get(dtype) if dtype is not None
+                              else dtype_policies.explicit_global_policy())
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._regularized = []  # (variable, regularizer)
@@ -111,11 +115,50 @@ class Layer(StatelessLayerAPI):
                 names += list(inspect.signature(klass.__init__).parameters)
         return [n for n in names if n not in ("self", "args", "kwargs")] + list(_LAYER_KWARGS)
 
+    def _policy(self):
+        p = self._dtype_policy
+        if type(p) is dtype_policies.DTypePolicyMap:
+            return p[self.name]
+        return p
+
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy (the global one when it was created without `dtype=`)."""
+        p = self._policy()
+        return p if p is not None else dtype_policies.DTypePolicy(dtypes.floatx())
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._dtype_policy = None if value is None else dtype_policies.get(value)
+
+    @property
+    def compute_dtype(self):
+        """The dtype of the layer's computations and outputs (a str, e.g. "float16" under
+        mixed_float16): floating inputs are cast to it when `autocast` is on."""
+        p = self._dtype_policy
+        if p is None:
+            return dtypes.floatx()
+        return p.compute_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's weights (float32 under the mixed policies)."""
+        p = self._dtype_policy
+        if p is None:
+            return dtypes.floatx()
+        return p.variable_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].variable_dtype
+
     @property
     def dtype(self):
-        return self.dtype_policy or dtypes.floatx()  # a str; compared with array dtypes
+        """Keras's alias of `variable_dtype` (a str)."""
+        return self.variable_dtype
 
-    compute_dtype = variable_dtype = dtype
+    def _dtype_config(self):
+        """The `dtype` entry of the config: a policy name, or a serialized DTypePolicyMap."""
+        p = self._dtype_policy
+        if type(p) is dtype_policies.DTypePolicyMap:
+            return dtype_policies.serialize(p)
+        return dtypes.floatx() if p is None else p.name
 
     @property
     def trainable(self):
@@ -179,7 +222,7 @@ class Layer(StatelessLayerAPI):
                    regularizer=None, constraint=None, aggregation="none", name=None):
         """Create and track a Variable (glorot_uniform for floats by default, as Keras)."""
         shape = () if shape is None else tuple(int(s) for s in shape)
-        dtype = dtypes.standardize(dtype) if dtype is not None else self.dtype
+        dtype = dtypes.standardize(dtype) if dtype is not None else self.variable_dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -194,6 +237,8 @@ class Layer(StatelessLayerAPI):
             var.regularizer = reg
             self._regularized.append((var, reg))
         self._own_variables.append(var)
+        if autocast and trainable and dtypes.is_float(dtype):
+            self._autocast_variables.append(var)
         return var
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
@@ -282,8 +327,9 @@ class Layer(StatelessLayerAPI):
         kind = type(inputs)
         if (kind is not Tensor and kind is not np.ndarray or len(args) > 1 or kwargs) and any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
+        compute_dtype = self.compute_dtype
         if kind is not Tensor or (self.autocast and inputs.data.dtype.kind == "f"
-                                  and inputs.data.dtype != self.dtype):
+                                  and inputs.data.dtype != compute_dtype):
             inputs = self._convert_input(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
@@ -310,8 +356,14 @@ class Layer(StatelessLayerAPI):
         if mask is not None and sig.mask and "mask" not in kwargs:
             kwargs["mask"] = mask
         ctx.depth += 1
+        cast_vars = (self._autocast_variables if self.autocast and compute_dtype != self.variable_dtype
+                     else None)
         try:
-            outputs = self.call(*args, **kwargs)
+            if cast_vars:
+                with _AutocastVariables(cast_vars, compute_dtype):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = saved
@@ -326,14 +378,15 @@ class Layer(StatelessLayerAPI):
         return outputs
 
     def _convert_input(self, x):
-        """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
+        """NumPy/list inputs to Tensors; floats autocast to the layer's compute dtype."""
         if isinstance(x, (list, tuple, dict)):
             return tree.map_structure(self._convert_input, x)
         if is_sparse(x):
             return x  # scipy.sparse batches go straight to the first Dense matmul
+        compute_dtype = self.compute_dtype
         if isinstance(x, Tensor):
-            if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
-                return cast(x, self.dtype)
+            if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != compute_dtype:
+                return cast(x, compute_dtype)
             return x
         a = np.asarray(x)
         if a.dtype == object:
@@ -342,8 +395,8 @@ class Layer(StatelessLayerAPI):
                 "raw IMDB reviews): pad them with lamina.utils.pad_sequences or encode them with "
                 "lamina.utils.multi_hot first"
             )
-        if a.dtype.kind == "f" and self.autocast and a.dtype != self.dtype:
-            a = a.astype(self.dtype)
+        if a.dtype.kind == "f" and self.autocast and a.dtype != compute_dtype:
+            a = a.astype(compute_dtype)
         return Tensor(a)
 
     def call(self, *args, **kwargs):
@@ -366,17 +419,19 @@ class Layer(StatelessLayerAPI):
             out_shapes = self.compute_output_shape(in_shapes)
         except NotImplementedError:
             out_shapes = None
-        dtype = _first_dtype(inputs, self.dtype)
+        compute_dtype = self.compute_dtype
+        dtype = _first_dtype(inputs, compute_dtype)
         if out_shapes is not None:
             if isinstance(out_shapes, (list, tuple)) and out_shapes and isinstance(out_shapes[0], (list, tuple)):
-                return [KerasTensor(s, dtype=self.dtype if np.dtype(dtype).kind == "f" else dtype) for s in out_shapes]
-            return KerasTensor(out_shapes, dtype=self.dtype)
+                return [KerasTensor(s, dtype=compute_dtype if np.dtype(dtype).kind == "f" else dtype)
+                        for s in out_shapes]
+            return KerasTensor(out_shapes, dtype=compute_dtype)
         return _infer_by_running(self, args, kwargs)
 
     # --- config ----------------------------------------------------------------------
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config()}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
@@ -410,6 +465,28 @@ class Layer(StatelessLayerAPI):
         if not self._call_nodes:
             raise AttributeError(f"layer {self.name!r} has never been called: it has no {what}")
         return getattr(self._call_nodes[0], attr)
+
+
+class _AutocastVariables:
+    """While a mixed-policy layer computes, its float variables hold their values in the
+    compute dtype (as Keras's autocast scope): ops read float16 weights, and the engine casts
+    their gradients back to the variable's float32 (the leaf keeps its dtype). Trainable
+    variables only, so no update made during the call (moving statistics) can be lost."""
+
+    __slots__ = ("variables", "dtype", "saved")
+
+    def __init__(self, variables, dtype):
+        self.variables, self.dtype, self.saved = variables, dtype, None
+
+    def __enter__(self):
+        self.saved = [v.data for v in self.variables]
+        for v in self.variables:
+            if v.data.dtype != self.dtype:  # a variable shared with a layer already casting
+                v.data = v.data.astype(self.dtype)
+
+    def __exit__(self, *exc):
+        for v, data in zip(self.variables, self.saved):
+            v.data = data
 
 
 def _unique(vs):

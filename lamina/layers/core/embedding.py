@@ -112,7 +112,7 @@ class Embedding(NamedParams, Layer):
                     "(e.g. num_words= in imdb.load_data)"
                 )
         out = embedding_lookup(self.embeddings, idx)
-        return out if out.data.dtype == self.dtype else ops.cast(out, self.dtype)
+        return out if out.data.dtype == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
