@@ -19,6 +19,7 @@ from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.base.dtype_api import AutocastVariables, LayerDTypeAPI
 from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 from lamina.ops.core import cast
@@ -35,7 +36,7 @@ class _CallContext:
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
 
 
-class Layer(StatelessLayerAPI):
+class Layer(LayerDTypeAPI, StatelessLayerAPI):
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
     # attributes holding layers or variables that saving must not visit as children (each
@@ -114,51 +115,6 @@ class Layer(StatelessLayerAPI):
             if "__init__" in klass.__dict__:
                 names += list(inspect.signature(klass.__init__).parameters)
         return [n for n in names if n not in ("self", "args", "kwargs")] + list(_LAYER_KWARGS)
-
-    def _policy(self):
-        p = self._dtype_policy
-        if type(p) is dtype_policies.DTypePolicyMap:
-            return p[self.name]
-        return p
-
-    @property
-    def dtype_policy(self):
-        """The layer's DTypePolicy (the global one when it was created without `dtype=`)."""
-        p = self._policy()
-        return p if p is not None else dtype_policies.DTypePolicy(dtypes.floatx())
-
-    @dtype_policy.setter
-    def dtype_policy(self, value):
-        self._dtype_policy = None if value is None else dtype_policies.get(value)
-
-    @property
-    def compute_dtype(self):
-        """The dtype of the layer's computations and outputs (a str, e.g. "float16" under
-        mixed_float16): floating inputs are cast to it when `autocast` is on."""
-        p = self._dtype_policy
-        if p is None:
-            return dtypes.floatx()
-        return p.compute_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].compute_dtype
-
-    @property
-    def variable_dtype(self):
-        """The dtype of the layer's weights (float32 under the mixed policies)."""
-        p = self._dtype_policy
-        if p is None:
-            return dtypes.floatx()
-        return p.variable_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].variable_dtype
-
-    @property
-    def dtype(self):
-        """Keras's alias of `variable_dtype` (a str)."""
-        return self.variable_dtype
-
-    def _dtype_config(self):
-        """The `dtype` entry of the config: a policy name, or a serialized DTypePolicyMap."""
-        p = self._dtype_policy
-        if type(p) is dtype_policies.DTypePolicyMap:
-            return dtype_policies.serialize(p)
-        return dtypes.floatx() if p is None else p.name
 
     @property
     def trainable(self):
@@ -356,11 +312,11 @@ class Layer(StatelessLayerAPI):
         if mask is not None and sig.mask and "mask" not in kwargs:
             kwargs["mask"] = mask
         ctx.depth += 1
-        cast_vars = (self._autocast_variables if self.autocast and compute_dtype != self.variable_dtype
-                     else None)
+        cast_vars = (self._variables_to_autocast(compute_dtype)
+                     if self.autocast and compute_dtype != self.variable_dtype else None)
         try:
             if cast_vars:
-                with _AutocastVariables(cast_vars, compute_dtype):
+                with AutocastVariables(cast_vars, compute_dtype):
                     outputs = self.call(*args, **kwargs)
             else:
                 outputs = self.call(*args, **kwargs)
@@ -465,28 +421,6 @@ class Layer(StatelessLayerAPI):
         if not self._call_nodes:
             raise AttributeError(f"layer {self.name!r} has never been called: it has no {what}")
         return getattr(self._call_nodes[0], attr)
-
-
-class _AutocastVariables:
-    """While a mixed-policy layer computes, its float variables hold their values in the
-    compute dtype (as Keras's autocast scope): ops read float16 weights, and the engine casts
-    their gradients back to the variable's float32 (the leaf keeps its dtype). Trainable
-    variables only, so no update made during the call (moving statistics) can be lost."""
-
-    __slots__ = ("variables", "dtype", "saved")
-
-    def __init__(self, variables, dtype):
-        self.variables, self.dtype, self.saved = variables, dtype, None
-
-    def __enter__(self):
-        self.saved = [v.data for v in self.variables]
-        for v in self.variables:
-            if v.data.dtype != self.dtype:  # a variable shared with a layer already casting
-                v.data = v.data.astype(self.dtype)
-
-    def __exit__(self, *exc):
-        for v, data in zip(self.variables, self.saved):
-            v.data = data
 
 
 def _unique(vs):
