@@ -212,7 +212,11 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
             scaled = self.optimizer.scale_loss(loss)  # the loss itself unless loss scaling is on
-        grads = tape.gradient_arrays(scaled, variables)
+        if scaled is loss:
+            grads = tape.gradient_arrays(loss, variables)
+        else:  # a scaled float16 backward may overflow: the LossScaleOptimizer skips that step
+            with np.errstate(over="ignore", invalid="ignore"):
+                grads = tape.gradient_arrays(scaled, variables)
         self.optimizer.apply(grads, variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)

@@ -7,7 +7,9 @@ in float16: `Layer.__call__` casts floating inputs to `compute_dtype` and, for t
 `call`, gives its trainable variables float16 values (`AutocastVariables`).
 """
 from lamina import dtype_policies
-from lamina.engine import dtypes
+from lamina.engine import dtypes, tree
+from lamina.engine.tensor import Tensor
+from lamina.ops.core import cast
 
 
 class LayerDTypeAPI:
@@ -89,3 +91,14 @@ class AutocastVariables:
     def __exit__(self, *exc):
         for v, data in zip(self.variables, self.saved):
             v.data = data
+
+
+def bfloat16_outputs(outputs):
+    """float32 outputs of a mixed_bfloat16 layer cast to bfloat16: ml_dtypes computes bfloat16
+    products (matmul, convolution) in float32, where JAX would return bfloat16."""
+    def down(t):
+        if isinstance(t, Tensor) and t.data.dtype == "float32":
+            return cast(t, "bfloat16")
+        return t
+
+    return tree.map_structure(down, outputs)

@@ -19,7 +19,7 @@ from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
-from lamina.layers.base.dtype_api import AutocastVariables, LayerDTypeAPI
+from lamina.layers.base.dtype_api import AutocastVariables, LayerDTypeAPI, bfloat16_outputs
 from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 from lamina.ops.core import cast
@@ -318,6 +318,8 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
             if cast_vars:
                 with AutocastVariables(cast_vars, compute_dtype):
                     outputs = self.call(*args, **kwargs)
+                if compute_dtype == "bfloat16":
+                    outputs = bfloat16_outputs(outputs)
             else:
                 outputs = self.call(*args, **kwargs)
         finally:
