@@ -255,7 +255,7 @@ def _mnist_mlp_accuracy(policy, x_train, y_train, x_test, y_test):
     return model.evaluate(x_test, y_test, verbose=0)[1]
 
 
-@pytest.mark.slow  # ~10 s: NumPy's float16 matmuls are ~30x slower than float32 ones on CPU
+@pytest.mark.slow  # real data (about 1 s)
 def test_mixed_float16_mnist_mlp(data_dir):
     (x_train, y_train), (x_test, y_test) = lamina.datasets.mnist.load_data()
     data = (x_train[:2000].reshape(-1, 784).astype("float32") / 255, y_train[:2000],
