@@ -154,6 +154,13 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
                 "model.save_weights(path); model.save needs a '.keras' path")
         saving_api.save_model(self, path, overwrite=overwrite, zipped=zipped is not False, **kwargs)
 
+    def __reduce__(self):
+        """Pickling (and deepcopy) go through the `.keras` format, as in Keras 3: the
+        architecture, weights, compile settings and optimizer state."""
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+        return (_unpickle_model, (saving_api.model_to_bytes(self, weights_format="npz"),))
+
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
         from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
@@ -204,3 +211,17 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
 
     def count_params(self):
         return int(sum(np.prod(v.shape) for v in self.weights))
+
+
+def _unpickle_model(data):
+    """The model of `Model.__reduce__`'s bytes. Pickle runs code anyway, so safe mode (which
+    refuses Lambda layers' code) is off; lamina's global random stream is left where it is."""
+    from lamina import random  # noqa: PLC0415  (only when unpickling)
+    from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+    state = random.get_state()
+    try:
+        return saving_api.model_from_bytes(data, "a pickled model", safe_mode=False)
+    finally:
+        random.set_state(None, state)
+
