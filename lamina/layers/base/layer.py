@@ -312,8 +312,9 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         if mask is not None and sig.mask and "mask" not in kwargs:
             kwargs["mask"] = mask
         ctx.depth += 1
-        cast_vars = (self._variables_to_autocast(compute_dtype)
-                     if self.autocast and compute_dtype != self.variable_dtype else None)
+        cast_vars = (self._variables_to_autocast(compute_dtype)  # a mixed policy (None: floatx's)
+                     if self._dtype_policy is not None and self.autocast
+                     and compute_dtype != self.variable_dtype else None)
         try:
             if cast_vars:
                 with AutocastVariables(cast_vars, compute_dtype):
