@@ -271,6 +271,6 @@ def test_mixed_bfloat16_mlp_trains():
     model = _compiled(_mlp("mixed_bfloat16"))
     assert not isinstance(model.optimizer, optimizers.LossScaleOptimizer)  # bfloat16: no scaling
     x, y = _toy_data()
-    assert model.layers[0](x[:2]).dtype == "bfloat16"
+    assert model.layers[0](x[:2]).dtype == "bfloat16" and model(x[:2]).dtype == "float32"
     history = model.fit(x, y, epochs=10, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] > 0.95

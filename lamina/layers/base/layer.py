@@ -284,7 +284,7 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         if (kind is not Tensor and kind is not np.ndarray or len(args) > 1 or kwargs) and any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
         compute_dtype = self.compute_dtype
-        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind == "f"
+        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind in "fV"  # V: bfloat16
                                   and inputs.data.dtype != compute_dtype):
             inputs = self._convert_input(inputs)
             args = (inputs,) + args[1:]
@@ -344,7 +344,7 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
             return x  # scipy.sparse batches go straight to the first Dense matmul
         compute_dtype = self.compute_dtype
         if isinstance(x, Tensor):
-            if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != compute_dtype:
+            if self.autocast and x.data.dtype.kind in "fV" and x.data.dtype != compute_dtype:
                 return cast(x, compute_dtype)
             return x
         a = np.asarray(x)
