@@ -67,8 +67,8 @@ class DTypePolicy:
         return cls(**config)
 
     def __eq__(self, other):
-        return (type(other) in (DTypePolicy, FloatDTypePolicy) and type(self) in (DTypePolicy, FloatDTypePolicy)
-                and other.name == self.name)
+        plain = (DTypePolicy, FloatDTypePolicy)
+        return type(other) in plain and type(self) in plain and other.name == self.name
 
     def __hash__(self):
         return hash(self.name)
@@ -260,10 +260,11 @@ def set_dtype_policy(policy):
     if isinstance(policy, DTypePolicyMap):
         raise ValueError("set_dtype_policy: a DTypePolicyMap cannot be the global policy; pass a "
                          "DTypePolicy or a name such as 'mixed_float16'")
-    if policy.compute_dtype == policy.variable_dtype and policy.compute_dtype in ("float16", "float32", "float64"):
+    same = policy.compute_dtype == policy.variable_dtype
+    if same and policy.compute_dtype in ("float16", "float32", "float64"):
         dtypes.set_floatx(policy.compute_dtype)
         _GLOBAL[0] = None
-    elif policy.compute_dtype == policy.variable_dtype:
+    elif same:
         raise ValueError(f"set_dtype_policy: the global policy must be a float or mixed policy, got "
                          f"{policy.name!r}")
     else:

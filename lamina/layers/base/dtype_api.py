@@ -38,7 +38,9 @@ class LayerDTypeAPI:
         p = self._dtype_policy
         if p is None:
             return dtypes.floatx()
-        return p.compute_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].compute_dtype
+        if type(p) is dtype_policies.DTypePolicyMap:
+            p = self._policy()
+        return p.compute_dtype
 
     @property
     def variable_dtype(self):
@@ -46,7 +48,9 @@ class LayerDTypeAPI:
         p = self._dtype_policy
         if p is None:
             return dtypes.floatx()
-        return p.variable_dtype if type(p) is not dtype_policies.DTypePolicyMap else p[self.name].variable_dtype
+        if type(p) is dtype_policies.DTypePolicyMap:
+            p = self._policy()
+        return p.variable_dtype
 
     @property
     def dtype(self):
