@@ -293,10 +293,10 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
             self._clip(segs)
         step = self._effective_step()
         self._advance(step)
-        wd = self.weight_decay
         if not self._fast:
-            self._update_slow(segs, lr, wd)
+            self._update_slow(segs, lr)
             return
+        wd = self.weight_decay
         variables = self._trainable_variables
         shaped = self._store.shaped
         constants = {}
@@ -342,18 +342,23 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                     vd = variables[i].data
                     vd -= deltas[i]
 
-    def _update_slow(self, segs, lr, wd):
+    def _update_slow(self, segs, lr):
         """Keras's per-variable path, for subclasses that override `update_step`."""
         variables = self._trainable_variables
         members = [i for seg in segs for i in seg.members]
-        if wd:
-            for i in members:
-                if self._wd_mask[i]:
-                    vd = variables[i].data
-                    np.multiply(vd, vd.dtype.type(1.0 - wd * lr), out=vd)
+        for i in members:
+            wd = self._weight_decay_of(variables[i]) if self._wd_mask[i] else None
+            if wd:
+                vd = variables[i].data
+                np.multiply(vd, vd.dtype.type(1.0 - wd * lr), out=vd)
         learning_rate = self.learning_rate
         for i in members:
             self.update_step(Tensor(self._grad_views[i]), variables[i], learning_rate)
+
+    def _weight_decay_of(self, variable):
+        """The decoupled weight-decay factor of `variable` on the per-variable path (None:
+        no decay); Muon gives its Adam-updated variables their own factor."""
+        return self.weight_decay
 
     def update_step(self, gradient, variable, learning_rate):
         """Update one variable (Keras's per-variable API; the step count is `iterations`)."""
