@@ -6,21 +6,32 @@ from lamina.engine import threads
 from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
+from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.core import dense_quantized
 from lamina.kernels import linear as fused
 
 
-class Dense(NamedParams, Layer):
+class Dense(Quantizable, NamedParams, Layer):
     """A fully connected layer: (..., input_dim) -> (..., units).
 
     kernel: (input_dim, units), glorot_uniform; bias: (units,), zeros. A scipy.sparse batch
-    (e.g. multi-hot CSR rows) is multiplied sparsely.
+    (e.g. multi-hot CSR rows) is multiplied sparsely. `quantize("int8" | "int4")` stores the
+    kernel as integers (see lamina/layers/core/dense_quantized.py).
     """
+
+    _quantized_weight = "kernel"
+    variable_serialization_spec = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+    }
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._init_quantization(quantization_config)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         if lora_rank is not None:
@@ -41,11 +52,23 @@ class Dense(NamedParams, Layer):
                 f"Dense layer {self.name!r} needs a known last input dimension, got input shape "
                 f"{tuple(input_shape)}"
             )
-        self.kernel = self._add_param("kernel", (input_dim, self.units))
+        if self.quantization_mode is None:
+            self.kernel = self._add_param("kernel", (input_dim, self.units))
+        else:
+            self._quantized_build(self.quantization_mode, self.quantization_config, input_dim)
         self.bias = self._add_param("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
+    def _quantized_build(self, mode, config, input_dim=None):
+        input_dim = self.kernel.shape[0] if input_dim is None else input_dim
+        dense_quantized.build(self, mode, config, input_dim)
+
+    def _quantize_value(self, mode, config, value):
+        dense_quantized.fill(self, mode, value)
+
     def call(self, inputs):
+        if self.quantization_mode is not None:
+            return self.activation(dense_quantized.call(self, inputs))
         if self._fuse_relu:
             return fused.linear(inputs, self.kernel, self.bias, relu=True)
         return self.activation(fused.linear(inputs, self.kernel, self.bias))
@@ -53,6 +76,8 @@ class Dense(NamedParams, Layer):
     def predict_array(self, a):
         """Inference on a NumPy batch of the kernel's dtype, with no Tensor or graph node:
         the products of `fused.linear` in the same order, so the same bits as `call`."""
+        if self.quantization_mode is not None:
+            return data_of(self.call(a))
         w = self.kernel.data
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
         threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
@@ -90,3 +115,6 @@ class Dense(NamedParams, Layer):
             **self._params_config(),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
         }
+
+
+Dense._quantize_base = Dense
