@@ -13,6 +13,7 @@ ranges are vectors).
 """
 import numpy as np
 
+from lamina.engine import dtypes
 from lamina.engine.tensor import data_of, record
 
 
@@ -26,6 +27,12 @@ def _nudge(lo, hi, num_bits, narrow_range):
     return (quant_min - zero) * scale, (quant_max - zero) * scale, scale, inv_scale
 
 
+def _float(v):
+    """A range as an array; Python numbers become floatx (as Keras's convert_to_tensor)."""
+    a = np.asarray(data_of(v))
+    return a.astype(dtypes.floatx()) if isinstance(v, (int, float)) else a
+
+
 def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_range=False,
                                  axis=None):
     """`inputs` quantized to the nudged [min_vals, max_vals] grid and back to floats.
@@ -33,7 +40,7 @@ def fake_quant_with_min_max_vars(inputs, min_vals, max_vals, num_bits=8, narrow_
     min_vals / max_vals: scalars (per-tensor) or vectors of the size of `inputs`' channel
     axis `axis` (per-channel; broadcast against the last axis, as in Keras)."""
     x = np.asarray(data_of(inputs))
-    lo, hi = np.asarray(data_of(min_vals)), np.asarray(data_of(max_vals))
+    lo, hi = _float(min_vals), _float(max_vals)
     cdt = np.result_type(lo.dtype, np.float32)
     num_bits = int(num_bits)
     if axis is not None and not -x.ndim <= axis < x.ndim:
