@@ -215,10 +215,9 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
             raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a "
                              f"callable. Received: {type(filters)}")
         wanted = config.mode if mode is None and config is not None and not isinstance(config, str) else mode
-        if wanted in ("gptq", "awq", "float8"):
-            what = "float8 training" if wanted == "float8" else f"{wanted.upper()} (calibrated quantization)"
-            raise NotImplementedError(f"model.quantize({wanted!r}): {what} is not implemented in lamina; "
-                                      "use 'int8' or 'int4'")
+        if wanted in ("gptq", "awq"):
+            raise NotImplementedError(f"model.quantize({wanted!r}): {wanted.upper()} (calibrated quantization) "
+                                      "is not implemented in lamina; use 'int8', 'int4' or 'float8'")
         for layer in _leaf_layers(self):
             if not _matches(layer, filters):
                 continue

@@ -94,6 +94,8 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                     f"{self.name}: cannot optimize variable {v.path!r} of dtype {v.dtype}: only "
                     "float variables have gradients; make it non-trainable"
                 )
+        # variables that take their gradient as their new value (float8 scales) get no state
+        variables = [v for v in variables if not v.overwrite_with_gradient]
         self._trainable_variables = variables[:]
         self._trainable_variables_indices = {id(v): i for i, v in enumerate(variables)}
         store = self._store = SlotStore(variables)
@@ -182,7 +184,28 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                 f"{self.name}: got {len(grads)} gradients for {len(variables)} variables; pass "
                 "exactly one gradient (or None) per variable, in the order of the variables"
             )
+        if any(v.overwrite_with_gradient for v in variables):
+            grads, variables = self._overwrite_with_gradients(grads, variables)
+            if not variables:
+                self._iterations.data[()] += 1
+                return
         self._step(self._gather(grads, variables))
+
+    def _overwrite_with_gradients(self, grads, variables):
+        """Assign the variables marked `overwrite_with_gradient` their gradient (Keras: the
+        new scale and amax history of float8 training) and return the other pairs."""
+        if self.gradient_accumulation_steps:
+            raise NotImplementedError(
+                f"{self.name}: gradient accumulation with float8-quantized layers (variables "
+                "overwritten by their gradient) is not implemented in lamina")
+        kept_grads, kept = [], []
+        for g, v in zip(grads, variables):
+            if not v.overwrite_with_gradient:
+                kept_grads.append(g)
+                kept.append(v)
+            elif g is not None:
+                v.assign(g)
+        return kept_grads, kept
 
     def _gather(self, grads, variables):
         """Copy the gradients into the flat buffer; the indices of those present."""

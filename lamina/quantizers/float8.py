@@ -25,6 +25,11 @@ def _float8(name):
     return np.dtype(getattr(ml_dtypes, name)), ml_dtypes.finfo(getattr(ml_dtypes, name))
 
 
+def float8_max(name):
+    """The largest finite value of the float8 dtype `name` ("float8_e4m3fn" or "float8_e5m2")."""
+    return float(_float8(name)[1].max)
+
+
 def compute_float8_scale(amax, scale, dtype_max, margin=0):
     """The new scale from the running `amax` and the current `scale` (float arrays)."""
     amax = np.asarray(data_of(amax))

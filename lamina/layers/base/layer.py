@@ -63,8 +63,9 @@ class Layer(StatelessLayerAPI):
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
-        self._quantized_policy = _quantized_policy(dtype)  # set by quantize() or a saved config
-        self.dtype_policy = dtypes.standardize(self._quantized_policy or dtype) if dtype is not None else None
+        dtype = _policy(dtype)
+        self._quantized_policy = dtype if getattr(dtype, "quantization_mode", None) else None  # see quantize()
+        self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._regularized = []  # (variable, regularizer)
@@ -433,13 +434,12 @@ def _unique(vs):
     return out
 
 
-def _quantized_policy(dtype):
-    """The quantized policy `dtype` names ("int8_from_float32", a QuantizedDTypePolicy), or None."""
-    if isinstance(dtype, str) and "_from_" in dtype:
-        dtype = dtype_policies.get(dtype)
-    if isinstance(dtype, dtype_policies.DTypePolicy) and dtype.quantization_mode is not None:
-        return dtype
-    return None
+def _policy(dtype):
+    """`dtype` with a serialized policy or a quantized policy's name ("int8_from_float32")
+    turned into the policy object (dtypes.standardize reads its compute dtype)."""
+    if isinstance(dtype, dict) or (isinstance(dtype, str) and "_from_" in dtype):
+        return dtype_policies.get(dtype)
+    return dtype
 
 
 def _first_dtype(inputs, default):

@@ -11,7 +11,8 @@ A subclass defines `_quantized_weight` (the float weight's attribute), `_quantiz
 `variable_serialization_spec` ({mode: variable names in Keras's file order}),
 `_quantized_build(mode, config)` (zero-initialized quantized variables) and
 `_quantize_value(mode, config, value)` (fill them from the float weight's NumPy value).
-GPTQ and AWQ (calibration-based) and float8 training are not implemented in lamina.
+Dense and EinsumDense also take "float8" (float8 training, lamina/layers/core/float8.py).
+GPTQ and AWQ (calibration-based) are not implemented in lamina.
 """
 import numpy as np
 
@@ -42,8 +43,7 @@ class Quantizable:
             return (f"{type(self).__name__}: {mode.upper()} quantization (calibrated on data) is not "
                     "implemented in lamina; use mode='int8' or 'int4'")
         if mode == "float8":
-            return (f"{type(self).__name__}: float8 training (delayed-scaling float8 matmuls) is not "
-                    "implemented in lamina; use mode='int8' or 'int4'")
+            return f"{type(self).__name__} does not support float8 quantization (as in Keras)"
         return (f"Invalid quantization mode. Expected one of {self._quantize_modes}. "
                 f"Received: quantization_mode={mode}")
 
@@ -63,14 +63,18 @@ class Quantizable:
         mode = config.mode
         if mode not in self._quantize_modes:
             raise NotImplementedError(self._mode_message(mode))
-        old = getattr(self, self._quantized_weight)
-        value = np.array(old.data)
-        self._own_variables[:] = [v for v in self._own_variables if v is not old]
-        self._regularized[:] = [(v, r) for v, r in self._regularized if v is not old]
         self.quantization_config = config
         name = mode
         if mode == "int4":
             name = f"int4/{self._int4_block_size(config)}"
+        if mode == "float8":  # the float kernel stays (and trains); scales are added
+            self._quantized_policy = dtype_policies.get(f"float8_from_{self.dtype}")
+            self._quantized_build(mode, config)
+            return
+        old = getattr(self, self._quantized_weight)
+        value = np.array(old.data)
+        self._own_variables[:] = [v for v in self._own_variables if v is not old]
+        self._regularized[:] = [(v, r) for v, r in self._regularized if v is not old]
         self._quantized_policy = dtype_policies.get(f"{name}_from_{self.dtype}")
         self._quantized_build(mode, config)
         self._quantize_value(mode, config, value)

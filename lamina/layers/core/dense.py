@@ -1,13 +1,13 @@
 """`Dense`: activation(inputs @ kernel + bias) on the last axis."""
 import numpy as np
 
-from lamina import activations, regularizers
+from lamina import activations, ops, regularizers
 from lamina.engine import threads
 from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.layers.base.quantizable import Quantizable
-from lamina.layers.core import dense_quantized
+from lamina.layers.core import dense_quantized, float8
 from lamina.kernels import linear as fused
 
 
@@ -24,7 +24,10 @@ class Dense(Quantizable, NamedParams, Layer):
         None: ["kernel", "bias"],
         "int8": ["kernel", "bias", "kernel_scale"],
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
     }
+    _quantize_modes = ("int8", "int4", "float8")
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
@@ -52,14 +55,18 @@ class Dense(Quantizable, NamedParams, Layer):
                 f"Dense layer {self.name!r} needs a known last input dimension, got input shape "
                 f"{tuple(input_shape)}"
             )
-        if self.quantization_mode is None:
+        mode = self.quantization_mode
+        if mode in (None, "float8"):
             self.kernel = self._add_param("kernel", (input_dim, self.units))
-        else:
-            self._quantized_build(self.quantization_mode, self.quantization_config, input_dim)
+        if mode is not None:
+            self._quantized_build(mode, self.quantization_config, input_dim)
         self.bias = self._add_param("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def _quantized_build(self, mode, config, input_dim=None):
+        if mode == "float8":
+            float8.build(self)
+            return
         input_dim = self.kernel.shape[0] if input_dim is None else input_dim
         dense_quantized.build(self, mode, config, input_dim)
 
@@ -67,6 +74,8 @@ class Dense(Quantizable, NamedParams, Layer):
         dense_quantized.fill(self, mode, value)
 
     def call(self, inputs):
+        if self.quantization_mode == "float8":
+            return self.activation(float8.product(self, inputs, ops.matmul))
         if self.quantization_mode is not None:
             return self.activation(dense_quantized.call(self, inputs))
         if self._fuse_relu:

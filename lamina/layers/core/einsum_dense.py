@@ -12,7 +12,7 @@ from lamina import activations, ops
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.layers.base.quantizable import Quantizable
-from lamina.layers.core import einsum_quantized
+from lamina.layers.core import einsum_quantized, float8
 
 
 def analyze_equation(equation, bias_axes, input_shape, output_shape):
@@ -85,7 +85,10 @@ class EinsumDense(Quantizable, NamedParams, Layer):
         None: ["kernel", "bias"],
         "int8": ["kernel", "bias", "kernel_scale"],
         "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
     }
+    _quantize_modes = ("int8", "int4", "float8")
 
     def __init__(
         self,
@@ -134,13 +137,17 @@ class EinsumDense(Quantizable, NamedParams, Layer):
                 f"input dimensions, got input shape {tuple(input_shape)}"
             )
         self._input_ndim = len(input_shape)
-        if self.quantization_mode is None:
+        mode = self.quantization_mode
+        if mode in (None, "float8"):
             self.kernel = self._add_param("kernel", kernel)
-        else:
-            self._quantized_build(self.quantization_mode, self.quantization_config, kernel)
+        if mode is not None:
+            self._quantized_build(mode, self.quantization_config, kernel)
         self.bias = self._add_param("bias", bias) if bias is not None else None
 
     def _quantized_build(self, mode, config, kernel_shape=None):
+        if mode == "float8":
+            float8.build(self)
+            return
         kernel_shape = self.kernel.shape if kernel_shape is None else kernel_shape
         einsum_quantized.build(self, mode, config, tuple(kernel_shape), self._input_ndim)
 
@@ -148,6 +155,9 @@ class EinsumDense(Quantizable, NamedParams, Layer):
         einsum_quantized.fill(self, mode, value)
 
     def call(self, inputs):
+        if self.quantization_mode == "float8":
+            x = float8.product(self, inputs, lambda a, w: ops.einsum(self.equation, a, w))
+            return self.activation(x) if self.activation is not None else x
         if self.quantization_mode is not None:
             x = einsum_quantized.call(self, inputs)
         else:
