@@ -161,7 +161,7 @@ def test_quantize_errors_and_model_quantize():
     layer = _dense("int8", None)
     with pytest.raises(ValueError, match="already quantized"):
         layer.quantize("int8")
-    for mode, message in [("float8", "float8"), ("gptq", "GPTQConfig"), ("int2", "Invalid quantization mode")]:
+    for mode, message in [("gptq", "GPTQConfig"), ("int2", "Invalid quantization mode")]:
         d = layers.Dense(2)
         d.build((None, 3))
         with pytest.raises((NotImplementedError, ValueError), match=message):
@@ -179,6 +179,10 @@ def test_quantize_errors_and_model_quantize():
     mine.quantize("int8", type_check=False)
     with pytest.raises(NotImplementedError, match="quantize"):
         layers.Dropout(0.1).quantize("int8")
+    embedding = layers.Embedding(4, 2)
+    embedding.build()
+    with pytest.raises(NotImplementedError, match="float8"):
+        embedding.quantize("float8")
 
     model = lamina.Sequential([layers.Input((6,)), layers.Dense(4, name="keep"), layers.Dropout(0.1),
                                layers.Dense(2, name="q_out")])
@@ -230,3 +234,62 @@ def test_quantized_model_saves_loads_and_fine_tunes(mode, tmp_path):
     loaded.fit(x, y, epochs=5, batch_size=16, verbose=0)  # only the biases still train
     assert loaded.evaluate(x, y, verbose=0) <= quant_loss + 1e-6
     np.testing.assert_array_equal(loaded.layers[0].kernel.numpy(), model.layers[0].kernel.numpy())
+
+
+def _float8_model():
+    pytest.importorskip("ml_dtypes")
+    model = lamina.Sequential([layers.Input((6,)), layers.Dense(5, name="d"), layers.Dense(2, name="o")])
+    model.layers[0].set_weights([K, B])
+    model.layers[1].set_weights([K[:5, :2].copy(), B[:2].copy()])
+    model.quantize("float8")
+    return model
+
+
+def test_float8_training_matches_keras(tmp_path):
+    model = _float8_model()
+    x = (np.cos(np.arange(48.0) * 0.7).reshape(8, 6) * 3).astype("float32")
+    y = np.sin(np.arange(16.0)).reshape(8, 2).astype("float32")
+    dense = model.layers[0]
+    assert [(v.name, tuple(v.shape)) for v in dense.variables][2:4] == [("inputs_scale", ()),
+                                                                       ("inputs_amax_history", (1024,))]
+    # Keras: the first prediction uses scales of 1 (inputs and kernel rounded to float8 e4m3)
+    np.testing.assert_allclose(model.predict(x[:2], verbose=0), [[-0.631958, 0.41015625], [-2.4785156, -7.65625]],
+                               rtol=1e-6)
+    model.compile(optimizer=lamina.optimizers.SGD(0.01), loss="mse")
+    history = model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], [8.547926, 0.36368591, 0.37582389], rtol=1e-5)  # Keras
+    np.testing.assert_allclose(dense.kernel.numpy().ravel()[:3], [-0.028301701, 0.5889127, 0.53902507], rtol=1e-5)
+    np.testing.assert_allclose(dense.bias.numpy(), [-0.48125976, -0.22411133, 0.021445312, 0.2568335, 0.5111426],
+                               rtol=1e-5)
+    # the scales and histories took their "gradients" (delayed scaling), not an SGD step
+    np.testing.assert_allclose([float(dense.inputs_scale.numpy()), float(dense.kernel_scale.numpy()),
+                                float(dense.outputs_grad_scale.numpy())],
+                               [0.006696429, 0.00397348, 2.3705617e-05], rtol=1e-5)
+    np.testing.assert_allclose(dense.inputs_amax_history.numpy()[0], 2.9961839, rtol=1e-6)
+    assert np.count_nonzero(dense.inputs_amax_history.numpy()) == 6  # one entry per step, newest first
+    assert len(model.optimizer.variables) == 2  # SGD keeps no state for the overwritten variables
+    np.testing.assert_allclose(model.predict(x[:2], verbose=0), [[-0.7585037, -0.14784956], [0.58684826, 0.19955525]],
+                               rtol=1e-5)
+    model.save(tmp_path / "f8.keras")
+    loaded = lamina.saving.load_model(tmp_path / "f8.keras")
+    assert loaded.layers[0].quantization_mode == "float8"
+    assert loaded.layers[0].get_config()["dtype"]["config"]["amax_history_length"] == 1024
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_float8_einsum_dense_matches_keras():
+    pytest.importorskip("ml_dtypes")
+    x = (np.cos(np.arange(24.0) * 0.7).reshape(2, 3, 4) * 2).astype("float32")
+    y = np.sin(np.arange(12.0)).reshape(2, 3, 2).astype("float32")
+    layer = layers.EinsumDense("abc,cd->abd", (3, 2), bias_axes="d", name="ed")
+    model = lamina.Sequential([layers.Input((3, 4)), layer])
+    layer.set_weights([np.sin(np.arange(8.0)).reshape(4, 2).astype("float32"), np.array([0.1, -0.2], "float32")])
+    model.quantize("float8")
+    np.testing.assert_allclose(model.predict(x, verbose=0).ravel()[:4], [1.5297852, 0.62597656, -1.0131836, -0.7919922],
+                               rtol=1e-6)  # Keras
+    model.compile(optimizer=lamina.optimizers.Adam(0.05), loss="mse")
+    history = model.fit(x, y, epochs=4, batch_size=2, verbose=0, shuffle=False)
+    np.testing.assert_allclose(history.history["loss"], [1.4777672, 1.2736216, 1.0569495, 0.85455936], rtol=1e-5)
+    np.testing.assert_allclose(layer.bias.numpy(), [-0.08447786, -0.01301417], atol=3e-6)
+    assert [v.name.split("_", 1)[1] if "_" in v.name else v.name for v in model.optimizer.variables][2:] == [
+        "kernel_momentum", "kernel_velocity", "bias_momentum", "bias_velocity"]
