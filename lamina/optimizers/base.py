@@ -38,6 +38,8 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
         divided by it. gradient_accumulation_steps: update every k calls with the mean gradient.
     """
 
+    _overwritten = frozenset()  # ids of the variables assigned their gradient (see build)
+
     def _slot_layout(self):
         """Slot groups in Keras's creation order: a list of [(name, initial value), ...];
         the names of one group are interleaved per variable, groups follow each other."""
@@ -95,6 +97,7 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                     "float variables have gradients; make it non-trainable"
                 )
         # variables that take their gradient as their new value (float8 scales) get no state
+        self._overwritten = {id(v) for v in variables if v.overwrite_with_gradient}
         variables = [v for v in variables if not v.overwrite_with_gradient]
         self._trainable_variables = variables[:]
         self._trainable_variables_indices = {id(v): i for i, v in enumerate(variables)}
@@ -184,7 +187,7 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                 f"{self.name}: got {len(grads)} gradients for {len(variables)} variables; pass "
                 "exactly one gradient (or None) per variable, in the order of the variables"
             )
-        if any(v.overwrite_with_gradient for v in variables):
+        if self._overwritten:
             grads, variables = self._overwrite_with_gradients(grads, variables)
             if not variables:
                 self._iterations.data[()] += 1
@@ -200,7 +203,7 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                 "overwritten by their gradient) is not implemented in lamina")
         kept_grads, kept = [], []
         for g, v in zip(grads, variables):
-            if not v.overwrite_with_gradient:
+            if id(v) not in self._overwritten:
                 kept_grads.append(g)
                 kept.append(v)
             elif g is not None:
