@@ -17,6 +17,7 @@ setting a mixed policy leaves floatx (float32) alone, as Keras does.
 import re
 from collections.abc import MutableMapping
 
+from lamina import registry
 from lamina.engine import dtypes
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
@@ -208,6 +209,8 @@ def get(identifier):
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, str):
+        if "_from_" in identifier:  # a quantized policy, e.g. "int8_from_float32"
+            return _quantized("QuantizedDTypePolicy").from_name(identifier)
         return DTypePolicy(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
@@ -222,6 +225,8 @@ def get(identifier):
 
 def serialize(policy):
     """Keras's dict of a policy: {"module": "keras", "class_name", "config", "registered_name"}."""
+    if policy.quantization_mode is not None and not isinstance(policy, DTypePolicyMap):
+        return registry.serialize(policy, "dtype_policy")
     return {
         "module": "keras" if type(policy) is not DTypePolicyMap else "keras.dtype_policies",
         "class_name": type(policy).__name__,
@@ -231,6 +236,8 @@ def serialize(policy):
 
 
 def deserialize(config, custom_objects=None):
+    if isinstance(config, dict) and config.get("class_name") in _QUANTIZED:
+        return registry.deserialize(config, "dtype_policy", custom_objects)
     name = config.get("class_name") if isinstance(config, dict) else None
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
@@ -275,3 +282,19 @@ def set_dtype_policy(policy):
 Policy = DTypePolicy
 global_policy = dtype_policy
 set_global_policy = set_dtype_policy
+
+
+# The quantized policies (keras.dtype_policies.QuantizedDTypePolicy, ...) are defined in
+# lamina.quantizers, which builds on this module; they are reached through the registry.
+_QUANTIZED = ("QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "Int4DTypePolicy",
+              "GPTQDTypePolicy", "AWQDTypePolicy")
+
+
+def _quantized(name):
+    return registry.builtin("dtype_policy", name)
+
+
+def __getattr__(name):
+    if name in _QUANTIZED:
+        return _quantized(name)
+    raise AttributeError(f"module 'lamina.dtype_policies' has no attribute {name!r}")

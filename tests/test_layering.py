@@ -22,7 +22,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "lamina"
 FLOORS = [
     {"_native", "engine"},
     {"symbolic"},
-    {"ops", "random", "backend", "tree", "dtype_policies", "naming", "lazy", "registry", "codec"},
+    {"ops", "random", "backend", "tree", "dtype_policies", "naming", "lazy", "registry", "codec",
+     "quantizers"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
      "optimizers", "kernels", "layers", "mixed_precision"},
     {"models", "trainers", "callbacks", "config"},

@@ -66,6 +66,8 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
+        dtype = _policy(dtype)
+        self._quantized_policy = dtype if getattr(dtype, "quantization_mode", None) else None  # see quantize()
         # None: follow floatx; else a DTypePolicy (a mixed global policy is kept at creation)
         self._dtype_policy = (dtype_policies.get(dtype) if dtype is not None
                               else dtype_policies.explicit_global_policy())
@@ -115,6 +117,17 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
             if "__init__" in klass.__dict__:
                 names += list(inspect.signature(klass.__init__).parameters)
         return [n for n in names if n not in ("self", "args", "kwargs")] + list(_LAYER_KWARGS)
+
+    @property
+    def quantization_mode(self):
+        """"int8", "int4", ... once the layer is quantized (`quantize`), else None."""
+        policy = self.__dict__.get("_quantized_policy")
+        return None if policy is None else policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the layer's weights in place (Dense, EinsumDense and Embedding can)."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize()` method implemented.")
 
     @property
     def trainable(self):
@@ -433,6 +446,14 @@ def _unique(vs):
             seen.add(id(v))
             out.append(v)
     return out
+
+
+def _policy(dtype):
+    """`dtype` with a serialized policy or a quantized policy's name ("int8_from_float32")
+    turned into the policy object (dtypes.standardize reads its compute dtype)."""
+    if isinstance(dtype, dict) or (isinstance(dtype, str) and "_from_" in dtype):
+        return dtype_policies.get(dtype)
+    return dtype
 
 
 def _first_dtype(inputs, default):
