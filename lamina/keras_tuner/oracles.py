@@ -65,6 +65,11 @@ class Oracle:
         self.hyperparameters = hyperparameters.copy() if hyperparameters else HyperParameters()
         self.allow_new_entries = allow_new_entries
         self.tune_new_entries = tune_new_entries
+        self.given = {hp.name for hp in self.hyperparameters.space}  # declared by the user
+        if max_retries_per_trial:
+            raise NotImplementedError(
+                "lamina.keras_tuner: max_retries_per_trial > 0 (retrying a failed trial) is not "
+                "supported; a failed trial is recorded and the search goes on")
         if seed is None:
             seed = int(lrandom.generator(None).integers(1, 10000))
         self.seed = int(seed)
@@ -84,7 +89,11 @@ class Oracle:
     # --- values ---------------------------------------------------------------------------
 
     def _tunable(self, hp):
-        return not isinstance(hp, Fixed)
+        """Fixed values are never searched, nor, with tune_new_entries=False, the ones the
+        hypermodel declares beyond the `hyperparameters` given (they keep their default)."""
+        if isinstance(hp, Fixed):
+            return False
+        return self.tune_new_entries or hp.name in self.given
 
     def _random_values(self):
         """A new random set of values (only active hyperparameters), or None when

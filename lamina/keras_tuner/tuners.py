@@ -111,6 +111,12 @@ class Tuner:
         hp = self.oracle.hyperparameters
         self.hypermodel.declare_hyperparameters(hp)
         self.hypermodel.build(hp)
+        new = [p.name for p in hp.space if p.name not in self.oracle.given]
+        if not self.oracle.allow_new_entries and new:
+            raise ValueError(
+                f"allow_new_entries=False, but the hypermodel declares {new}, which the "
+                "`hyperparameters` passed to the tuner do not have: declare them there, or "
+                "allow new entries")
         explored = set()
         for _ in range(_MAX_EXPLORING_BUILDS):
             todo = [(p.name, v) for p in hp.space for v in _probe_values(p)

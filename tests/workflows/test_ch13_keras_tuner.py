@@ -242,6 +242,31 @@ def test_hyperparameters_api():
         hp.Float("bad", 0.0, 1.0, sampling="log")
 
 
+def test_restricting_the_space_and_failing_trials(tmp_path):
+    x, y = xor_data(60)
+    fixed = keras_tuner.HyperParameters()
+    fixed.Fixed("lr", 1e-2)
+    fixed.Choice("activation", ["tanh"])
+    tuner = keras_tuner.RandomSearch(build_model, objective="val_loss", max_trials=3, seed=0,
+                                     hyperparameters=fixed, tune_new_entries=False,
+                                     directory=tmp_path, project_name="fixed")
+    tuner.search(x, y, epochs=1, validation_split=0.5, verbose=0)
+    # only the given entries vary: the others keep their defaults, so the space has one point
+    assert len(tuner.oracle.trials) == 1
+    assert tuner.get_best_hyperparameters()[0].values == {
+        "lr": 1e-2, "activation": "tanh", "num_layers": 1, "units_0": 4, "dropout": False,
+        "units_1": 4}
+    with pytest.raises(ValueError, match="allow_new_entries=False, but the hypermodel declares"):
+        keras_tuner.RandomSearch(build_model, objective="val_loss", hyperparameters=fixed,
+                                 allow_new_entries=False, directory=tmp_path, project_name="no")
+    # an objective that training does not report: three failed trials stop the search
+    bad = keras_tuner.RandomSearch(build_model, objective="val_accuracy", max_trials=5, seed=0,
+                                   directory=tmp_path, project_name="bad")
+    with pytest.raises(RuntimeError, match="3 consecutive trials failed.*validation_data="):
+        bad.search(x, y, epochs=1, verbose=0)
+    assert [t.status for t in bad.oracle.trials.values()][:3] == ["FAILED"] * 3
+
+
 def test_dask_cluster_gives_the_serial_search(tmp_path):
     distributed = pytest.importorskip("distributed")
     keras.utils.set_random_seed(0)
