@@ -218,6 +218,24 @@ def test_bayesian_optimization_homes_in(tmp_path):
     assert np.median(guided) < np.median(first)  # the GP's proposals beat random ones
 
 
+def test_executions_per_trial_average_fresh_models(tmp_path):
+    draws = []
+
+    class Noisy(Quadratic):
+        def fit(self, hp, model, *args, **kwargs):
+            draws.append(float(keras.random.uniform(())))  # differs with each execution's seed
+            return draws[-1]
+
+    x = np.zeros((4, 1), "float32")
+    tuner = keras_tuner.RandomSearch(Noisy(), objective="loss", max_trials=2, seed=0,
+                                     executions_per_trial=3, directory=tmp_path, project_name="e")
+    tuner.search(x, x, verbose=0)
+    first, second = tuner.oracle.trials.values()
+    assert len(draws) == 6 and len(set(draws)) == 6
+    assert first.score == pytest.approx(np.mean(draws[:3]))
+    assert second.score == pytest.approx(np.mean(draws[3:]))
+
+
 def test_hyperparameters_api():
     hp = keras_tuner.HyperParameters()
     assert hp.Int("units", 32, 512, step=32) == 32  # defaults: min_value, first choice, False
