@@ -297,3 +297,13 @@ def test_dask_cluster_gives_the_serial_search(tmp_path):
     best_serial, best_parallel = (t.oracle.get_best_trials(1)[0] for t in (serial, parallel))
     assert best_parallel.trial_id == best_serial.trial_id
     assert best_parallel.hyperparameters.values == best_serial.hyperparameters.values
+
+
+def test_import_keras_tuner_under_lamina_run():
+    """`lamina run` scripts say `import keras_tuner`: the alias maps it (and its submodules)
+    to lamina.keras_tuner."""
+    from lamina.compat import target_of
+
+    assert target_of("keras_tuner") == "lamina.keras_tuner"
+    assert target_of("keras_tuner.oracles") == "lamina.keras_tuner.oracles"
+    assert target_of("keras_tuners") is None
