@@ -155,6 +155,8 @@ def test_vae_with_add_loss_and_compute_loss():
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3))
     history = vae.fit(images, epochs=15, batch_size=16, verbose=0)
     losses = history.history["loss"]
+    # Keras 3.15 (jax) runs this same model: loss 86.6 -> 44.1, reconstruction MSE 0.0088
+    # (lamina: 87.8 -> 44.8, 0.0093; the mean image: 0.032)
     assert losses[0] > 70 and losses[-1] < 47, losses
     vae(images[:4])
     assert len(vae.losses) == 1 and float(vae.losses[0]) > 0  # the KL term of the last call
