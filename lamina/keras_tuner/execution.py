@@ -149,7 +149,7 @@ def _run(task, data):
             "seconds": time.perf_counter() - start}
 
 
-class _KeptRandomState:
+class KeptRandomState:
     """Restore lamina's, Python's and NumPy's legacy generators after a trial run in this
     process (each trial reseeds them)."""
 
@@ -167,7 +167,7 @@ class _KeptRandomState:
 def run_trial(task, data):
     """Train and score one trial (all its executions); returns a picklable dict."""
     if os.getpid() == task["pid"]:
-        with _IN_PROCESS, _KeptRandomState():
+        with _IN_PROCESS, KeptRandomState():
             return _run(task, data)
     limit_blas_threads(1)
     return _run(task, data)

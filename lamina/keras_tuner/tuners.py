@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from lamina.keras_tuner import storage
 from lamina.keras_tuner.execution import (
+    KeptRandomState,
     as_hypermodel,
     build_model,
     check_picklable,
@@ -96,19 +97,17 @@ class Tuner:
 
     # --- the search space ------------------------------------------------------------------
 
-    def _build(self, hp):
-        model = self.hypermodel.build(hp)
-        if self.compile_kwargs:
-            model.compile(**self.compile_kwargs)
-        return model
-
     def _populate_space(self):
         """Declare the space before the first trial: build once with the defaults, then once
         per value of every Choice/Boolean and per end of every Int range (and of every
         conditional scope's parent), until no new hyperparameter appears, so the ones declared
         under `if hp.Boolean(...)` or in a loop over `hp.Int("layers", ...)` are tuned from
-        the first batch (KerasTuner finds them one trial at a time)."""
-        hp = self.oracle.hyperparameters
+        the first batch (KerasTuner finds them one trial at a time). The builds draw initial
+        weights: the caller's random state is restored afterwards."""
+        with KeptRandomState():
+            self._explore(self.oracle.hyperparameters)
+
+    def _explore(self, hp):
         self.hypermodel.declare_hyperparameters(hp)
         self.hypermodel.build(hp)
         new = [p.name for p in hp.space if p.name not in self.oracle.given]

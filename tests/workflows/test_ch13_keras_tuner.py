@@ -236,6 +236,16 @@ def test_executions_per_trial_average_fresh_models(tmp_path):
     assert second.score == pytest.approx(np.mean(draws[3:]))
 
 
+def test_a_search_leaves_the_callers_random_state_alone(tmp_path):
+    keras.utils.set_random_seed(3)
+    expected = float(keras.random.uniform(()))
+    keras.utils.set_random_seed(3)
+    tuner = keras_tuner.RandomSearch(Quadratic(), objective="loss", max_trials=2, seed=0,
+                                     directory=tmp_path, project_name="r")
+    tuner.search(np.zeros((2, 1), "float32"), np.zeros((2, 1), "float32"), verbose=0)
+    assert float(keras.random.uniform(())) == expected
+
+
 def test_hyperparameters_api():
     hp = keras_tuner.HyperParameters()
     assert hp.Int("units", 32, 512, step=32) == 32  # defaults: min_value, first choice, False
