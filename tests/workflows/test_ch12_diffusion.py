@@ -9,6 +9,7 @@ as the RMS distance from each image to its nearest training image."""
 import math
 
 import numpy as np
+import pytest
 
 import lamina as keras
 import lamina.compat.tensorflow as tf
@@ -181,6 +182,7 @@ def nearest_distance(images, reference):
     return float(np.sqrt(np.maximum(d2.min(axis=1), 0) / a.shape[1]).mean())
 
 
+@pytest.mark.slow  # ~3 s of CPU alone, but 288 convolutional U-Net steps
 def test_tiny_ddim_learns_to_denoise_and_generate():
     keras.utils.set_random_seed(0)
     images = blob_images(1024)
