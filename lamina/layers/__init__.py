@@ -67,7 +67,7 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
     "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
     "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix",
-    "RandomColorJitter"),
+    "RandomColorJitter", "HashedCrossing"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

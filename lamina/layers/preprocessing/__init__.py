@@ -7,6 +7,7 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "CategoryEncoding": "lamina.layers.preprocessing.category_encoding",
     "Discretization": "lamina.layers.preprocessing.discretization",
     "Hashing": "lamina.layers.preprocessing.hashing",
+    "HashedCrossing": "lamina.layers.preprocessing.hashed_crossing",
     "IntegerLookup": "lamina.layers.preprocessing.integer_lookup",
     "RandomBrightness": "lamina.layers.preprocessing.random_color",
     "RandomContrast": "lamina.layers.preprocessing.random_color",
