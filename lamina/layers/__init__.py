@@ -67,7 +67,9 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
     "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
     "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix",
-    "RandomColorJitter", "HashedCrossing"),
+    "RandomColorJitter", "HashedCrossing", "AugMix", "RandAugment", "Equalization",
+    "ContrastLimitedAdaptiveHistogramEqualization", "RandomShear", "RandomPerspective",
+    "RandomElasticTransform", "RandomErasing", "MaxNumBoundingBoxes"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

@@ -38,4 +38,13 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), {
     "RandomGaussianBlur": "lamina.layers.preprocessing.random_gaussian_blur",
     "CutMix": "lamina.layers.preprocessing.cut_mix",
     "RandomColorJitter": "lamina.layers.preprocessing.random_color_jitter",
+    "AugMix": "lamina.layers.preprocessing.augment_policies",
+    "RandAugment": "lamina.layers.preprocessing.augment_policies",
+    "Equalization": "lamina.layers.preprocessing.histogram_equalization",
+    "ContrastLimitedAdaptiveHistogramEqualization": "lamina.layers.preprocessing.histogram_equalization",
+    "RandomShear": "lamina.layers.preprocessing.random_warps",
+    "RandomPerspective": "lamina.layers.preprocessing.random_warps",
+    "RandomElasticTransform": "lamina.layers.preprocessing.random_warps",
+    "RandomErasing": "lamina.layers.preprocessing.random_erasing",
+    "MaxNumBoundingBoxes": "lamina.layers.preprocessing.random_erasing",
 })
