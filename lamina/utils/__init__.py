@@ -23,6 +23,7 @@ _LAZY = {name: f"lamina.utils.{module}" for name, module in {
     "Dataset": "dataset",
     "image_dataset_from_directory": "directory_dataset",
     "text_dataset_from_directory": "directory_dataset",
+    "audio_dataset_from_directory": "audio_dataset",
     "timeseries_dataset_from_array": "timeseries_dataset",
     "split_dataset": "dataset_split",
     "load_img": "image_utils", "img_to_array": "image_utils",
