@@ -28,7 +28,7 @@ FLOORS = [
      "optimizers", "kernels", "layers"},
     {"models", "trainers", "callbacks", "config"},
     {"saving", "datasets", "preprocessing", "validation", "plot", "utils", "demo",
-     "__main__", "distribution", "export", "compat"},
+     "__main__", "distribution", "export", "compat", "visualization"},
     {"__init__"},  # `lamina` itself: the public facade over everything
 ]
 
