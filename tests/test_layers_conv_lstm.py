@@ -96,4 +96,13 @@ def test_in_a_model_and_errors():
     with pytest.raises(ValueError, match="dilation_rate"):
         layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)
     config = layers.ConvLSTM2D(4, 3, padding="same").get_config()
-    assert config["filters"] == 4 and config["kernel_size"] == (3, 3) and "cell" not in config
+    assert config["filters"] == 4 and config["kernel_size"] == (3, 3)
+    keras_keys = {  # keras.layers.ConvLSTM2D(2, 3).get_config() in Keras 3.15.1
+        "activation", "activity_regularizer", "bias_constraint", "bias_initializer",
+        "bias_regularizer", "data_format", "dilation_rate", "dropout", "dtype", "filters",
+        "go_backwards", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
+        "kernel_size", "name", "padding", "recurrent_activation", "recurrent_constraint",
+        "recurrent_dropout", "recurrent_initializer", "recurrent_regularizer", "return_sequences",
+        "return_state", "seed", "stateful", "strides", "trainable", "unit_forget_bias", "unroll",
+        "use_bias", "zero_output_for_mask"}
+    assert set(config) == keras_keys

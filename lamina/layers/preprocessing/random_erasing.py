@@ -123,7 +123,6 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         return input_shape
 
     def get_config(self):
-        config = {**super().get_config(), "max_number": self.max_number,
-                  "fill_value": self.fill_value}
-        config.pop("data_format")
-        return config
+        # Keras's keys, plus fill_value (Keras leaves it out, so its round trip loses it)
+        return {**super().get_config(), "max_number": self.max_number,
+                "fill_value": self.fill_value}

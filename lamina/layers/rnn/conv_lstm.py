@@ -174,8 +174,6 @@ class ConvLSTM(RNN):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, **kwargs):
-        kwargs.pop("unroll", None)
-        kwargs.pop("zero_output_for_mask", None)
         cell = ConvLSTMCell(
             rank=self.rank, filters=filters, kernel_size=kernel_size, strides=strides,
             padding=padding, data_format=data_format, dilation_rate=dilation_rate,
@@ -215,8 +213,7 @@ class ConvLSTM(RNN):
 
     def get_config(self):
         config = super().get_config()
-        for key in ("cell", "unroll", "zero_output_for_mask"):
-            del config[key]
+        del config["cell"]  # Keras's keys: the RNN's (unroll, zero_output_for_mask too) and the cell's
         return {**config, **self.cell._cell_config(),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
 
