@@ -1,5 +1,5 @@
 """Row-split products (lamina.engine.rowsplit, LAMINA_BLAS_THREADS=split): in the sizes it is
-used for (12M multiply-adds and more), the same bits as one BLAS thread, whichever thread
+used for (20M multiply-adds and more), the same bits as one BLAS thread, whichever thread
 computes which block. (A tiny product's blocks may take OpenBLAS's small-matrix kernels and
 round differently: still deterministic, as the blocks depend on the shapes only.)"""
 import numpy as np

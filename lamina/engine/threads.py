@@ -34,9 +34,9 @@ from lamina.engine import rowsplit
 # MLP and recurrent products stay on one thread, big convolution products are threaded.
 CROSSOVER_MACS = 100_000_000
 # With LAMINA_BLAS_THREADS=split, from here to CROSSOVER_MACS `matmul` splits the rows over two
-# threads (2-vCPU AVX-512 EPYC: 32x784 @ 784x512, 13M multiply-adds, 0.33 -> 0.26-0.30 ms;
-# below ~8M the hand-over costs more than it saves).
-SPLIT_MACS = 12_000_000
+# threads (2-vCPU AVX-512 EPYC: 32x784 @ 784x512, 13M multiply-adds, gains 0-20% alone and
+# loses in predict's loop of them on a shared machine; 51M: 1.03 -> 0.60-0.66 ms).
+SPLIT_MACS = 20_000_000
 USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
 
 
