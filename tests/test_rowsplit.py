@@ -42,7 +42,7 @@ def train(monkeypatch, mode):
     else:
         monkeypatch.delenv("LAMINA_BLAS_THREADS", raising=False)
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(300,)), layers.Dense(256, activation="relu"),
+    model = keras.Sequential([keras.Input(shape=(300,)), layers.Dense(512, activation="relu"),
                               layers.Dense(10, activation="softmax")])
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
     rng = np.random.default_rng(1)
