@@ -7,6 +7,7 @@ from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
 from lamina.kernels import linear as fused
+from lamina.ops.nn import softmax_array
 
 
 class Dense(NamedParams, Layer):
@@ -61,7 +62,11 @@ class Dense(NamedParams, Layer):
         if self._fuse_relu:
             np.maximum(z, 0, out=z)
         z = z if a.ndim == 2 else z.reshape(a.shape[:-1] + (self.units,))
-        return z if self._fuse_relu else data_of(self.activation(z))
+        if self._fuse_relu:
+            return z
+        if self.activation is activations.softmax:  # the output layer: no Tensor needed
+            return softmax_array(z)
+        return data_of(self.activation(z))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
