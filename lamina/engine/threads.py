@@ -21,10 +21,11 @@ its context manager re-scans them each time, so the controllers are cached here 
 
 `LAMINA_BLAS_THREADS=split` (opt-in): `matmul` also splits a mid-size product
 (`SPLIT_MACS` to `CROSSOVER_MACS`) by rows over two threads that each run one-thread BLAS
-(`rowsplit`; the same bits as one thread). Alone on the machine the second core helps the
-products (128x784 @ 784x512: 1.03 -> 0.60-0.66 ms; 512x10000 @ 10000x16: 3.5 -> 1.7 ms); with
-one CPU hog per core MNIST MLP went 2.82 -> 2.03 s/epoch, but on a machine shared with other
-loads the two threads slowed each other down (1.48 -> 1.73 s/epoch), so it is not the default.
+(`rowsplit`; the same bits as one thread). Measured on a 2-vCPU EPYC shared with other
+sessions' loads: products 128x784 @ 784x512 1.03 -> 0.60-1.1 ms, 512x10000 @ 10000x16 3.5 ->
+1.7-1.9 ms; with one CPU hog per core MNIST MLP 2.73-2.82 -> 2.03-2.37 s/epoch and dense IMDB
+1.03 -> 0.70 s, but without the hogs MNIST MLP lost (1.47 -> 1.73-1.94 s/epoch): not the
+default until measured on a quiet machine (benchmarks/split_products.py, busy.py).
 """
 import os
 
