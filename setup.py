@@ -20,6 +20,6 @@ setup(
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         )
-        for name in ("_optim", "_conv", "_rnn")  # fused optimizer, convolution, recurrent-step kernels
+        for name in ("_optim", "_conv", "_rnn", "_spin")  # fused optimizer, convolution, recurrent-step kernels; a spin-wait
     ]
 )

@@ -18,12 +18,26 @@ when `fit` starts), when `LAMINA_BLAS_THREADS=off`, or when threadpoolctl is mis
 threadpoolctl finds the BLAS libraries NumPy loaded (OpenBLAS, MKL, BLIS) and their setters;
 its context manager re-scans them each time, so the controllers are cached here and their
 `set_num_threads` called directly (about 1 us, and only when the count changes).
+
+`LAMINA_BLAS_THREADS=split` (opt-in): `matmul` also splits a mid-size product
+(`SPLIT_MACS` to `CROSSOVER_MACS`) by rows over two threads that each run one-thread BLAS
+(`rowsplit`; the same bits as one thread). Measured on a 2-vCPU EPYC shared with other
+sessions' loads: products 128x784 @ 784x512 1.03 -> 0.60-1.1 ms, 512x10000 @ 10000x16 3.5 ->
+1.7-1.9 ms; with one CPU hog per core MNIST MLP 2.73-2.82 -> 2.03-2.37 s/epoch and dense IMDB
+1.03 -> 0.70 s, but without the hogs MNIST MLP lost (1.47 -> 1.73-1.94 s/epoch): not the
+default until measured on a quiet machine (benchmarks/split_products.py, busy.py).
 """
 import os
+
+from lamina.engine import rowsplit
 
 # Multiply-adds from which the default thread count is used (~3 ms on one AVX2 core): the
 # MLP and recurrent products stay on one thread, big convolution products are threaded.
 CROSSOVER_MACS = 100_000_000
+# With LAMINA_BLAS_THREADS=split, from here to CROSSOVER_MACS `matmul` splits the rows over two
+# threads (2-vCPU AVX-512 EPYC: 32x784 @ 784x512, 13M multiply-adds, gains 0-20% alone and
+# loses in predict's loop of them on a shared machine; 51M: 1.03 -> 0.60-0.66 ms).
+SPLIT_MACS = 20_000_000
 USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -32,6 +46,7 @@ class _State:
     default = 1  # their thread count before lamina changed anything
     depth = 0  # nesting of scope()
     managing = False  # inside a scope, and the user left the threads to lamina
+    split = False  # managing, LAMINA_BLAS_THREADS=split, and the library has 2+ threads
     current = 1
 
 
@@ -80,6 +95,8 @@ class scope:
             libs = _controllers()
             # a count other than the library's own default is a limit the user set
             _S.managing = bool(libs) and not user_chose_threads() and _current_count() == _S.default
+            _S.split = (_S.managing and _S.default > 1
+                        and os.environ.get("LAMINA_BLAS_THREADS", "").lower() == "split")
             if _S.managing:
                 _set(1)
         return self
@@ -87,7 +104,7 @@ class scope:
     def __exit__(self, *exc):
         _S.depth -= 1
         if _S.depth == 0 and _S.managing:
-            _S.managing = False
+            _S.managing = _S.split = False
             _set(_S.default)
         return False
 
@@ -98,3 +115,16 @@ def gemm(m, k, n):
         want = _S.default if m * k * n >= CROSSOVER_MACS else 1
         if want != _S.current:
             _set(want)
+
+
+def matmul(a, b):
+    """a @ b for 2-D arrays, on the threads `gemm` chooses, or split over two threads by rows
+    for a mid-size product inside a scope (the same bits whatever the machine's load)."""
+    m, k = a.shape
+    macs = m * k * b.shape[1]
+    if _S.split and SPLIT_MACS <= macs < CROSSOVER_MACS and m >= 2 * rowsplit.ROW_ALIGN:
+        if _S.current != 1:
+            _set(1)
+        return rowsplit.matmul(a, b)
+    gemm(m, k, b.shape[1])
+    return a @ b

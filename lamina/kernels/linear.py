@@ -28,10 +28,10 @@ def linear(x, kernel, bias=None, relu=False):
             )
         lead = a.shape[:-1]
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
-        threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
-    z = a2 @ w if w.dtype.itemsize != 2 else _half_product(a2, w)
     if sparse:
-        z = np.asarray(z)
+        z = np.asarray(a2 @ w)
+    else:
+        z = threads.matmul(a2, w) if w.dtype.itemsize != 2 else _half_product(a2, w)
     if b is not None:
         z += b
     if relu:
@@ -44,14 +44,15 @@ def linear(x, kernel, bias=None, relu=False):
         if relu:  # d relu = 1 where the output is positive
             g2 = g2 * (z > 0)
         gx = gw = gb = None
-        if not sparse:  # the same multiply-adds as the forward product
-            threads.gemm(a2.shape[0], w.shape[0], units)
         if need[0]:
-            gx = g2 @ w.T if w.dtype.itemsize != 2 else _half_product(g2, w.T)
+            gx = threads.matmul(g2, w.T) if w.dtype.itemsize != 2 else _half_product(g2, w.T)
             if len(lead) != 1:
                 gx = gx.reshape(a.shape)
-        if need[1]:
-            gw = np.asarray(a2.T @ g2) if w.dtype.itemsize != 2 else _half_product(a2.T, g2)
+        if need[1]:  # sparse a2: computed sparsely
+            if sparse:
+                gw = np.asarray(a2.T @ g2)
+            else:
+                gw = threads.matmul(a2.T, g2) if w.dtype.itemsize != 2 else _half_product(a2.T, g2)
         if need[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb

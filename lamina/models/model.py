@@ -217,7 +217,7 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
             "metrics": cmetrics._spec if cmetrics is not None else None,
             "weighted_metrics": cmetrics._weighted_spec if cmetrics is not None else None,
             "run_eagerly": False,
-            "steps_per_execution": 1,
+            "steps_per_execution": self.steps_per_execution,
             "jit_compile": False,
         }
         return serialization.serialize_dict(config)

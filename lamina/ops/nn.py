@@ -56,8 +56,9 @@ def tanh(x):
     return record(out, (x,), lambda g, need: (g * (1 - out * out),))  # tanh' = 1 - tanh^2
 
 
-def softmax(x, axis=-1):
-    a = fdata(x)
+def softmax_array(a, axis=-1):
+    """`softmax`'s forward on a float NumPy array, with no Tensor or graph node (the same
+    arithmetic: `predict`'s replay uses it and gets the same bits)."""
     if axis is None:
         out = np.exp(a - a.max())
         out /= out.sum()
@@ -65,6 +66,12 @@ def softmax(x, axis=-1):
         out = a - a.max(axis=axis, keepdims=True)  # shift for stability
         np.exp(out, out=out)
         out /= out.sum(axis=axis, keepdims=True)
+    return out
+
+
+def softmax(x, axis=-1):
+    a = fdata(x)
+    out = softmax_array(a, axis)
     # d softmax: J^T g = p * (g - sum(g p))
     y = record(out, (x,), lambda g, need: (
         out * (g - (g * out).sum(axis=axis, keepdims=axis is not None)),))

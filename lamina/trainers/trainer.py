@@ -89,13 +89,21 @@ class Trainer:
         self.history = None
         self._in_fit = False
         self._fit_interrupted = False
+        self.steps_per_execution = 1
 
     # --- compile -------------------------------------------------------------------------
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True):
-        """Choose the optimizer, the loss and the metrics (names, objects or callables)."""
+        """Choose the optimizer, the loss and the metrics (names, objects or callables).
+
+        `steps_per_execution=N`: the batch callbacks run once per N batches (as Keras's), with
+        the execution's first batch index in `on_*_batch_begin` and its last in `on_*_batch_end`.
+        """
+        if (not isinstance(steps_per_execution, (int, np.integer)) or isinstance(steps_per_execution, bool)
+                or steps_per_execution < 1):
+            raise ValueError(f"compile: steps_per_execution must be a positive integer, got {steps_per_execution!r}")
         self.optimizer = optimizers.get(optimizer)
         if (auto_scale_loss and self.optimizer is not None and self.dtype_policy.name == "mixed_float16"
                 and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
@@ -114,6 +122,7 @@ class Trainer:
                                  if metrics or weighted_metrics else None)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
+        self.steps_per_execution = int(steps_per_execution)
         self.compiled = True
         self.stop_training = False
 
@@ -325,6 +334,7 @@ class Trainer:
                 initial_epoch = max(initial_epoch, self.__dict__.pop("_initial_epoch", 0))
                 has_begin = bool(cbs.batch_hook("on_train_batch_begin"))
                 has_end = bool(cbs.batch_hook("on_train_batch_end"))
+                per = self.steps_per_execution
                 for epoch in range(initial_epoch, epochs):
                     if interrupt.requested:  # Ctrl-C during the previous epoch's end
                         break
@@ -332,18 +342,23 @@ class Trainer:
                     cbs.on_epoch_begin(epoch)
                     step_logs = None
                     finished = False
+                    step = -1
                     for step, batch in enumerate(data.batches()):
                         if interrupt.requested:  # checked before the next batch, so an
                             break  # interrupt during the last batch still completes the epoch
-                        if has_begin:
+                        if has_begin and step % per == 0:
                             cbs.call_batch("on_train_batch_begin", step)
                         step_logs = step_function(batch)
-                        if has_end:
-                            cbs.call_batch("on_train_batch_end", step, step_logs)
-                        if self.stop_training:
-                            break
+                        if step % per == per - 1:  # the end of an execution
+                            if has_end:
+                                cbs.call_batch("on_train_batch_end", step, step_logs)
+                            if self.stop_training:
+                                break
                     else:
                         finished = True
+                        if step % per != per - 1 and step_logs is not None:
+                            if has_end:  # a last, partial execution: Keras names its full end
+                                cbs.call_batch("on_train_batch_end", step - step % per + per - 1, step_logs)
                     if interrupt.requested and not finished:
                         break  # the interrupted epoch is incomplete: not recorded
                     if step_logs is None:
@@ -373,12 +388,15 @@ class Trainer:
         has_begin = bool(cbs.batch_hook("on_test_batch_begin"))
         has_end = bool(cbs.batch_hook("on_test_batch_end"))
         step_logs = None
+        per, step = self.steps_per_execution, -1
         for step, batch in enumerate(data.batches()):
-            if has_begin:
+            if has_begin and step % per == 0:
                 cbs.call_batch("on_test_batch_begin", step)
             step_logs = self.test_step(batch)
-            if has_end:
+            if has_end and step % per == per - 1:
                 cbs.call_batch("on_test_batch_end", step, step_logs)
+        if has_end and step >= 0 and step % per != per - 1:
+            cbs.call_batch("on_test_batch_end", step - step % per + per - 1, step_logs)
         logs = pythonify(step_logs if step_logs is not None else self.get_metrics_result())
         cbs.on_test_end(logs)
         return logs
@@ -432,9 +450,10 @@ class Trainer:
         has_begin = bool(cbs.batch_hook("on_predict_batch_begin"))
         has_end = bool(cbs.batch_hook("on_predict_batch_end"))
         chunks = []
+        per, step = self.steps_per_execution, -1
         with threads.scope():
             for step, batch in enumerate(data.batches()):
-                if has_begin:
+                if has_begin and step % per == 0:
                     cbs.call_batch("on_predict_batch_begin", step)
                 xb, _, _ = unpack_x_y_sample_weight(batch)
                 if plan is not None and type(xb) is np.ndarray and xb.dtype == self.dtype:
@@ -442,14 +461,16 @@ class Trainer:
                 else:
                     out = self.predict_step(batch)
                 chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
-                if has_end:
-                    cbs.call_batch("on_predict_batch_end", step, {"outputs": out})
+                if has_end and step % per == per - 1:
+                    cbs.call_batch("on_predict_batch_end", step,
+                                   {"outputs": out if per == 1 else _joined(chunks[-per:])})
+            if has_end and step >= 0 and step % per != per - 1:  # a last, partial execution
+                cbs.call_batch("on_predict_batch_end", step - step % per + per - 1,
+                               {"outputs": _joined(chunks[-(step % per + 1):])})
         cbs.on_predict_end()
         if not chunks:
             raise ValueError("predict: the data produced no batch")
-        flat = [np.concatenate(parts, axis=0) if len(chunks) > 1 else parts[0]
-                for parts in zip(*[tree.flatten(c) for c in chunks])]
-        return tree.pack_as(chunks[0], flat)
+        return _joined(chunks)
 
     # --- single batches -----------------------------------------------------------------
 
@@ -474,6 +495,13 @@ class Trainer:
     def predict_on_batch(self, x):
         out = self.predict_step((x,))
         return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
+
+
+def _joined(chunks):
+    """Batch outputs (each a structure of arrays) concatenated along the batch axis."""
+    flat = [np.concatenate(parts, axis=0) if len(chunks) > 1 else parts[0]
+            for parts in zip(*[tree.flatten(c) for c in chunks])]
+    return tree.pack_as(chunks[0], flat)
 
 
 def _replay(plan, a):

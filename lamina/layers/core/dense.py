@@ -9,6 +9,7 @@ from lamina.layers.base.named_params import NamedParams
 from lamina.layers.base.quantizable import Quantizable
 from lamina.layers.core import dense_quantized, float8
 from lamina.kernels import linear as fused
+from lamina.ops.nn import softmax_array
 
 
 class Dense(Quantizable, NamedParams, Layer):
@@ -89,14 +90,17 @@ class Dense(Quantizable, NamedParams, Layer):
             return data_of(self.call(a))
         w = self.kernel.data
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
-        threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
-        z = a2 @ w
+        z = threads.matmul(a2, w)
         if self.bias is not None:
             z += self.bias.data
         if self._fuse_relu:
             np.maximum(z, 0, out=z)
         z = z if a.ndim == 2 else z.reshape(a.shape[:-1] + (self.units,))
-        return z if self._fuse_relu else data_of(self.activation(z))
+        if self._fuse_relu:
+            return z
+        if self.activation is activations.softmax:  # the output layer: no Tensor needed
+            return softmax_array(z)
+        return data_of(self.activation(z))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
