@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from lamina import initializers, ops
-from lamina.engine import dtypes
+from lamina.engine import dtypes, threads
 from lamina.engine.tensor import data_of, record
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
@@ -35,6 +35,7 @@ def _batch_norm_channels_last(x, gamma, beta, epsilon):
     a2 = a.reshape(-1, c)
     m = a2.shape[0]
     ones = _ones(m, a.dtype)
+    threads.gemm(1, m, c)  # a matrix-vector product: one thread (a big conv may have set two)
     mu = (ones @ a2) / a.dtype.type(m)
     centered = a2 - mu
     work = centered * centered
@@ -48,6 +49,7 @@ def _batch_norm_channels_last(x, gamma, beta, epsilon):
 
     def backward(grad, need):
         g2 = grad.reshape(-1, c)
+        threads.gemm(1, m, c)
         gsum = ones @ g2
         np.multiply(g2, centered, out=work)
         gxhat_sum = (ones @ work) * inv  # sum(grad * xhat)

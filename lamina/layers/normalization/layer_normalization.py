@@ -8,6 +8,7 @@ per sample over `axis` (default the last axis); gamma/beta have the shape of tho
 import numpy as np
 
 from lamina import ops
+from lamina.engine import threads
 from lamina.engine.tensor import data_of, record
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
@@ -32,6 +33,7 @@ def _fused_layer_norm(x, gamma, beta, epsilon):
     def backward(g, need):
         g2, xh2 = g.reshape(-1, n), xhat.reshape(-1, n)
         ones = np.ones(g2.shape[0], g.dtype)
+        threads.gemm(1, g2.shape[0], n)  # matrix-vector products: one thread
         ggamma = ones @ (g2 * xh2) if need[1] else None  # column sums as one BLAS pass
         gbeta = ones @ g2 if need[2] else None
         gx = None
