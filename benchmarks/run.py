@@ -223,7 +223,8 @@ def _course_row(name):
     return bench
 
 
-COURSE_ROWS = ("imdb_lstm", "imdb_bigru", "text_transformer", "mnist_bn_convnet", "timeseries_gru")
+COURSE_ROWS = ("imdb_lstm", "imdb_bigru", "text_transformer", "mnist_bn_convnet", "timeseries_gru",
+               "timeseries_gru_rdrop")
 
 WORKLOADS = {
     "boston": bench_boston, "boston_cv": bench_boston_cv, "mnist_mlp": bench_mnist_mlp,
