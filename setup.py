@@ -20,6 +20,7 @@ setup(
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         )
-        for name in ("_optim", "_conv", "_rnn")  # fused optimizer, convolution, recurrent-step kernels
+        # fused optimizer, convolution, recurrent-step and batch-normalization kernels
+        for name in ("_optim", "_conv", "_rnn", "_norm")
     ]
 )
