@@ -1,6 +1,6 @@
-"""The compiled batch-normalization passes (lamina/_native/_norm.c) against their NumPy twins
-(lamina/kernels/batch_norm.py): bitwise the same forward values, statistics and gradients;
-float64 gradients (twin path) against finite differences."""
+"""The compiled batch- and layer-normalization passes (lamina/_native/_norm.c) against their
+NumPy twins (lamina/kernels/batch_norm.py, layer_norm.py): bitwise the same forward values,
+statistics and gradients; float64 gradients (twin path) against finite differences."""
 import numpy as np
 import pytest
 
@@ -9,6 +9,7 @@ from lamina import _native, layers
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Variable
 from lamina.kernels import batch_norm as bn
+from lamina.kernels.layer_norm import layer_norm_last_axis
 
 needs_kernels = pytest.mark.skipif(_native.norm is None, reason="the C extension is not built")
 
@@ -83,3 +84,33 @@ def test_convnet_training_is_bitwise_the_same_with_and_without_kernels(monkeypat
     assert loss_c == loss_np and loss_c[-1] < loss_c[0]
     for a, b in zip(w_c, w_np):
         np.testing.assert_array_equal(a, b)
+
+
+def ln_run(a, gamma, beta, grad):
+    vs = [Variable(t) if t is not None else None for t in (a, gamma, beta)]
+    with GradientTape():
+        y = layer_norm_last_axis(vs[0], vs[1], vs[2], 1e-6)
+    grads = y._node.backward(grad, (True, gamma is not None, beta is not None))
+    return [y.numpy()] + [g for g in grads if g is not None]
+
+
+@needs_kernels
+@pytest.mark.parametrize("shape", [(64, 200, 64), (7, 300), (5, 1), (3, 4, 9)])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_compiled_equals_numpy_twin_bitwise(shape, affine, monkeypatch):
+    rng = np.random.default_rng(3)
+    a = (rng.standard_normal(shape) * 2 - 1).astype(np.float32)
+    grad = rng.standard_normal(shape).astype(np.float32)
+    gamma = (rng.random(shape[-1]) + 0.5).astype(np.float32) if affine else None
+    beta = rng.standard_normal(shape[-1]).astype(np.float32) if affine else None
+    compiled = ln_run(a, gamma, beta, grad)
+    monkeypatch.setattr(_native, "norm", None)
+    twin = ln_run(a, gamma, beta, grad)
+    for c, t in zip(compiled, twin):
+        assert c.dtype == t.dtype == np.float32
+        np.testing.assert_array_equal(c, t)
+    a64 = a.astype(np.float64)
+    want = (a64 - a64.mean(-1, keepdims=True)) / np.sqrt(a64.var(-1, keepdims=True) + 1e-6)
+    if affine:
+        want = want * gamma + beta
+    np.testing.assert_allclose(compiled[0], want, rtol=1e-4, atol=2e-4)

@@ -5,14 +5,20 @@
  *   affine(x, mu, scale, beta, out)       out = (x - mu) * scale + beta (beta may be None)
  *   backward_sums(g, x, mu, gsum64, dot64)  gsum[c] = sum_i g;  dot[c] = sum_i g (x - mu)
  *   backward_dx(g, x, mu, scale, k1, k2, out)  out = g * scale - (x - mu) * k1 - k2
+ *   rows_forward(x, gamma, beta, eps, xhat, inv, out)   LayerNormalization over each row:
+ *       mean, var = row sums / n; inv = 1 / sqrt(var + eps); xhat = (x - mean) inv;
+ *       out = xhat gamma + beta (gamma, beta may be None)
+ *   rows_backward(g, xhat, gamma, inv, out)   gh = g gamma; out = ((gh - mean(gh)) -
+ *       xhat mean(gh xhat)) inv, the means per row
  *
  * Every product/difference is a float32 operation as in NumPy, and every sum runs over the
- * rows in order in a float64 accumulator per channel: the NumPy twins in
- * lamina/kernels/batch_norm.py (x.sum(axis=0, dtype=np.float64), ...) give
- * the same bits. The passes read each array once (NumPy needs a temporary per operation).
+ * rows in order in a float64 accumulator per channel (LayerNormalization: along each row,
+ * in order): the NumPy twins in lamina/kernels/batch_norm.py and layer_norm.py give the
+ * same bits. The passes read each array once (NumPy needs a temporary per operation).
  */
 #define MAX_BUFFERS 8
 #include "native_args.h"
+#include <math.h>
 
 #define CH 256 /* channels per block: accumulators stay in registers/L1 */
 
@@ -92,6 +98,89 @@ static void backward_dx_kernel(const float *restrict g, const float *restrict x,
         float *o = out + i * c;
         for (Py_ssize_t e = 0; e < c; e++)
             o[e] = (gr[e] * scale[e] - (xr[e] - mu[e]) * k1[e]) - k2[e];
+    }
+}
+
+/* LayerNormalization over the last axis: each row of n values on its own (float64 sums, left
+ * to right). RB rows at a time: their sums are independent chains, which the CPU overlaps
+ * (one row's chain of dependent additions would wait on each add's latency). */
+#define RB 8
+
+MULTIVERSION
+static void row_block_sums(const float *restrict x, const float *restrict sub,
+                           const float *restrict mul, double *restrict s, double *restrict q,
+                           Py_ssize_t nr, Py_ssize_t n) {
+    /* s[r] = sum_e v, q[r] = sum_e v * w with v = x - sub[r] (sub NULL: 0) and w = mul (NULL:
+     * v itself); q skipped when NULL */
+    for (Py_ssize_t r = 0; r < nr; r++)
+        s[r] = 0.0;
+    if (q)
+        for (Py_ssize_t r = 0; r < nr; r++)
+            q[r] = 0.0;
+    for (Py_ssize_t e = 0; e < n; e++)
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            float v = sub ? x[r * n + e] - sub[r] : x[r * n + e];
+            s[r] += (double)v;
+            if (q)
+                q[r] += (double)(v * (mul ? mul[r * n + e] : v));
+        }
+}
+
+MULTIVERSION
+static void rows_forward_kernel(const float *restrict x, const float *restrict gamma,
+                                const float *restrict beta, float eps, float *restrict xhat,
+                                float *restrict inv, float *restrict out, Py_ssize_t rows,
+                                Py_ssize_t n) {
+    for (Py_ssize_t i0 = 0; i0 < rows; i0 += RB) {
+        Py_ssize_t nr = rows - i0 < RB ? rows - i0 : RB;
+        const float *xb = x + i0 * n;
+        double s[RB], q[RB], unused[RB];
+        float mean[RB];
+        row_block_sums(xb, NULL, NULL, s, NULL, nr, n);
+        for (Py_ssize_t r = 0; r < nr; r++)
+            mean[r] = (float)(s[r] / (double)n);
+        row_block_sums(xb, mean, NULL, unused, q, nr, n); /* q: sums of (x - mean)^2 */
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            Py_ssize_t i = i0 + r;
+            const float *xr = x + i * n;
+            float *h = xhat + i * n, *o = out + i * n;
+            float var = (float)(q[r] / (double)n);
+            float iv = 1.0f / sqrtf(var + eps);
+            inv[i] = iv;
+            for (Py_ssize_t e = 0; e < n; e++)
+                h[e] = (xr[e] - mean[r]) * iv;
+            for (Py_ssize_t e = 0; e < n; e++)
+                o[e] = gamma ? h[e] * gamma[e] : h[e];
+            if (beta)
+                for (Py_ssize_t e = 0; e < n; e++)
+                    o[e] = o[e] + beta[e];
+        }
+    }
+}
+
+MULTIVERSION
+static void rows_backward_kernel(const float *restrict g, const float *restrict xhat,
+                                 const float *restrict gamma, const float *restrict inv,
+                                 float *restrict out, Py_ssize_t rows, Py_ssize_t n) {
+    for (Py_ssize_t i0 = 0; i0 < rows; i0 += RB) {
+        Py_ssize_t nr = rows - i0 < RB ? rows - i0 : RB;
+        float *ob = out + i0 * n;
+        double s[RB], p[RB];
+        for (Py_ssize_t r = 0; r < nr; r++) { /* gh = g gamma, into out */
+            const float *gr = g + (i0 + r) * n;
+            float *o = ob + r * n;
+            for (Py_ssize_t e = 0; e < n; e++)
+                o[e] = gamma ? gr[e] * gamma[e] : gr[e];
+        }
+        row_block_sums(ob, NULL, xhat + i0 * n, s, p, nr, n); /* sums of gh and gh xhat */
+        for (Py_ssize_t r = 0; r < nr; r++) {
+            Py_ssize_t i = i0 + r;
+            const float *h = xhat + i * n;
+            float *o = out + i * n;
+            float gmean = (float)(s[r] / (double)n), proj = (float)(p[r] / (double)n);
+            for (Py_ssize_t e = 0; e < n; e++)
+                o[e] = ((o[e] - gmean) - h[e] * proj) * inv[i];
+        }
     }
 }
 
@@ -217,6 +306,51 @@ static PyObject *backward_dx(PyObject *self, PyObject *const *args, Py_ssize_t n
     return finish(&b, ok);
 }
 
+static PyObject *rows_forward(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Buffers b = {.count = 0};
+    Py_ssize_t rows = -1, n = 0, one = 1;
+    void *gamma, *beta;
+    if (check_nargs("rows_forward", nargs, 7) < 0)
+        return NULL;
+    double eps = PyFloat_AsDouble(args[3]);
+    if (eps == -1.0 && PyErr_Occurred())
+        return NULL;
+    Py_buffer *x = matrix(&b, args[0], 0, "rows_forward: x", &rows, &n);
+    int ok = x && vector(&b, args[1], 0, "f", "rows_forward: gamma", n, 1, &gamma) == 0 &&
+             vector(&b, args[2], 0, "f", "rows_forward: beta", n, 1, &beta) == 0;
+    Py_buffer *xhat = ok ? matrix(&b, args[4], 1, "rows_forward: xhat", &rows, &n) : NULL;
+    Py_buffer *inv = xhat ? matrix(&b, args[5], 1, "rows_forward: inv", &rows, &one) : NULL;
+    Py_buffer *out = inv ? matrix(&b, args[6], 1, "rows_forward: out", &rows, &n) : NULL;
+    ok = out != NULL;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        rows_forward_kernel(x->buf, gamma, beta, (float)eps, xhat->buf, inv->buf, out->buf, rows,
+                            n);
+        Py_END_ALLOW_THREADS
+    }
+    return finish(&b, ok);
+}
+
+static PyObject *rows_backward(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Buffers b = {.count = 0};
+    Py_ssize_t rows = -1, n = 0, one = 1;
+    void *gamma;
+    if (check_nargs("rows_backward", nargs, 5) < 0)
+        return NULL;
+    Py_buffer *g = matrix(&b, args[0], 0, "rows_backward: g", &rows, &n);
+    Py_buffer *xhat = g ? matrix(&b, args[1], 0, "rows_backward: xhat", &rows, &n) : NULL;
+    int ok = xhat && vector(&b, args[2], 0, "f", "rows_backward: gamma", n, 1, &gamma) == 0;
+    Py_buffer *inv = ok ? matrix(&b, args[3], 0, "rows_backward: inv", &rows, &one) : NULL;
+    Py_buffer *out = inv ? matrix(&b, args[4], 1, "rows_backward: out", &rows, &n) : NULL;
+    ok = out != NULL;
+    if (ok) {
+        Py_BEGIN_ALLOW_THREADS
+        rows_backward_kernel(g->buf, xhat->buf, gamma, inv->buf, out->buf, rows, n);
+        Py_END_ALLOW_THREADS
+    }
+    return finish(&b, ok);
+}
+
 static PyMethodDef methods[] = {
     {"channel_sums", (PyCFunction)(void (*)(void))channel_sums, METH_FASTCALL,
      "channel_sums(x, mu, out64): per-channel sums of x, or of (x - mu)^2 (float64)."},
@@ -226,10 +360,14 @@ static PyMethodDef methods[] = {
      "backward_sums(g, x, mu, gsum64, dot64): per-channel sums of g and of g (x - mu)."},
     {"backward_dx", (PyCFunction)(void (*)(void))backward_dx, METH_FASTCALL,
      "backward_dx(g, x, mu, scale, k1, k2, out): out = g scale - (x - mu) k1 - k2."},
+    {"rows_forward", (PyCFunction)(void (*)(void))rows_forward, METH_FASTCALL,
+     "rows_forward(x, gamma, beta, eps, xhat, inv, out): LayerNormalization of each row."},
+    {"rows_backward", (PyCFunction)(void (*)(void))rows_backward, METH_FASTCALL,
+     "rows_backward(g, xhat, gamma, inv, out): the input gradient of rows_forward."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_norm",
-                                    "Batch-normalization kernels for lamina.", -1, methods};
+                                    "Batch- and layer-normalization kernels for lamina.", -1, methods};
 
 PyMODINIT_FUNC PyInit__norm(void) { return PyModule_Create(&module); }
