@@ -277,9 +277,13 @@ def _inert(key, config):
 
 
 def _dtype_name(value):
+    if value.get("class_name") == "DTypePolicyMap":
+        return value  # the layer reads the serialized map (lamina.dtype_policies.get)
     inner = value.get("config")
     if isinstance(inner, dict) and isinstance(inner.get("name"), str):
         return inner["name"]
+    if isinstance(inner, dict) and "mode" in inner:  # a quantized policy: the layer rebuilds its weights
+        return registry.deserialize(value, "dtype_policy")
     raise SavingError(f"cannot read the dtype policy {value!r}")
 
 

@@ -17,12 +17,26 @@ from lamina.models.sequential import Sequential
 
 
 def _default_clone(layer):
+    if getattr(type(layer), "holds_code", False):
+        # a copy in memory, not a load: the code is the caller's own object, handed over as
+        # it is (by name it might not be found, and safe mode is about files)
+        config = {**layer.get_config(), **layer.code_objects()}
+        return type(layer).from_config(config, safe_mode=False)
     return type(layer).from_config(layer.get_config())
 
 
 def clone_model(
     model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs
 ):
+    clone = _clone(model, input_tensors, clone_function, call_function, recursive, kwargs)
+    if getattr(model, "compiled", False) and not getattr(clone, "compiled", False):
+        # as Keras 3: a compiled model's clone is compiled the same way (a new optimizer
+        # from the config, the same losses and metrics)
+        clone.compile_from_config(model.get_compile_config())
+    return clone
+
+
+def _clone(model, input_tensors, clone_function, call_function, recursive, kwargs):
     if kwargs:
         raise ValueError(f"clone_model: unexpected arguments {sorted(kwargs)}")
     clone_function = clone_function or _default_clone

@@ -3,8 +3,10 @@
 `Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining
 `call` gives a subclassed model; `Sequential` is a stack of layers.
 """
+import copy
 import inspect
 import json
+import re
 import warnings
 
 import numpy as np
@@ -105,7 +107,21 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    def _runs_nothing(self):
+        """True for a model without a `call` of its own: a custom `train_step` drives its
+        sub-models (Keras's VAE and GAN examples), which build on first use, as in Keras."""
+        return type(self).call is Layer.call
+
+    def _build_from_data(self, x):
+        if self._runs_nothing():
+            self.built = True
+            return
+        super()._build_from_data(x)
+
     def build(self, input_shape=None):
+        if self._runs_nothing():
+            self.built = True
+            return
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
 
@@ -153,6 +169,28 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
                 f"model.save({path!r}): weights-only files are written by "
                 "model.save_weights(path); model.save needs a '.keras' path")
         saving_api.save_model(self, path, overwrite=overwrite, zipped=zipped is not False, **kwargs)
+
+    def __reduce__(self):
+        """Pickling goes through the `.keras` format, as in Keras 3: the architecture,
+        weights, compile settings and optimizer state. The classes of the model's layers
+        travel by reference, so custom (module-level) layers and models need no registration."""
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+        data = saving_api.model_to_bytes(self, weights_format="npz")
+        return (_unpickle_model, (data, _layer_classes(self)))
+
+    def __deepcopy__(self, memo):
+        """A copy through `__reduce__` (fresh variables, as Keras); a model the format
+        cannot describe (a subclass whose config cannot rebuild it) is copied attribute by
+        attribute instead."""
+        try:
+            function, args = self.__reduce__()
+            return function(*args)
+        except Exception:  # noqa: BLE001  (any failure of the format: the plain copy)
+            new = type(self).__new__(type(self))
+            memo[id(self)] = new
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            return new
 
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
@@ -202,5 +240,78 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
         layers = [layer for layer in self.layers if layer.weights or hasattr(layer, "activation")]
         return getattr(layers[-1], "activation", None) if layers else None
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of every quantizable layer (Dense, EinsumDense, Embedding) in
+        place: mode "int8" or "int4", or a `keras.quantizers` config. filters: a regex (or a
+        list of them) searched in layer names, or a callable layer -> bool. Layers that cannot
+        be quantized are skipped with a warning, as in Keras."""
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if filters is not None and not (isinstance(filters, (str, list, tuple)) or callable(filters)):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a "
+                             f"callable. Received: {type(filters)}")
+        wanted = config.mode if mode is None and config is not None and not isinstance(config, str) else mode
+        if wanted in ("gptq", "awq"):
+            raise NotImplementedError(f"model.quantize({wanted!r}): {wanted.upper()} (calibrated quantization) "
+                                      "is not implemented in lamina; use 'int8', 'int4' or 'float8'")
+        for layer in _leaf_layers(self):
+            if not _matches(layer, filters):
+                continue
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=2)
+
     def count_params(self):
         return int(sum(np.prod(v.shape) for v in self.weights))
+
+
+def _leaf_layers(model):
+    """The layers below `model` that hold no layers themselves, depth first."""
+    out, seen = [], set()
+
+    def visit(layer):
+        children = [c for c in layer.layers if c is not layer]
+        if not children and layer is not model and id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+        for child in children:
+            visit(child)
+
+    visit(model)
+    return out
+
+
+def _matches(layer, filters):
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return re.search(filters, layer.name) is not None
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(p, layer.name) for p in filters)
+    return bool(filters(layer))
+
+
+def _layer_classes(model):
+    """{class name: class} of the model and all its layers (custom objects for unpickling)."""
+    classes, stack = {}, [model]
+    while stack:
+        layer = stack.pop()
+        classes.setdefault(type(layer).__name__, type(layer))
+        stack.extend(layer._layers)
+    return classes
+
+
+def _unpickle_model(data, classes=None):
+    """The model of `Model.__reduce__`'s bytes. Pickle runs code anyway, so safe mode (which
+    refuses Lambda layers' code) is off; lamina's global random stream is left where it is."""
+    from lamina import random  # noqa: PLC0415  (only when unpickling)
+    from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+    state = random.get_state()
+    try:
+        return saving_api.model_from_bytes(data, "a pickled model", custom_objects=classes,
+                                           safe_mode=False)
+    finally:
+        random.set_state(None, state)
