@@ -20,6 +20,7 @@ setup(
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         )
-        for name in ("_optim", "_conv", "_rnn", "_spin")  # fused optimizer, convolution, recurrent-step kernels; a spin-wait
+        # fused optimizer, convolution, recurrent-step and normalization kernels; a bounded spin-wait
+        for name in ("_optim", "_conv", "_rnn", "_norm", "_spin")
     ]
 )

@@ -18,6 +18,8 @@ ROWS = {
     "text_transformer": ("text Transformer encoder, 5,000 reviews, b64, 1 epoch", 64, 1, "loss"),
     "mnist_bn_convnet": ("MNIST BN convnet, 10,000 images, b64, 1 epoch", 64, 1, "accuracy"),
     "timeseries_gru": ("timeseries GRU(32), 10,000 windows x 120, b256, epoch 2", 256, 2, "mae"),
+    "timeseries_gru_rdrop": ("timeseries GRU(32, recurrent_dropout=0.25), 10,000 x 120, b256, "
+                             "epoch 2", 256, 2, "mae"),
 }
 
 
@@ -101,9 +103,10 @@ def build_mnist_bn_convnet(keras):
     return model
 
 
-def build_timeseries_gru(keras):
+def build_timeseries_gru(keras, recurrent_dropout=0.0):
     model = keras.Sequential([keras.Input(shape=(WINDOW, SERIES_FEATURES)),
-                              keras.layers.GRU(32), keras.layers.Dense(1)])
+                              keras.layers.GRU(32, recurrent_dropout=recurrent_dropout),
+                              keras.layers.Dense(1)])
     model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
     return model
 
@@ -112,6 +115,8 @@ BUILDERS = {
     "imdb_lstm": build_imdb_lstm, "imdb_bigru": build_imdb_bigru,
     "text_transformer": build_text_transformer, "mnist_bn_convnet": build_mnist_bn_convnet,
     "timeseries_gru": build_timeseries_gru,
+    # the course's regularized GRU (Keras: one recurrent mask per sequence and gate)
+    "timeseries_gru_rdrop": lambda keras: build_timeseries_gru(keras, recurrent_dropout=0.25),
 }
 
 

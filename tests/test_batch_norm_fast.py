@@ -1,4 +1,4 @@
-"""BatchNormalization's channels-last training path (sums as BLAS matrix-vector products).
+"""BatchNormalization's channels-last training path (lamina/kernels/batch_norm.py).
 
 Float32 results may differ from the reduction-based formula only by summation-order
 rounding: checked against a float64 evaluation of the same formulas; float64 gradients

@@ -77,3 +77,26 @@ def test_multi_head_attention_layer_same_as_unfused_path():
     fused = mha(x, x).numpy()
     chained, _ = mha(x, x, return_attention_scores=True)
     np.testing.assert_array_equal(fused, chained.numpy())
+
+
+@pytest.mark.parametrize("hidden_kind", [None, "per_sample", "causal"])
+def test_blocks_of_samples_give_the_one_block_values_bitwise(monkeypatch, hidden_kind):
+    """The op runs a few samples at a time (cache blocking): 2 per block == all at once."""
+    from lamina.ops import fused_attention as fa
+
+    rng = np.random.default_rng(5)
+    q, k, v = inputs(rng, np.float32, b=5, t=6, s=6)
+    g = rng.standard_normal(q.shape[:3] + (3,)).astype(np.float32)
+    hidden = {None: None, "per_sample": rng.random((5, 6, 6)) < 0.3,
+              "causal": np.triu(np.ones((6, 6), bool), 1)[None]}[hidden_kind]
+    results = []
+    for per_block in (5, 2):
+        monkeypatch.setattr(fa, "_chunk", lambda per_sample, n=per_block: n)
+        ts = [Variable(a) for a in (q, k, v)]
+        with GradientTape() as tape:
+            out, p = attention(*ts, 0.5, hidden)
+            loss = ops.sum(ops.multiply(out, g))
+        results.append([out.numpy(), p] + [np.asarray(x) for x in tape.gradient(loss, ts)])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    assert results[0][0].shape == (5, 6, 3, 3)

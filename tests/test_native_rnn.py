@@ -12,6 +12,7 @@ import lamina
 from lamina import _native, layers, ops
 from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Variable
+from lamina.kernels.rnn_sequence import GateLinear
 
 needs_kernels = pytest.mark.skipif(_native.rnn is None, reason="the C extension is not built")
 
@@ -131,3 +132,28 @@ def test_kernel_errors_name_the_argument():
         _native.rnn.lstm_cell(a.astype(np.float64), np.zeros((2, 2)), np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"a must be a 2-D \(batch, 3 \* units\) array"):
         _native.rnn.gru_out(np.zeros((2, 4), np.float32), a, a)
+
+
+@pytest.mark.parametrize("lead", [(), (6,)])
+def test_gate_linear_per_gate_masks_equal_the_gate_by_gate_products(lead):
+    """GateLinear with (gates, B, D) masks runs the gates as batched products: the values
+    are those of one (x * m_g) @ W_g product per gate, summed in gate order, bit for bit."""
+    rng = np.random.default_rng(3)
+    gates, b, d, n = 3, 5, 4, 7
+    w = rng.standard_normal((d, gates * n)).astype(np.float32)
+    masks = ((rng.random((gates, b, d)) > 0.4) / np.float32(0.6)).astype(np.float32)
+    x = rng.standard_normal(lead + (b, d)).astype(np.float32)
+    dz = rng.standard_normal(lead + (b, gates * n)).astype(np.float32)
+    lin = GateLinear(w, masks)
+    blocks = [w[:, g * n:(g + 1) * n] for g in range(gates)]
+    forward = np.concatenate([(x * masks[g]) @ blocks[g] for g in range(gates)], axis=-1)
+    parts = [(dz[..., g * n:(g + 1) * n] @ np.ascontiguousarray(blocks[g].T)) * masks[g]
+             for g in range(gates)]
+    grad_x = (parts[0] + parts[1]) + parts[2]
+    grad_w = np.concatenate(
+        [np.ascontiguousarray((x * masks[g]).reshape(-1, d).T) @ dz[..., g * n:(g + 1) * n].reshape(-1, n)
+         for g in range(gates)], axis=1)
+    np.testing.assert_array_equal(lin.forward(x), forward)
+    np.testing.assert_array_equal(lin.grad_input(dz), grad_x)
+    np.testing.assert_array_equal(lin.grad_weight(x, dz), grad_w)
+    assert lin.grad_weight(x, dz).shape == (d, gates * n)

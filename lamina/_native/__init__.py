@@ -2,15 +2,16 @@
 
 `optim` is the module of fused optimizer updates and `conv` the module of convolution and
 pooling kernels (lamina/ops/_conv_kernels.py, lamina/kernels/pool.py), `rnn` the fused recurrent-step
-gate arithmetic (lamina/kernels/rnn_cells.py), `spin` the bounded spin-wait of the row-split helper thread
-(lamina/engine/rowsplit.py); each is None when its extension
+gate arithmetic (lamina/kernels/rnn_cells.py), `norm` the batch- and layer-normalization passes
+(lamina/kernels/batch_norm.py, layer_norm.py), `spin` the bounded spin-wait of the row-split helper
+thread (lamina/engine/rowsplit.py); each is None when its extension
 was not built (no C compiler at install time) or when the environment variable `LAMINA_NATIVE=0`
 is set. Every kernel has a NumPy twin that gives bitwise-identical results; lamina falls
 back to it silently, so the extension only changes speed.
 """
 import os
 
-optim = conv = rnn = spin = None
+optim = conv = rnn = norm = spin = None
 if os.environ.get("LAMINA_NATIVE", "1").strip().lower() not in ("0", "false", "no", "off"):
     try:
         from lamina._native import _optim as optim
@@ -24,6 +25,10 @@ if os.environ.get("LAMINA_NATIVE", "1").strip().lower() not in ("0", "false", "n
         from lamina._native import _rnn as rnn
     except ImportError:
         rnn = None
+    try:
+        from lamina._native import _norm as norm
+    except ImportError:
+        norm = None
     try:
         from lamina._native import _spin as spin
     except ImportError:

@@ -80,8 +80,6 @@ def conv_bias_act(
         else:
             if need[1]:
                 gk = (cols.T @ g2).reshape(k.shape)
-            if len(need) > 2 and need[2]:
-                gb = _ones(rows, g2.dtype) @ g2
         if gk is not None and n == 1:
             gk = gk[0]
         if need[0]:
@@ -89,6 +87,9 @@ def conv_bias_act(
             gcols = (g2 @ k2.T).reshape(nb, *out_sz, *ksize, cin)
             gxp = K.col2im(gcols, xp.shape, strides, dil)
             gx = _lower(W.crop_hw(gxp, pads), n)
+        if gb is None and len(need) > 2 and need[2]:
+            threads.gemm(1, rows, cout)  # a matrix-vector product: one thread
+            gb = _ones(rows, g2.dtype) @ g2
         return gx, gk, gb
 
     return record(_lower(out, n), (inputs, kernel, bias), backward)

@@ -96,15 +96,22 @@ class GateLinear:
 
     `masks` is None (no dropout: one matmul), a (B, D) array shared by all gates (one
     matmul on the masked input), or a (gates, B, D) array (Keras's per-gate masks when
-    recurrent dropout is on). x may carry leading axes before (B, D), e.g. time.
+    recurrent dropout is on: the gates' products run as one batched matmul over the stacked
+    masked inputs, a handful of NumPy calls per step whatever the gate count). x may carry
+    leading axes before (B, D), e.g. time.
     """
 
     def __init__(self, w, masks=None):
         self.w = w
         self.masks = masks
         self.per_gate = masks is not None and masks.ndim == 3
-        self.block = w.shape[1] // (masks.shape[0] if self.per_gate else 1)
+        gates = masks.shape[0] if self.per_gate else 1
+        self.block = w.shape[1] // gates
         self._wt = None
+        if self.per_gate:  # (gates, D, n) and (gates, n, D) blocks, contiguous
+            n = self.block
+            self.w3 = np.ascontiguousarray(w.reshape(w.shape[0], gates, n).transpose(1, 0, 2))
+            self.w3t = np.ascontiguousarray(self.w3.transpose(0, 2, 1))
 
     @property
     def wt(self):
@@ -113,6 +120,13 @@ class GateLinear:
             self._wt = np.ascontiguousarray(self.w.T)
         return self._wt
 
+    def _gate_major(self, z):
+        """(..., B, gates * n) -> a (gates, ..., B, n) view."""
+        lead = z.shape[:-1]
+        split = z.reshape(lead + (self.masks.shape[0], self.block))
+        k = len(lead)
+        return split.transpose((k,) + tuple(range(k)) + (k + 1,))
+
     def forward(self, x, out=None):
         if not self.per_gate:
             if self.masks is not None:
@@ -120,9 +134,8 @@ class GateLinear:
             return np.matmul(x, self.w, out=out)
         if out is None:
             out = np.empty(x.shape[:-1] + (self.w.shape[1],), dtype=np.result_type(x, self.w))
-        n = self.block
-        for g, m in enumerate(self.masks):
-            out[..., g * n:(g + 1) * n] = (x * m) @ self.w[:, g * n:(g + 1) * n]
+        masks = self.masks if x.ndim == 2 else self.masks[:, None]
+        np.matmul(x * masks, self.w3 if x.ndim == 2 else self.w3[:, None], out=self._gate_major(out))
         return out
 
     def grad_input(self, dz):
@@ -131,15 +144,14 @@ class GateLinear:
             if self.masks is not None:
                 dx *= self.masks
             return dx
-        n = self.block
-        dx = None
-        for g, m in enumerate(self.masks):
-            part = (dz[..., g * n:(g + 1) * n] @ self.wt[g * n:(g + 1) * n]) * m
-            dx = part if dx is None else dx + part
-        return dx
+        masks = self.masks if dz.ndim == 2 else self.masks[:, None]
+        parts = np.matmul(self._gate_major(dz), self.w3t if dz.ndim == 2 else self.w3t[:, None])
+        parts *= masks
+        return parts.sum(axis=0)  # ((part_0 + part_1) + part_2): the gates in order
 
     def grad_weight(self, x, dz):
-        """dW = sum over leading axes of (x * mask)^T dz, as one matmul per gate block.
+        """dW = sum over leading axes of (x * mask)^T dz (one matmul; per-gate masks: one per
+        gate block).
 
         x^T is made C-contiguous first: OpenBLAS's threaded GEMM on a transposed operand
         with a long inner dimension (T * batch) can be many times slower.
@@ -149,12 +161,15 @@ class GateLinear:
             if self.masks is not None:
                 x = x * self.masks
             return _rows_t(x, d) @ dz.reshape(-1, dz.shape[-1])
-        n = self.block
-        dw = np.empty(self.w.shape, dtype=dz.dtype)
-        for g, m in enumerate(self.masks):
-            block = dz[..., g * n:(g + 1) * n].reshape(-1, n)
-            dw[:, g * n:(g + 1) * n] = _rows_t(x * m, d) @ block
-        return dw
+        # per gate: the masked inputs, transposed to (d, rows) in the same pass, then one
+        # batched product over the gates
+        gates, n, lead = self.masks.shape[0], self.block, x.shape[:-1]
+        masks = np.moveaxis(self.masks, -1, 1)  # (gates, d, B)
+        xm = np.empty((gates, d) + lead, dtype=np.result_type(x, self.masks))
+        np.multiply(np.moveaxis(x, -1, 0), masks if x.ndim == 2 else masks[:, :, None], out=xm)
+        rows = xm[0, 0].size
+        parts = np.matmul(xm.reshape(gates, d, rows), self._gate_major(dz).reshape(gates, rows, n))
+        return parts.transpose(1, 0, 2).reshape(d, gates * n)
 
 
 def _rows_t(x, d):

@@ -6,61 +6,14 @@ Training (`training=True` and the layer trainable): y = gamma (x - mean_B) / sqr
 moving = moving * momentum + batch_stat * (1 - momentum). Inference: the moving statistics
 replace the batch's. Weights: gamma, beta (trainable), moving_mean, moving_variance.
 """
-import functools
-
 import numpy as np
 
 from lamina import initializers, ops
 from lamina.engine import dtypes
 from lamina.engine.tensor import data_of, record
+from lamina.kernels.batch_norm import batch_norm_channels_last
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
-
-
-@functools.lru_cache(maxsize=8)
-def _ones(n, dtype):
-    out = np.ones(n, dtype)
-    out.flags.writeable = False
-    return out
-
-
-def _batch_norm_channels_last(x, gamma, beta, epsilon):
-    """Training-mode BN over every axis but the last, on the (rows, channels) view: the
-    per-channel sums as BLAS matrix-vector products with a vector of ones (one fast pass;
-    NumPy's column sums of a narrow matrix are several times slower), 4 passes over the data
-    forward and 5 backward. The same formulas as `_fused_batch_norm` in another summation
-    order (float32 rounding differs; tests/test_batch_norm_fast.py)."""
-    a = data_of(x)
-    c = a.shape[-1]
-    a2 = a.reshape(-1, c)
-    m = a2.shape[0]
-    ones = _ones(m, a.dtype)
-    mu = (ones @ a2) / a.dtype.type(m)
-    centered = a2 - mu
-    work = centered * centered
-    var = (ones @ work) / a.dtype.type(m)
-    inv = 1.0 / np.sqrt(var + np.asarray(epsilon, a.dtype))
-    g_ = None if gamma is None else data_of(gamma)
-    scale = inv if g_ is None else inv * g_
-    out = centered * scale
-    if beta is not None:
-        out += data_of(beta)
-
-    def backward(grad, need):
-        g2 = grad.reshape(-1, c)
-        gsum = ones @ g2
-        np.multiply(g2, centered, out=work)
-        gxhat_sum = (ones @ work) * inv  # sum(grad * xhat)
-        gx = None
-        if need[0]:  # scale (grad - gsum/m - xhat gxhat_sum/m), xhat = centered inv
-            gx = g2 * scale
-            np.multiply(centered, scale * inv * (gxhat_sum / m), out=work)
-            gx -= work
-            gx -= scale * (gsum / m)
-            gx = gx.reshape(a.shape)
-        return gx, gxhat_sum if need[1] else None, gsum if need[2] else None
-
-    return record(out.reshape(a.shape), (x, gamma, beta), backward), mu, var
 
 
 def _fused_batch_norm(x, gamma, beta, reduce_axes, bshape, epsilon, mean=None, variance=None):
@@ -69,7 +22,7 @@ def _fused_batch_norm(x, gamma, beta, reduce_axes, bshape, epsilon, mean=None, v
     a = data_of(x)
     training = mean is None
     if training and reduce_axes == tuple(range(a.ndim - 1)) and a.ndim > 1:
-        return _batch_norm_channels_last(x, gamma, beta, epsilon)
+        return batch_norm_channels_last(x, gamma, beta, epsilon)
     if training:
         mu = a.mean(axis=reduce_axes, keepdims=True)
         centered = a - mu

@@ -8,43 +8,10 @@ per sample over `axis` (default the last axis); gamma/beta have the shape of tho
 import numpy as np
 
 from lamina import ops
-from lamina.engine.tensor import data_of, record
+from lamina.engine.tensor import data_of
+from lamina.kernels.layer_norm import layer_norm_last_axis
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
-
-
-def _fused_layer_norm(x, gamma, beta, epsilon):
-    """LayerNormalization over the last axis as one graph node: (x - mean) / sqrt(var + eps)
-    * gamma + beta with the biased variance, the backward written out (the composed ops'
-    formulas, float32 rounding may differ: tests/test_layer_norm_fast.py)."""
-    a = data_of(x)
-    n = a.shape[-1]
-    mean = a.mean(axis=-1, keepdims=True)
-    xhat = a - mean
-    var = np.mean(xhat * xhat, axis=-1, keepdims=True)
-    inv = 1.0 / np.sqrt(var + np.asarray(epsilon, a.dtype))
-    xhat *= inv
-    g_ = None if gamma is None else data_of(gamma)
-    out = xhat * g_ if g_ is not None else xhat.copy()
-    if beta is not None:
-        out += data_of(beta)
-
-    def backward(g, need):
-        g2, xh2 = g.reshape(-1, n), xhat.reshape(-1, n)
-        ones = np.ones(g2.shape[0], g.dtype)
-        ggamma = ones @ (g2 * xh2) if need[1] else None  # column sums as one BLAS pass
-        gbeta = ones @ g2 if need[2] else None
-        gx = None
-        if need[0]:  # inv (gh - mean(gh) - xhat mean(gh xhat)), gh = g gamma
-            gh = g * g_ if g_ is not None else g.copy()
-            proj = np.mean(gh * xhat, axis=-1, keepdims=True)
-            gh -= gh.mean(axis=-1, keepdims=True)
-            gh -= xhat * proj
-            gh *= inv
-            gx = gh
-        return gx, ggamma, gbeta
-
-    return record(out, (x, gamma, beta), backward)
 
 
 class LayerNormalization(NamedParams, Layer):
@@ -119,7 +86,7 @@ class LayerNormalization(NamedParams, Layer):
             )
         if axes == (len(inputs.shape) - 1,) and data_of(inputs).dtype.kind == "f":
             # the usual last-axis case: one graph node
-            return _fused_layer_norm(inputs, self.gamma, self.beta, self.epsilon)
+            return layer_norm_last_axis(inputs, self.gamma, self.beta, self.epsilon)
         mean, var = ops.moments(inputs, axes=axes, keepdims=True)
         y = ops.multiply(ops.subtract(inputs, mean), ops.rsqrt(ops.add(var, self.epsilon)))
         if self.gamma is not None:
