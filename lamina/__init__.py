@@ -39,7 +39,7 @@ def version():
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
          "distribution", "dtype_policies", "mixed_precision",
-         "export"}
+         "export", "quantizers"}
 
 
 def use_as_keras(enable=True):
@@ -63,6 +63,8 @@ def unload_ipython_extension(ipython):
 def __getattr__(name):
     if name in ("DTypePolicy", "FloatDTypePolicy"):  # keras.DTypePolicy
         return getattr(_importlib.import_module("lamina.dtype_policies"), name)
+    if name == "Quantizer":  # keras.Quantizer
+        return _importlib.import_module("lamina.quantizers").Quantizer
     if name in _LAZY:
         try:
             module = _importlib.import_module(f"lamina.{name}")

@@ -8,6 +8,7 @@ scaling) raise NotImplementedError until lamina implements mixed precision; NumP
 bfloat16. Layers accept a policy wherever they accept a dtype.
 """
 
+from lamina import registry
 from lamina.engine import dtypes
 
 _FLOATS = ("float16", "float32", "float64")
@@ -73,6 +74,8 @@ def get(identifier):
     if isinstance(identifier, DTypePolicy):
         return identifier
     if isinstance(identifier, str):
+        if "_from_" in identifier:  # a quantized policy, e.g. "int8_from_float32"
+            return _quantized("QuantizedDTypePolicy").from_name(identifier)
         return DTypePolicy(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
@@ -80,6 +83,8 @@ def get(identifier):
 
 
 def serialize(policy):
+    if policy.quantization_mode is not None:
+        return registry.serialize(policy, "dtype_policy")
     return {
         "module": "keras",
         "class_name": "DTypePolicy",
@@ -89,6 +94,8 @@ def serialize(policy):
 
 
 def deserialize(config, custom_objects=None):
+    if isinstance(config, dict) and config.get("class_name") in _QUANTIZED:
+        return registry.deserialize(config, "dtype_policy", custom_objects)
     if not isinstance(config, dict) or config.get("class_name") not in (
         "DTypePolicy",
         "FloatDTypePolicy",
@@ -113,3 +120,19 @@ def set_dtype_policy(policy):
 Policy = DTypePolicy
 global_policy = dtype_policy
 set_global_policy = set_dtype_policy
+
+
+# The quantized policies (keras.dtype_policies.QuantizedDTypePolicy, ...) are defined in
+# lamina.quantizers, which builds on this module; they are reached through the registry.
+_QUANTIZED = ("QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "Int4DTypePolicy",
+              "GPTQDTypePolicy", "AWQDTypePolicy")
+
+
+def _quantized(name):
+    return registry.builtin("dtype_policy", name)
+
+
+def __getattr__(name):
+    if name in _QUANTIZED:
+        return _quantized(name)
+    raise AttributeError(f"module 'lamina.dtype_policies' has no attribute {name!r}")

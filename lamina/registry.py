@@ -36,6 +36,7 @@ _PROVIDERS = {
     "schedule": "lamina.optimizers.schedules", "initializer": "lamina.initializers",
     "regularizer": "lamina.regularizers", "constraint": "lamina.constraints",
     "activation": "lamina.activations", "operation": "lamina.ops",
+    "quantizer": "lamina.quantizers", "dtype_policy": "lamina.quantizers",
 }
 # Keras's public module of each kind (written into configs, read back as a hint)
 KERAS_MODULES = {
@@ -43,7 +44,8 @@ KERAS_MODULES = {
     "optimizer": "keras.optimizers", "schedule": "keras.optimizers.schedules",
     "initializer": "keras.initializers", "regularizer": "keras.regularizers",
     "constraint": "keras.constraints", "activation": "keras.activations",
-    "operation": "keras.src.ops",
+    "operation": "keras.src.ops", "quantizer": "keras.quantizers",
+    "dtype_policy": "keras.dtype_policies",
 }
 FUNCTIONAL_MODULE = "keras.src.models.functional"
 _MODULE_KINDS = {

@@ -23,7 +23,7 @@ FLOORS = [
     {"_native", "engine"},
     {"symbolic"},
     {"ops", "random", "backend", "tree", "dtype_policies", "mixed_precision", "naming", "lazy",
-     "registry", "codec"},
+     "registry", "codec", "quantizers"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
      "optimizers", "kernels", "layers"},
     {"models", "trainers", "callbacks", "config"},

@@ -280,6 +280,8 @@ def _dtype_name(value):
     inner = value.get("config")
     if isinstance(inner, dict) and isinstance(inner.get("name"), str):
         return inner["name"]
+    if isinstance(inner, dict) and "mode" in inner:  # a quantized policy: the layer rebuilds its weights
+        return registry.deserialize(value, "dtype_policy")
     raise SavingError(f"cannot read the dtype policy {value!r}")
 
 

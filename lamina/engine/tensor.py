@@ -126,7 +126,8 @@ class Variable(Tensor):
     detaches the variable from the buffer; use `assign` to change the value.
     """
 
-    __slots__ = ("name", "trainable", "_leaf", "constraint", "path", "regularizer")
+    __slots__ = ("name", "trainable", "_leaf", "constraint", "path", "regularizer",
+                 "overwrite_with_gradient")
 
     def __init__(
         self,
@@ -136,6 +137,7 @@ class Variable(Tensor):
         trainable=True,
         name=None,
         constraint=None,
+        overwrite_with_gradient=False,
         **kwargs,
     ):
         unknown = set(kwargs) - {"autocast", "aggregation", "synchronization"}
@@ -152,6 +154,8 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.constraint = constraint
         self.regularizer = None
+        # optimizers assign this variable its "gradient" instead of descending (float8 scales)
+        self.overwrite_with_gradient = bool(overwrite_with_gradient)
         self._leaf = VariableLeaf(self.data.shape, self.data.dtype, weakref.ref(self))
 
     @property

@@ -5,6 +5,7 @@
 """
 import inspect
 import json
+import re
 import warnings
 
 import numpy as np
@@ -202,5 +203,54 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
         layers = [layer for layer in self.layers if layer.weights or hasattr(layer, "activation")]
         return getattr(layers[-1], "activation", None) if layers else None
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantize the weights of every quantizable layer (Dense, EinsumDense, Embedding) in
+        place: mode "int8" or "int4", or a `keras.quantizers` config. filters: a regex (or a
+        list of them) searched in layer names, or a callable layer -> bool. Layers that cannot
+        be quantized are skipped with a warning, as in Keras."""
+        type_check = kwargs.pop("type_check", True)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if filters is not None and not (isinstance(filters, (str, list, tuple)) or callable(filters)):
+            raise ValueError("The `filters` argument must be a regex string, a list of regex strings, or a "
+                             f"callable. Received: {type(filters)}")
+        wanted = config.mode if mode is None and config is not None and not isinstance(config, str) else mode
+        if wanted in ("gptq", "awq"):
+            raise NotImplementedError(f"model.quantize({wanted!r}): {wanted.upper()} (calibrated quantization) "
+                                      "is not implemented in lamina; use 'int8', 'int4' or 'float8'")
+        for layer in _leaf_layers(self):
+            if not _matches(layer, filters):
+                continue
+            try:
+                layer.quantize(mode, type_check=type_check, config=config)
+            except NotImplementedError as e:
+                warnings.warn(str(e), stacklevel=2)
+
     def count_params(self):
         return int(sum(np.prod(v.shape) for v in self.weights))
+
+
+def _leaf_layers(model):
+    """The layers below `model` that hold no layers themselves, depth first."""
+    out, seen = [], set()
+
+    def visit(layer):
+        children = [c for c in layer.layers if c is not layer]
+        if not children and layer is not model and id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+        for child in children:
+            visit(child)
+
+    visit(model)
+    return out
+
+
+def _matches(layer, filters):
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return re.search(filters, layer.name) is not None
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(p, layer.name) for p in filters)
+    return bool(filters(layer))

@@ -19,19 +19,21 @@ from lamina.optimizers.base import Optimizer
 from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from lamina.optimizers.muon import Muon
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD
 
 ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam,
-               Adafactor, Ftrl, Lamb, Lion)  # fmt: skip
+               Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW)  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-registry.register_builtins("optimizer", {cls.__name__: cls for cls in ALL_OBJECTS})
+# MultiOptimizer and OptimizerMap are read from files but not made from a bare name
+registry.register_builtins("optimizer", {cls.__name__: cls for cls in
+                                         (*ALL_OBJECTS, MultiOptimizer, OptimizerMap)})
 # Keras 3 optimizers lamina does not provide (yet): named in the error message.
-_NOT_IMPLEMENTED = (
-    "muon", "lossscaleoptimizer", "multioptimizer",
-    "schedulefreeadamw", "schedulefreesgd",
-)  # fmt: skip
+_NOT_IMPLEMENTED = ("lossscaleoptimizer", "schedulefreesgd")
 
 
 def serialize(optimizer):

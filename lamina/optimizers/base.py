@@ -38,6 +38,8 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
         divided by it. gradient_accumulation_steps: update every k calls with the mean gradient.
     """
 
+    _overwritten = frozenset()  # ids of the variables assigned their gradient (see build)
+
     def _slot_layout(self):
         """Slot groups in Keras's creation order: a list of [(name, initial value), ...];
         the names of one group are interleaved per variable, groups follow each other."""
@@ -94,6 +96,9 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                     f"{self.name}: cannot optimize variable {v.path!r} of dtype {v.dtype}: only "
                     "float variables have gradients; make it non-trainable"
                 )
+        # variables that take their gradient as their new value (float8 scales) get no state
+        self._overwritten = {id(v) for v in variables if v.overwrite_with_gradient}
+        variables = [v for v in variables if not v.overwrite_with_gradient]
         self._trainable_variables = variables[:]
         self._trainable_variables_indices = {id(v): i for i, v in enumerate(variables)}
         store = self._store = SlotStore(variables)
@@ -182,7 +187,28 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                 f"{self.name}: got {len(grads)} gradients for {len(variables)} variables; pass "
                 "exactly one gradient (or None) per variable, in the order of the variables"
             )
+        if self._overwritten:
+            grads, variables = self._overwrite_with_gradients(grads, variables)
+            if not variables:
+                self._iterations.data[()] += 1
+                return
         self._step(self._gather(grads, variables))
+
+    def _overwrite_with_gradients(self, grads, variables):
+        """Assign the variables marked `overwrite_with_gradient` their gradient (Keras: the
+        new scale and amax history of float8 training) and return the other pairs."""
+        if self.gradient_accumulation_steps:
+            raise NotImplementedError(
+                f"{self.name}: gradient accumulation with float8-quantized layers (variables "
+                "overwritten by their gradient) is not implemented in lamina")
+        kept_grads, kept = [], []
+        for g, v in zip(grads, variables):
+            if id(v) not in self._overwritten:
+                kept_grads.append(g)
+                kept.append(v)
+            elif g is not None:
+                v.assign(g)
+        return kept_grads, kept
 
     def _gather(self, grads, variables):
         """Copy the gradients into the flat buffer; the indices of those present."""
@@ -293,10 +319,10 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
             self._clip(segs)
         step = self._effective_step()
         self._advance(step)
-        wd = self.weight_decay
         if not self._fast:
-            self._update_slow(segs, lr, wd)
+            self._update_slow(segs, lr)
             return
+        wd = self.weight_decay
         variables = self._trainable_variables
         shaped = self._store.shaped
         constants = {}
@@ -342,18 +368,23 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                     vd = variables[i].data
                     vd -= deltas[i]
 
-    def _update_slow(self, segs, lr, wd):
+    def _update_slow(self, segs, lr):
         """Keras's per-variable path, for subclasses that override `update_step`."""
         variables = self._trainable_variables
         members = [i for seg in segs for i in seg.members]
-        if wd:
-            for i in members:
-                if self._wd_mask[i]:
-                    vd = variables[i].data
-                    np.multiply(vd, vd.dtype.type(1.0 - wd * lr), out=vd)
+        for i in members:
+            wd = self._weight_decay_of(variables[i]) if self._wd_mask[i] else None
+            if wd:
+                vd = variables[i].data
+                np.multiply(vd, vd.dtype.type(1.0 - wd * lr), out=vd)
         learning_rate = self.learning_rate
         for i in members:
             self.update_step(Tensor(self._grad_views[i]), variables[i], learning_rate)
+
+    def _weight_decay_of(self, variable):
+        """The decoupled weight-decay factor of `variable` on the per-variable path (None:
+        no decay); Muon gives its Adam-updated variables their own factor."""
+        return self.weight_decay
 
     def update_step(self, gradient, variable, learning_rate):
         """Update one variable (Keras's per-variable API; the step count is `iterations`)."""

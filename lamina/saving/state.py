@@ -93,6 +93,8 @@ def own_variables(obj):
     """The variables an object stores itself: trainable first, then the others."""
     if _is_optimizer(obj):
         return list(obj.variables)
+    if _is_layer(obj) and obj.quantization_mode is not None:
+        return obj.quantized_variables()  # Keras's order for the quantization mode
     own = list(obj.__dict__.get("_own_variables", []))
     return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 

@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from lamina import constraints, initializers, naming, regularizers
+from lamina import constraints, dtype_policies, initializers, naming, regularizers
 from lamina.engine import dtypes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.sparse import is_sparse
@@ -63,6 +63,8 @@ class Layer(StatelessLayerAPI):
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
+        dtype = _policy(dtype)
+        self._quantized_policy = dtype if getattr(dtype, "quantization_mode", None) else None  # see quantize()
         self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -116,6 +118,17 @@ class Layer(StatelessLayerAPI):
         return self.dtype_policy or dtypes.floatx()  # a str; compared with array dtypes
 
     compute_dtype = variable_dtype = dtype
+
+    @property
+    def quantization_mode(self):
+        """"int8", "int4", ... once the layer is quantized (`quantize`), else None."""
+        policy = self.__dict__.get("_quantized_policy")
+        return None if policy is None else policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantize the layer's weights in place (Dense, EinsumDense and Embedding can)."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} does not have a `quantize()` method implemented.")
 
     @property
     def trainable(self):
@@ -419,6 +432,14 @@ def _unique(vs):
             seen.add(id(v))
             out.append(v)
     return out
+
+
+def _policy(dtype):
+    """`dtype` with a serialized policy or a quantized policy's name ("int8_from_float32")
+    turned into the policy object (dtypes.standardize reads its compute dtype)."""
+    if isinstance(dtype, dict) or (isinstance(dtype, str) and "_from_" in dtype):
+        return dtype_policies.get(dtype)
+    return dtype
 
 
 def _first_dtype(inputs, default):

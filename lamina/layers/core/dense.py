@@ -1,26 +1,40 @@
 """`Dense`: activation(inputs @ kernel + bias) on the last axis."""
 import numpy as np
 
-from lamina import activations, regularizers
+from lamina import activations, ops, regularizers
 from lamina.engine import threads
 from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
+from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.core import dense_quantized, float8
 from lamina.kernels import linear as fused
 
 
-class Dense(NamedParams, Layer):
+class Dense(Quantizable, NamedParams, Layer):
     """A fully connected layer: (..., input_dim) -> (..., units).
 
     kernel: (input_dim, units), glorot_uniform; bias: (units,), zeros. A scipy.sparse batch
-    (e.g. multi-hot CSR rows) is multiplied sparsely.
+    (e.g. multi-hot CSR rows) is multiplied sparsely. `quantize("int8" | "int4")` stores the
+    kernel as integers (see lamina/layers/core/dense_quantized.py).
     """
+
+    _quantized_weight = "kernel"
+    variable_serialization_spec = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+    }
+    _quantize_modes = ("int8", "int4", "float8")
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._init_quantization(quantization_config)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
         if lora_rank is not None:
@@ -41,11 +55,29 @@ class Dense(NamedParams, Layer):
                 f"Dense layer {self.name!r} needs a known last input dimension, got input shape "
                 f"{tuple(input_shape)}"
             )
-        self.kernel = self._add_param("kernel", (input_dim, self.units))
+        mode = self.quantization_mode
+        if mode in (None, "float8"):
+            self.kernel = self._add_param("kernel", (input_dim, self.units))
+        if mode is not None:
+            self._quantized_build(mode, self.quantization_config, input_dim)
         self.bias = self._add_param("bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
+    def _quantized_build(self, mode, config, input_dim=None):
+        if mode == "float8":
+            float8.build(self)
+            return
+        input_dim = self.kernel.shape[0] if input_dim is None else input_dim
+        dense_quantized.build(self, mode, config, input_dim)
+
+    def _quantize_value(self, mode, config, value):
+        dense_quantized.fill(self, mode, value)
+
     def call(self, inputs):
+        if self.quantization_mode == "float8":
+            return self.activation(float8.product(self, inputs, ops.matmul))
+        if self.quantization_mode is not None:
+            return self.activation(dense_quantized.call(self, inputs))
         if self._fuse_relu:
             return fused.linear(inputs, self.kernel, self.bias, relu=True)
         return self.activation(fused.linear(inputs, self.kernel, self.bias))
@@ -53,6 +85,8 @@ class Dense(NamedParams, Layer):
     def predict_array(self, a):
         """Inference on a NumPy batch of the kernel's dtype, with no Tensor or graph node:
         the products of `fused.linear` in the same order, so the same bits as `call`."""
+        if self.quantization_mode is not None:
+            return data_of(self.call(a))
         w = self.kernel.data
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
         threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
@@ -90,3 +124,6 @@ class Dense(NamedParams, Layer):
             **self._params_config(),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
         }
+
+
+Dense._quantize_base = Dense

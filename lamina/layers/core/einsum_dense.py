@@ -11,6 +11,8 @@ import re
 from lamina import activations, ops
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
+from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.core import einsum_quantized, float8
 
 
 def analyze_equation(equation, bias_axes, input_shape, output_shape):
@@ -74,7 +76,20 @@ def analyze_equation(equation, bias_axes, input_shape, output_shape):
     return tuple(kernel), None if bias is None else tuple(bias), tuple(full)
 
 
-class EinsumDense(NamedParams, Layer):
+class EinsumDense(Quantizable, NamedParams, Layer):
+    """`quantize("int8" | "int4")` stores the kernel as integers with output-aligned scales
+    (lamina/layers/core/einsum_quantized.py)."""
+
+    _quantized_weight = "kernel"
+    variable_serialization_spec = {
+        None: ["kernel", "bias"],
+        "int8": ["kernel", "bias", "kernel_scale"],
+        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+    }
+    _quantize_modes = ("int8", "int4", "float8")
+
     def __init__(
         self,
         equation,
@@ -89,14 +104,14 @@ class EinsumDense(NamedParams, Layer):
         bias_constraint=None,
         lora_rank=None,
         lora_alpha=None,
+        quantization_config=None,
         **kwargs,
     ):
-        for unsupported in ("gptq_unpacked_column_size", "quantization_config"):
-            if kwargs.pop(unsupported, None) is not None:
-                raise NotImplementedError(
-                    f"EinsumDense: {unsupported} (quantization) is not supported by lamina"
-                )
+        if kwargs.pop("gptq_unpacked_column_size", None) is not None:
+            raise NotImplementedError("EinsumDense: gptq_unpacked_column_size (GPTQ quantization) is "
+                                      "not supported by lamina")
         super().__init__(**kwargs)
+        self._init_quantization(quantization_config)
         if lora_rank:
             raise NotImplementedError(
                 "EinsumDense: lora_rank (LoRA adapters) is not supported by lamina yet"
@@ -121,11 +136,32 @@ class EinsumDense(NamedParams, Layer):
                 f"EinsumDense layer {self.name!r}: the kernel shape {kernel} needs known "
                 f"input dimensions, got input shape {tuple(input_shape)}"
             )
-        self.kernel = self._add_param("kernel", kernel)
+        self._input_ndim = len(input_shape)
+        mode = self.quantization_mode
+        if mode in (None, "float8"):
+            self.kernel = self._add_param("kernel", kernel)
+        if mode is not None:
+            self._quantized_build(mode, self.quantization_config, kernel)
         self.bias = self._add_param("bias", bias) if bias is not None else None
 
+    def _quantized_build(self, mode, config, kernel_shape=None):
+        if mode == "float8":
+            float8.build(self)
+            return
+        kernel_shape = self.kernel.shape if kernel_shape is None else kernel_shape
+        einsum_quantized.build(self, mode, config, tuple(kernel_shape), self._input_ndim)
+
+    def _quantize_value(self, mode, config, value):
+        einsum_quantized.fill(self, mode, value)
+
     def call(self, inputs):
-        x = ops.einsum(self.equation, inputs, self.kernel)
+        if self.quantization_mode == "float8":
+            x = float8.product(self, inputs, lambda a, w: ops.einsum(self.equation, a, w))
+            return self.activation(x) if self.activation is not None else x
+        if self.quantization_mode is not None:
+            x = einsum_quantized.call(self, inputs)
+        else:
+            x = ops.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = ops.add(x, self.bias)
         return self.activation(x) if self.activation is not None else x
@@ -144,3 +180,6 @@ class EinsumDense(NamedParams, Layer):
             "bias_axes": self.bias_axes,
             **self._params_config(),
         }
+
+
+EinsumDense._quantize_base = EinsumDense

@@ -16,6 +16,8 @@ from lamina import ops, regularizers
 from lamina.engine.tensor import Tensor, data_of, record
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
+from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.core import embedding_quantized
 
 
 def embedding_lookup(embeddings, indices):
@@ -38,14 +40,22 @@ def embedding_lookup(embeddings, indices):
     return record(out, (embeddings, None), backward)
 
 
-class Embedding(NamedParams, Layer):
+class Embedding(Quantizable, NamedParams, Layer):
     """Integer indices (batch, length) -> dense vectors (batch, length, output_dim).
 
     `embeddings` is (input_dim, output_dim), initialised uniform in [-0.05, 0.05]. With
     `mask_zero=True`, index 0 is padding: the output carries a mask (inputs != 0) that
     mask-aware layers downstream (RNNs, GlobalAveragePooling1D) use; input_dim must then be
-    the vocabulary size + 1.
+    the vocabulary size + 1. `quantize("int8" | "int4")` stores the table as integers with
+    per-row scales (lamina/layers/core/embedding_quantized.py).
     """
+
+    _quantized_weight = "embeddings"
+    variable_serialization_spec = {
+        None: ["embeddings"],
+        "int8": ["embeddings", "embeddings_scale"],
+        "int4": ["embeddings", "embeddings_scale", "embeddings_zero", "g_idx"],
+    }
 
     def __init__(
         self,
@@ -58,6 +68,7 @@ class Embedding(NamedParams, Layer):
         weights=None,
         lora_rank=None,
         activity_regularizer=None,
+        quantization_config=None,
         **kwargs,
     ):
         if kwargs.pop("input_length", None) is not None:
@@ -66,6 +77,7 @@ class Embedding(NamedParams, Layer):
                 stacklevel=2,
             )
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._init_quantization(quantization_config)
         for name, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {v!r}")
@@ -87,7 +99,16 @@ class Embedding(NamedParams, Layer):
     def build(self, input_shape=None):
         if getattr(self, "embeddings", None) is not None:
             return
+        if self.quantization_mode is not None:
+            self._quantized_build(self.quantization_mode, self.quantization_config)
+            return
         self.embeddings = self._add_param("embeddings", (self.input_dim, self.output_dim))
+
+    def _quantized_build(self, mode, config):
+        embedding_quantized.build(self, mode)
+
+    def _quantize_value(self, mode, config, value):
+        embedding_quantized.fill(self, mode, value)
 
     def call(self, inputs):
         idx = np.asarray(data_of(inputs))
@@ -111,6 +132,8 @@ class Embedding(NamedParams, Layer):
                     "vocabulary when encoding "
                     "(e.g. num_words= in imdb.load_data)"
                 )
+        if self.quantization_mode is not None:
+            return Tensor(embedding_quantized.lookup(self, idx).astype(self.dtype, copy=False))
         out = embedding_lookup(self.embeddings, idx)
         return out if out.data.dtype == self.dtype else ops.cast(out, self.dtype)
 
@@ -131,3 +154,6 @@ class Embedding(NamedParams, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "mask_zero": self.mask_zero,
         }
+
+
+Embedding._quantize_base = Embedding
