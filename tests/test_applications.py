@@ -291,3 +291,24 @@ def test_save_and_load_round_trip(tmp_path, fmt):
     loaded = lamina.saving.load_model(path, compile=False)
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_small_convnext_trains_saves_and_loads_with_its_custom_layers(tmp_path):
+    from lamina.applications import convnext
+
+    lamina.utils.set_random_seed(0)
+    model = convnext.ConvNeXt(depths=[1, 1, 1, 1], projection_dims=[8, 16, 32, 64], drop_path_rate=0.2,
+                              weights=None, input_shape=(32, 32, 3), classes=3, name="convnext_mini")
+    names = [layer.name for layer in model.layers]
+    assert "convnext_mini_stage_3_block_0_layer_scale" in names
+    assert "convnext_mini_stage_3_block_0_stochastic_depth" in names  # rates 0, 0.067, 0.13, 0.2
+    assert "convnext_mini_stage_0_block_0_identity" in names
+    x = np.random.default_rng(2).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, np.array([0, 1, 2, 0]), epochs=1, verbose=0)
+    expected = model.predict(x, verbose=0)
+    model.save(tmp_path / "mini.keras")
+    loaded = lamina.saving.load_model(tmp_path / "mini.keras", compile=False)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    scale = loaded.get_layer("convnext_mini_stage_3_block_0_layer_scale")
+    assert type(scale).__name__ == "LayerScale" and scale.projection_dim == 64
