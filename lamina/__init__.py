@@ -39,7 +39,7 @@ def version():
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
          "distribution", "dtype_policies", "mixed_precision",
-         "export", "quantizers"}
+         "export", "quantizers", "wrappers"}
 
 
 def use_as_keras(enable=True):

@@ -1,5 +1,7 @@
-"""`keras.mixed_precision`: the dtype-policy functions under their Keras 2 names (see
-lamina.dtype_policies; the mixed policies are not implemented yet)."""
+"""`keras.mixed_precision`: the global dtype policy under its Keras 2 names and
+`LossScaleOptimizer` (see lamina/dtype_policies.py and
+lamina/optimizers/loss_scale_optimizer.py). It sits on the building blocks' floor because it
+re-exports an optimizer."""
 
 from lamina.dtype_policies import (  # noqa: F401
     DTypePolicy,
@@ -9,3 +11,4 @@ from lamina.dtype_policies import (  # noqa: F401
     set_dtype_policy,
     set_global_policy,
 )
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer  # noqa: F401

@@ -12,6 +12,13 @@ import pytest
 
 import lamina
 
+if os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1":
+    # pytest's own configuration (filterwarnings naming numpy.exceptions) loads NumPy before
+    # this file, so OpenBLAS already started with one thread per core: limit it now
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
 
 def datasets_dir():
     """The folder named by LAMINA_DATASETS; tests needing it skip only when it is unset."""

@@ -22,13 +22,13 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "lamina"
 FLOORS = [
     {"_native", "engine"},
     {"symbolic"},
-    {"ops", "random", "backend", "tree", "dtype_policies", "mixed_precision", "naming", "lazy",
-     "registry", "codec", "quantizers"},
+    {"ops", "random", "backend", "tree", "dtype_policies", "naming", "lazy", "registry", "codec",
+     "quantizers"},
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
-     "optimizers", "kernels", "layers"},
+     "optimizers", "kernels", "layers", "mixed_precision"},
     {"models", "trainers", "callbacks", "config"},
     {"saving", "datasets", "preprocessing", "validation", "plot", "utils", "demo", "applications",
-     "__main__", "distribution", "export", "compat"},
+     "__main__", "distribution", "export", "compat", "wrappers"},
     {"__init__"},  # `lamina` itself: the public facade over everything
 ]
 

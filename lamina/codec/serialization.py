@@ -277,6 +277,8 @@ def _inert(key, config):
 
 
 def _dtype_name(value):
+    if value.get("class_name") == "DTypePolicyMap":
+        return value  # the layer reads the serialized map (lamina.dtype_policies.get)
     inner = value.get("config")
     if isinstance(inner, dict) and isinstance(inner.get("name"), str):
         return inner["name"]

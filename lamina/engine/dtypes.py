@@ -35,7 +35,7 @@ def standardize(dtype):
             hint = f"; did you mean {close[0]!r}?" if close else f"; valid names: {', '.join(ALLOWED)}"
             raise ValueError(f"unknown dtype {dtype!r}{hint}")
         if name == "bfloat16":
-            raise ValueError("bfloat16 is not supported by NumPy; use 'float16' or 'float32'")
+            bfloat16()  # NumPy knows the name once ml_dtypes is imported
         return name
     if hasattr(dtype, "compute_dtype") and not isinstance(dtype, (type, np.dtype)):
         return standardize(dtype.compute_dtype)  # a keras.DTypePolicy
@@ -47,8 +47,22 @@ def standardize(dtype):
         raise ValueError(f"unknown dtype {dtype!r}") from e
 
 
+def bfloat16():
+    """NumPy's bfloat16 dtype, from the optional `ml_dtypes` package (the one JAX uses)."""
+    try:
+        import ml_dtypes  # noqa: PLC0415  (optional package, needed only for bfloat16)
+    except ImportError:
+        raise ValueError(
+            "bfloat16 needs the optional package ml_dtypes (NumPy has no bfloat16): "
+            "`pip install ml_dtypes`, or use 'float16' / 'float32'"
+        ) from None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
 def is_float(dtype):
-    return np.dtype(dtype).kind == "f"
+    """True for float dtypes, bfloat16 included (NumPy files it under kind 'V')."""
+    d = np.dtype(dtype)
+    return d.kind == "f" or d.name == "bfloat16"
 
 
 _EPSILON = [1e-7]

@@ -29,7 +29,7 @@ def linear(x, kernel, bias=None, relu=False):
         lead = a.shape[:-1]
         a2 = a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
         threads.gemm(a2.shape[0], w.shape[0], w.shape[1])
-    z = a2 @ w
+    z = a2 @ w if w.dtype.itemsize != 2 else _half_product(a2, w)
     if sparse:
         z = np.asarray(z)
     if b is not None:
@@ -47,13 +47,24 @@ def linear(x, kernel, bias=None, relu=False):
         if not sparse:  # the same multiply-adds as the forward product
             threads.gemm(a2.shape[0], w.shape[0], units)
         if need[0]:
-            gx = g2 @ w.T
+            gx = g2 @ w.T if w.dtype.itemsize != 2 else _half_product(g2, w.T)
             if len(lead) != 1:
                 gx = gx.reshape(a.shape)
         if need[1]:
-            gw = np.asarray(a2.T @ g2)  # sparse a2: computed sparsely
+            gw = np.asarray(a2.T @ g2) if w.dtype.itemsize != 2 else _half_product(a2.T, g2)
         if need[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb
 
     return record(out, (None if sparse else x, kernel, bias), backward)
+
+
+def _half_product(p, q):
+    """p @ q for float16/bfloat16 operands (mixed precision): multiplied in float32 and rounded
+    back once. NumPy has no half-precision GEMM (it runs ~150x slower than float32's BLAS);
+    accumulating in float32 is also what GPUs' half-precision units do."""
+    dtype = q.dtype
+    if is_sparse(p):
+        return np.asarray(p.astype(np.float32) @ q.astype(np.float32)).astype(dtype)
+    return (p.astype(np.float32) @ q.astype(np.float32)).astype(dtype)
+

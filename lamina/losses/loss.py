@@ -87,12 +87,15 @@ def convert_pair(y_true, y_pred, dtype=None, cast_true=True):
     """`y_pred` as a float Tensor and `y_true` in its dtype (no copies when already right).
 
     With `dtype=None`, float Tensors keep their dtype (float64 stays float64 for gradient
-    checks) and anything else becomes floatx; an explicit `dtype` casts both, as Keras does.
+    checks), except half-precision ones (a mixed_float16 model's outputs), which become floatx
+    so the loss is computed in float32 as in Keras; anything else becomes floatx. An explicit
+    `dtype` casts both, as Keras does.
     `cast_true=False` leaves `y_true` alone (integer labels).
     """
     if isinstance(y_pred, Tensor):
         kind = y_pred.data.dtype.kind
-        if (dtype is not None and y_pred.data.dtype != dtype) or kind != "f":
+        if ((dtype is not None and y_pred.data.dtype != dtype) or kind != "f"
+                or (dtype is None and y_pred.data.dtype.itemsize < 4 and dtypes.floatx() != "float16")):
             y_pred = core.cast(y_pred, dtype or dtypes.floatx())
     else:
         y_pred = Tensor(np.asarray(y_pred, dtype=dtype or dtypes.floatx()))

@@ -23,6 +23,15 @@ def _default_clone(layer):
 def clone_model(
     model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs
 ):
+    clone = _clone(model, input_tensors, clone_function, call_function, recursive, kwargs)
+    if getattr(model, "compiled", False) and not getattr(clone, "compiled", False):
+        # as Keras 3: a compiled model's clone is compiled the same way (a new optimizer
+        # from the config, the same losses and metrics)
+        clone.compile_from_config(model.get_compile_config())
+    return clone
+
+
+def _clone(model, input_tensors, clone_function, call_function, recursive, kwargs):
     if kwargs:
         raise ValueError(f"clone_model: unexpected arguments {sorted(kwargs)}")
     clone_function = clone_function or _default_clone

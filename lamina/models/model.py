@@ -3,6 +3,7 @@
 `Model(inputs, outputs)` builds a functional model; subclassing `Model` and defining
 `call` gives a subclassed model; `Sequential` is a stack of layers.
 """
+import copy
 import inspect
 import json
 import re
@@ -155,6 +156,28 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
                 "model.save_weights(path); model.save needs a '.keras' path")
         saving_api.save_model(self, path, overwrite=overwrite, zipped=zipped is not False, **kwargs)
 
+    def __reduce__(self):
+        """Pickling goes through the `.keras` format, as in Keras 3: the architecture,
+        weights, compile settings and optimizer state. The classes of the model's layers
+        travel by reference, so custom (module-level) layers and models need no registration."""
+        from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+        data = saving_api.model_to_bytes(self, weights_format="npz")
+        return (_unpickle_model, (data, _layer_classes(self)))
+
+    def __deepcopy__(self, memo):
+        """A copy through `__reduce__` (fresh variables, as Keras); a model the format
+        cannot describe (a subclass whose config cannot rebuild it) is copied attribute by
+        attribute instead."""
+        try:
+            function, args = self.__reduce__()
+            return function(*args)
+        except Exception:  # noqa: BLE001  (any failure of the format: the plain copy)
+            new = type(self).__new__(type(self))
+            memo[id(self)] = new
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            return new
+
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and optimizer state) to `.weights.h5` or `.weights.npz`."""
         from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
@@ -254,3 +277,27 @@ def _matches(layer, filters):
     if isinstance(filters, (list, tuple)):
         return any(re.search(p, layer.name) for p in filters)
     return bool(filters(layer))
+
+
+def _layer_classes(model):
+    """{class name: class} of the model and all its layers (custom objects for unpickling)."""
+    classes, stack = {}, [model]
+    while stack:
+        layer = stack.pop()
+        classes.setdefault(type(layer).__name__, type(layer))
+        stack.extend(layer._layers)
+    return classes
+
+
+def _unpickle_model(data, classes=None):
+    """The model of `Model.__reduce__`'s bytes. Pickle runs code anyway, so safe mode (which
+    refuses Lambda layers' code) is off; lamina's global random stream is left where it is."""
+    from lamina import random  # noqa: PLC0415  (only when unpickling)
+    from lamina.saving import saving_api  # noqa: PLC0415  (facade: saving is a floor up)
+
+    state = random.get_state()
+    try:
+        return saving_api.model_from_bytes(data, "a pickled model", custom_objects=classes,
+                                           safe_mode=False)
+    finally:
+        random.set_state(None, state)

@@ -186,7 +186,7 @@ class Sequential(Model):
                            "config": {"batch_shape": list(shape), "dtype": self.dtype,
                                       "sparse": False, "name": "input_layer"}})
         layers += [serialization.serialize_keras_object(layer) for layer in self._stack]
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
+        return {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config(), "layers": layers}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -213,7 +213,8 @@ def _replay_plan(model):
         owner = _defining_class(cls, "predict_array")
         if (owner is None or _defining_class(cls, "call") is not owner
                 or _defining_class(cls, "__call__") is not Layer or not layer.built
-                or layer.activity_regularizer is not None or layer.dtype != model.dtype):
+                or layer.activity_regularizer is not None or layer.dtype != model.dtype
+                or layer.compute_dtype != layer.variable_dtype):
             return None
         plan.append(layer.predict_array)
     return plan

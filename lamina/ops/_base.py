@@ -9,7 +9,9 @@ def fdata(x):
     """Value of `x` as a float array: integers/bools/Python numbers become floatx."""
     a = data_of(x)
     if type(a) is np.ndarray:
-        return a if a.dtype.kind in "fc" else a.astype(dtypes.floatx())
+        if a.dtype.kind in "fc" or a.dtype.name == "bfloat16":  # bfloat16 (ml_dtypes) is kind "V"
+            return a
+        return a.astype(dtypes.floatx())
     return np.asarray(a, dtype=dtypes.floatx())
 
 

@@ -36,8 +36,8 @@ def cast(x, dtype):
     dtype = dtypes.standardize(dtype)
     a = data_of(x) if isinstance(x, Tensor) else as_array(x)
     out = np.asarray(a).astype(dtype, copy=False)
-    if out.dtype.kind != "f" or np.asarray(a).dtype.kind != "f":
-        return const(out)
+    if not (dtypes.is_float(out.dtype) and dtypes.is_float(np.asarray(a).dtype)):
+        return const(out)  # bfloat16 (ml_dtypes) counts as a float
     return record(out, (x,), lambda g, need: (g,))  # the engine casts g back
 
 

@@ -19,6 +19,7 @@ from lamina.optimizers.base import Optimizer
 from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from lamina.optimizers.muon import Muon
 from lamina.optimizers.nadam import Nadam
@@ -27,13 +28,13 @@ from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD
 
 ALL_OBJECTS = (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam,
-               Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW)  # fmt: skip
+               Adafactor, Ftrl, Lamb, Lion, Muon, ScheduleFreeAdamW, LossScaleOptimizer)  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 # MultiOptimizer and OptimizerMap are read from files but not made from a bare name
 registry.register_builtins("optimizer", {cls.__name__: cls for cls in
                                          (*ALL_OBJECTS, MultiOptimizer, OptimizerMap)})
 # Keras 3 optimizers lamina does not provide (yet): named in the error message.
-_NOT_IMPLEMENTED = ("lossscaleoptimizer", "schedulefreesgd")
+_NOT_IMPLEMENTED = ("schedulefreesgd",)
 
 
 def serialize(optimizer):

@@ -97,6 +97,10 @@ class Trainer:
                 jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics (names, objects or callables)."""
         self.optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.optimizer is not None and self.dtype_policy.name == "mixed_float16"
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            # as Keras: float16 gradients need dynamic loss scaling
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         for spec in tree.flatten(loss) if loss is not None else []:
             if isinstance(spec, str) and spec.lower() not in ("crossentropy", "ce"):
                 losses_module.get(spec)  # unknown names fail here, with a suggestion
@@ -207,7 +211,12 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        grads = tape.gradient_arrays(loss, variables)
+            scaled = self.optimizer.scale_loss(loss)  # the loss itself unless loss scaling is on
+        if scaled is loss:
+            grads = tape.gradient_arrays(loss, variables)
+        else:  # a scaled float16 backward may overflow: the LossScaleOptimizer skips that step
+            with np.errstate(over="ignore", invalid="ignore"):
+                grads = tape.gradient_arrays(scaled, variables)
         self.optimizer.apply(grads, variables)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)

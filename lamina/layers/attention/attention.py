@@ -218,7 +218,7 @@ class MultiHeadAttention(NamedParams, Layer):
         h = self.num_heads
         out_dim = self.output_shape_arg or query_shape[-1]
         def proj(shape, n_in, name):
-            return _Projection(shape, n_in, self.use_bias, self, name=name, dtype=self.dtype_policy)
+            return _Projection(shape, n_in, self.use_bias, self, name=name, dtype=self._dtype_policy)
 
         self._query_dense = proj((query_shape[-1], h, self.key_dim), 1, "query")
         self._key_dense = proj((key_shape[-1], h, self.key_dim), 1, "key")
@@ -300,10 +300,10 @@ class MultiHeadAttention(NamedParams, Layer):
         return tuple(query_shape[:-1]) + (self.output_shape_arg or query_shape[-1],)
 
     def compute_output_spec(self, query, value=None, key=None, **kwargs):
-        out = KerasTensor(self.compute_output_shape(query.shape), dtype=self.dtype)
+        out = KerasTensor(self.compute_output_shape(query.shape), dtype=self.compute_dtype)
         if kwargs.get("return_attention_scores"):
             scores = (query.shape[0], self.num_heads, query.shape[1], value.shape[1])
-            return out, KerasTensor(scores, dtype=self.dtype)
+            return out, KerasTensor(scores, dtype=self.compute_dtype)
         return out
 
     def get_config(self):

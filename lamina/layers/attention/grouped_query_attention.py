@@ -80,7 +80,7 @@ class GroupQueryAttention(MultiHeadAttention):
         hq, hkv, d = self.num_query_heads, self.num_key_value_heads, self.head_dim
 
         def proj(shape, n_in, name):
-            return _Projection(shape, n_in, self.use_bias, self, name=name, dtype=self.dtype_policy)
+            return _Projection(shape, n_in, self.use_bias, self, name=name, dtype=self._dtype_policy)
 
         subs = [proj((query_shape[-1], hq, d), 1, "query"), proj((key_shape[-1], hkv, d), 1, "key")]
         self._query_dense, self._key_dense = subs
@@ -159,11 +159,11 @@ class GroupQueryAttention(MultiHeadAttention):
     def compute_output_spec(self, query, value=None, key=None, **kwargs):
         from lamina.symbolic.keras_tensor import KerasTensor  # noqa: PLC0415  (symbolic calls only)
 
-        out = KerasTensor(tuple(query.shape), dtype=self.dtype)
+        out = KerasTensor(tuple(query.shape), dtype=self.compute_dtype)
         if kwargs.get("return_attention_scores"):
             return out, KerasTensor(
                 (query.shape[0], self.num_query_heads, query.shape[1], value.shape[1]),
-                dtype=self.dtype,
+                dtype=self.compute_dtype,
             )
         return out
 

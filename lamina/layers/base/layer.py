@@ -19,6 +19,7 @@ from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
 from lamina.layers.base.input_spec import InputSpec, check_input_spec, shape_of as _shape_of  # noqa: F401
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor, any_symbolic, concrete_stand_in
+from lamina.layers.base.dtype_api import AutocastVariables, LayerDTypeAPI, bfloat16_outputs
 from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 from lamina.ops.core import cast
@@ -35,12 +36,13 @@ class _CallContext:
 _LAYER_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
 
 
-class Layer(StatelessLayerAPI):
+class Layer(LayerDTypeAPI, StatelessLayerAPI):
     """Base layer: tracked weights and sublayers, lazy build, config, masks, losses."""
 
     # attributes holding layers or variables that saving must not visit as children (each
     # class lists its own; `lamina.saving.state` reads them along the MRO)
-    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses")
+    _not_saved = ("_layers", "_own_variables", "_call_nodes", "_regularized", "_losses",
+                  "_autocast_variables")
     holds_code = False  # True for layers whose config names Python code (Lambda)
     # what **kwargs of a layer's constructor accept here (config readers stop at this class)
     _kwargs_config_keys = _LAYER_KWARGS
@@ -57,6 +59,7 @@ class Layer(StatelessLayerAPI):
         d = self.__dict__
         d["_layers"] = d.get("_layers", [])
         d["_own_variables"] = d.get("_own_variables", [])
+        d["_autocast_variables"] = d.get("_autocast_variables", [])
         self.name = name or naming.uniquify(naming.to_snake_case(type(self).__name__))
         if not isinstance(self.name, str) or "/" in self.name:
             raise ValueError(f"layer name must be a string without '/', got {self.name!r}")
@@ -65,7 +68,9 @@ class Layer(StatelessLayerAPI):
         self.autocast = autocast
         dtype = _policy(dtype)
         self._quantized_policy = dtype if getattr(dtype, "quantization_mode", None) else None  # see quantize()
-        self.dtype_policy = dtypes.standardize(dtype) if dtype is not None else None
+        # None: follow floatx; else a DTypePolicy (a mixed global policy is kept at creation)
+        self._dtype_policy = (dtype_policies.get(dtype) if dtype is not None
+                              else dtype_policies.explicit_global_policy())
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._regularized = []  # (variable, regularizer)
@@ -112,12 +117,6 @@ class Layer(StatelessLayerAPI):
             if "__init__" in klass.__dict__:
                 names += list(inspect.signature(klass.__init__).parameters)
         return [n for n in names if n not in ("self", "args", "kwargs")] + list(_LAYER_KWARGS)
-
-    @property
-    def dtype(self):
-        return self.dtype_policy or dtypes.floatx()  # a str; compared with array dtypes
-
-    compute_dtype = variable_dtype = dtype
 
     @property
     def quantization_mode(self):
@@ -192,7 +191,7 @@ class Layer(StatelessLayerAPI):
                    regularizer=None, constraint=None, aggregation="none", name=None):
         """Create and track a Variable (glorot_uniform for floats by default, as Keras)."""
         shape = () if shape is None else tuple(int(s) for s in shape)
-        dtype = dtypes.standardize(dtype) if dtype is not None else self.dtype
+        dtype = dtypes.standardize(dtype) if dtype is not None else self.variable_dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -207,6 +206,8 @@ class Layer(StatelessLayerAPI):
             var.regularizer = reg
             self._regularized.append((var, reg))
         self._own_variables.append(var)
+        if autocast and trainable and dtypes.is_float(dtype):
+            self._autocast_variables.append(var)
         return var
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, name=None, **kwargs):
@@ -295,8 +296,9 @@ class Layer(StatelessLayerAPI):
         kind = type(inputs)
         if (kind is not Tensor and kind is not np.ndarray or len(args) > 1 or kwargs) and any_symbolic(args, kwargs):
             return self._symbolic_call(args, kwargs)
-        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind == "f"
-                                  and inputs.data.dtype != self.dtype):
+        compute_dtype = self.compute_dtype
+        if kind is not Tensor or (self.autocast and inputs.data.dtype.kind in "fV"  # V: bfloat16
+                                  and inputs.data.dtype != compute_dtype):
             inputs = self._convert_input(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
@@ -323,8 +325,17 @@ class Layer(StatelessLayerAPI):
         if mask is not None and sig.mask and "mask" not in kwargs:
             kwargs["mask"] = mask
         ctx.depth += 1
+        cast_vars = (self._variables_to_autocast(compute_dtype)  # a mixed policy (None: floatx's)
+                     if self._dtype_policy is not None and self.autocast
+                     and compute_dtype != self.variable_dtype else None)
         try:
-            outputs = self.call(*args, **kwargs)
+            if cast_vars:
+                with AutocastVariables(cast_vars, compute_dtype):
+                    outputs = self.call(*args, **kwargs)
+                if compute_dtype == "bfloat16":
+                    outputs = bfloat16_outputs(outputs)
+            else:
+                outputs = self.call(*args, **kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = saved
@@ -339,14 +350,15 @@ class Layer(StatelessLayerAPI):
         return outputs
 
     def _convert_input(self, x):
-        """NumPy/list inputs to Tensors; floats autocast to the layer's dtype (float32)."""
+        """NumPy/list inputs to Tensors; floats autocast to the layer's compute dtype."""
         if isinstance(x, (list, tuple, dict)):
             return tree.map_structure(self._convert_input, x)
         if is_sparse(x):
             return x  # scipy.sparse batches go straight to the first Dense matmul
+        compute_dtype = self.compute_dtype
         if isinstance(x, Tensor):
-            if self.autocast and x.data.dtype.kind == "f" and x.data.dtype != self.dtype:
-                return cast(x, self.dtype)
+            if self.autocast and x.data.dtype.kind in "fV" and x.data.dtype != compute_dtype:
+                return cast(x, compute_dtype)
             return x
         a = np.asarray(x)
         if a.dtype == object:
@@ -355,8 +367,8 @@ class Layer(StatelessLayerAPI):
                 "raw IMDB reviews): pad them with lamina.utils.pad_sequences or encode them with "
                 "lamina.utils.multi_hot first"
             )
-        if a.dtype.kind == "f" and self.autocast and a.dtype != self.dtype:
-            a = a.astype(self.dtype)
+        if a.dtype.kind == "f" and self.autocast and a.dtype != compute_dtype:
+            a = a.astype(compute_dtype)
         return Tensor(a)
 
     def call(self, *args, **kwargs):
@@ -379,17 +391,19 @@ class Layer(StatelessLayerAPI):
             out_shapes = self.compute_output_shape(in_shapes)
         except NotImplementedError:
             out_shapes = None
-        dtype = _first_dtype(inputs, self.dtype)
+        compute_dtype = self.compute_dtype
+        dtype = _first_dtype(inputs, compute_dtype)
         if out_shapes is not None:
             if isinstance(out_shapes, (list, tuple)) and out_shapes and isinstance(out_shapes[0], (list, tuple)):
-                return [KerasTensor(s, dtype=self.dtype if np.dtype(dtype).kind == "f" else dtype) for s in out_shapes]
-            return KerasTensor(out_shapes, dtype=self.dtype)
+                return [KerasTensor(s, dtype=compute_dtype if np.dtype(dtype).kind == "f" else dtype)
+                        for s in out_shapes]
+            return KerasTensor(out_shapes, dtype=compute_dtype)
         return _infer_by_running(self, args, kwargs)
 
     # --- config ----------------------------------------------------------------------
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_config()}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config

@@ -133,9 +133,9 @@ class Embedding(Quantizable, NamedParams, Layer):
                     "(e.g. num_words= in imdb.load_data)"
                 )
         if self.quantization_mode is not None:
-            return Tensor(embedding_quantized.lookup(self, idx).astype(self.dtype, copy=False))
+            return Tensor(embedding_quantized.lookup(self, idx).astype(self.compute_dtype, copy=False))
         out = embedding_lookup(self.embeddings, idx)
-        return out if out.data.dtype == self.dtype else ops.cast(out, self.dtype)
+        return out if out.data.dtype == self.compute_dtype else ops.cast(out, self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

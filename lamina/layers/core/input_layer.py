@@ -1,4 +1,5 @@
 """`Input` and `InputLayer`: the entry points of functional and Sequential models."""
+from lamina.engine import dtypes
 from lamina.layers.base.layer import Layer
 from lamina.symbolic.keras_tensor import CallNode, KerasTensor
 
@@ -12,7 +13,9 @@ class InputLayer(Layer):
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        # an input is in the dtype asked for, else floatx (float32 under a mixed global policy:
+        # the first layer casts it, as in Keras)
+        super().__init__(name=name, dtype=dtype if dtype is not None else dtypes.floatx(), **kwargs)
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input/InputLayer needs `shape=` (without the batch axis), e.g. shape=(784,)")
@@ -23,7 +26,7 @@ class InputLayer(Layer):
         self.sparse = bool(sparse)
         self.optional = optional
         self.built = True
-        self._input_dtype = self.dtype if dtype is None else self.dtype_policy
+        self._input_dtype = self.compute_dtype
         self.output_tensor = KerasTensor(self.batch_shape, dtype=self._input_dtype,
                                          sparse=self.sparse, name=self.name)
         CallNode(self, (), {}, self.output_tensor)

@@ -75,7 +75,7 @@ class ReversibleEmbedding(Embedding):
 
         if reverse:
             return KerasTensor(
-                self.compute_output_shape(inputs.shape, reverse=True), dtype=self.dtype
+                self.compute_output_shape(inputs.shape, reverse=True), dtype=self.compute_dtype
             )
         return super().compute_output_spec(inputs)
 

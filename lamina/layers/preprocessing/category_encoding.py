@@ -46,13 +46,13 @@ class CategoryEncoding(DataLayer):
                 "num_tokens or map the values with IntegerLookup first")
         weights = None if count_weights is None else np.asarray(
             count_weights.data if isinstance(count_weights, Tensor) else count_weights)
-        return Tensor(encoding.encode(idx, self.output_mode, self.num_tokens, self.dtype, weights))
+        return Tensor(encoding.encode(idx, self.output_mode, self.num_tokens, self.compute_dtype, weights))
 
     def compute_output_shape(self, input_shape):
         return encoding.encoded_shape(input_shape, self.output_mode, self.num_tokens)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.dtype)
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "num_tokens": self.num_tokens,

@@ -131,7 +131,7 @@ class Solarization(BaseImagePreprocessingLayer):
             self.threshold_factor[0], self.threshold_factor[1] * 255, size=shape
         )
         x = ops.clip(
-            ops.add(_to_255(images, self.value_range), additions.astype(self.dtype)), 0.0, 255.0
+            ops.add(_to_255(images, self.value_range), additions.astype(self.compute_dtype)), 0.0, 255.0
         )
         x = ops.where(x.data < thresholds, x, ops.subtract(255.0, x))
         return _from_255(x, self.value_range)
@@ -184,7 +184,7 @@ class RandomSaturation(RandomFactorLayer):
         if not training:
             return images
         f = self.rng.uniform(self.factor[0], self.factor[1], size=(images.shape[0], 1, 1))
-        scale = (f / (1 - f + 1e-7)).astype(self.dtype)
+        scale = (f / (1 - f + 1e-7)).astype(self.compute_dtype)
         hsv = ops.image.rgb_to_hsv(images)
         saturation = ops.clip(ops.multiply(hsv[..., 1], scale), 0.0, 1.0)
         return ops.image.hsv_to_rgb(ops.stack([hsv[..., 0], saturation, hsv[..., 2]], axis=-1))
@@ -201,7 +201,7 @@ class RandomColorDegeneration(RandomFactorLayer):
             return images
         f = self.rng.uniform(
             self.factor[0], self.factor[1], size=(images.shape[0], 1, 1, 1)
-        ).astype(self.dtype)
+        ).astype(self.compute_dtype)
         gray = ops.image.rgb_to_grayscale(images)
         out = ops.add(images, ops.multiply(f, ops.subtract(gray, images)))
         return ops.clip(out, self.value_range[0], self.value_range[1])
@@ -221,5 +221,5 @@ class RandomPosterization(RandomFactorLayer):
         bits = self.rng.integers(low, high, size=batch) if low != high else np.full(batch, low)
         shift = (8 - bits).astype(np.uint8).reshape(-1, 1, 1, 1)
         values = np.clip(_to_255(images, self.value_range).data, 0, 255).astype(np.uint8)
-        kept = np.left_shift(np.right_shift(values, shift), shift).astype(self.dtype)
+        kept = np.left_shift(np.right_shift(values, shift), shift).astype(self.compute_dtype)
         return _from_255(ops.convert_to_tensor(kept), self.value_range)

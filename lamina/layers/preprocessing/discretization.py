@@ -77,7 +77,7 @@ class Discretization(DataLayer):
         idx = np.digitize(x, np.asarray(self.bin_boundaries, dtype=x.dtype if x.dtype.kind == "f"
                                         else np.float64)).astype(np.int64)
         depth = len(self.bin_boundaries) + 1
-        dtype = "int64" if self.output_mode == "int" else self.dtype
+        dtype = "int64" if self.output_mode == "int" else self.compute_dtype
         return Tensor(encoding.encode(idx, self.output_mode, depth, dtype))
 
     def compute_output_shape(self, input_shape):
@@ -85,7 +85,7 @@ class Discretization(DataLayer):
         return encoding.encoded_shape(input_shape, self.output_mode, depth)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        dtype = "int64" if self.output_mode == "int" else self.dtype
+        dtype = "int64" if self.output_mode == "int" else self.compute_dtype
         return KerasTensor(self.compute_output_shape(inputs.shape), dtype=dtype)
 
     def get_config(self):

@@ -26,9 +26,9 @@ class Hashing(DataLayer):
         super().__init__(**kwargs)
         if num_bins is None or num_bins <= 0:
             raise ValueError(f"Hashing: `num_bins` must be a positive integer, got {num_bins!r}")
-        if output_mode == "int" and self.dtype not in ("int32", "int64"):
+        if output_mode == "int" and self.compute_dtype not in ("int32", "int64"):
             raise ValueError("Hashing: with output_mode='int' the dtype must be 'int32' or "
-                             f"'int64', got {self.dtype!r}")
+                             f"'int64', got {self.compute_dtype!r}")
         self.output_mode = encoding.check_output_mode(output_mode, encoding.OUTPUT_MODES, "Hashing")
         if sparse:
             raise NotImplementedError("Hashing: sparse=True is not implemented in lamina "
@@ -81,7 +81,7 @@ class Hashing(DataLayer):
         idx = self.hash_to_bins(inputs)
         if self.output_mode == "one_hot" and idx.ndim > 0 and idx.shape[-1] == 1:
             idx = idx[..., 0]
-        return Tensor(encoding.encode(idx, self.output_mode, self.num_bins, self.dtype))
+        return Tensor(encoding.encode(idx, self.output_mode, self.num_bins, self.compute_dtype))
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -90,7 +90,7 @@ class Hashing(DataLayer):
         return (shape[:-1] if shape else ()) + (self.num_bins,)
 
     def compute_output_spec(self, inputs, *args, **kwargs):
-        return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.dtype)
+        return KerasTensor(self.compute_output_shape(inputs.shape), dtype=self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "num_bins": self.num_bins, "salt": self.salt,

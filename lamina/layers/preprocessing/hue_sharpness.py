@@ -22,7 +22,7 @@ class RandomHue(RandomFactorLayer):
         )
         low, high = _value_range(self.value_range, "RandomHue")
         hsv = ops.image.rgb_to_hsv(ops.divide(ops.subtract(images, low), high - low))
-        hue = ops.add(hsv[..., 0], shift.astype(self.dtype))
+        hue = ops.add(hsv[..., 0], shift.astype(self.compute_dtype))
         hue = ops.where(hue.data > 1.0, ops.subtract(hue, 1.0), hue)
         hue = ops.where(hue.data < 0.0, ops.add(hue, 1.0), hue)
         rgb = ops.clip(
@@ -43,9 +43,9 @@ class RandomSharpness(RandomFactorLayer):
         ).reshape(-1, 1, 1, 1)
         a, b = 1.0 / 13.0, 5.0 / 13.0
         kernel = np.array([[a, a, a], [a, b, a], [a, a, a]])[:, :, None, None]
-        kernel = np.tile(kernel, (1, 1, images.shape[-1], 1)).astype(self.dtype)
+        kernel = np.tile(kernel, (1, 1, images.shape[-1], 1)).astype(self.compute_dtype)
         smooth = ops.depthwise_conv(images, kernel, 1, "same", "channels_last")
         out = ops.add(
-            images, ops.multiply((1.0 - strength).astype(self.dtype), ops.subtract(smooth, images))
+            images, ops.multiply((1.0 - strength).astype(self.compute_dtype), ops.subtract(smooth, images))
         )
         return ops.clip(out, self.value_range[0], self.value_range[1])

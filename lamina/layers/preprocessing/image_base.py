@@ -99,7 +99,7 @@ class BaseImagePreprocessingLayer(Layer):
         return self.generator.rng
 
     def call(self, inputs, training=True):
-        x = ops.cast(inputs, self.dtype)
+        x = ops.cast(inputs, self.compute_dtype)
         rank = x.ndim
         if rank not in (3, 4):
             raise ValueError(

@@ -37,8 +37,8 @@ class LabelMixingLayer(BaseImagePreprocessingLayer):
             out["images"] = super().call(inputs["images"], training)
             if "labels" in inputs and training:
                 perm, weight = self._draw[0], self._draw[-1]
-                labels = ops.cast(inputs["labels"], self.dtype)
-                w = weight.reshape(-1, 1).astype(self.dtype)
+                labels = ops.cast(inputs["labels"], self.compute_dtype)
+                w = weight.reshape(-1, 1).astype(self.compute_dtype)
                 mixed = ops.multiply(ops.take(labels, perm, axis=0), 1 - w)
                 out["labels"] = ops.add(ops.multiply(labels, w), mixed)
             return out
@@ -65,7 +65,7 @@ class MixUp(LabelMixingLayer):
 
     def _mix(self, images, draw):
         perm, weight = draw
-        w = weight.reshape(-1, 1, 1, 1).astype(self.dtype)
+        w = weight.reshape(-1, 1, 1, 1).astype(self.compute_dtype)
         return ops.add(ops.multiply(images, w), ops.multiply(ops.take(images, perm, axis=0), 1 - w))
 
     def get_config(self):

@@ -48,8 +48,8 @@ class Normalization(Layer):
             self.mean = self.adapt_mean.data.reshape(self._broadcast)
             self.variance = self.adapt_variance.data.reshape(self._broadcast)
         else:
-            self.mean = np.broadcast_to(np.asarray(self.input_mean, self.dtype), self._broadcast)
-            self.variance = np.broadcast_to(np.asarray(self.input_variance, self.dtype), self._broadcast)
+            self.mean = np.broadcast_to(np.asarray(self.input_mean, self.compute_dtype), self._broadcast)
+            self.variance = np.broadcast_to(np.asarray(self.input_variance, self.compute_dtype), self._broadcast)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute mean and variance from `data` (an array or an iterable of batches)."""
@@ -94,9 +94,9 @@ class Normalization(Layer):
         self._finalize()
 
     def call(self, inputs):
-        inputs = ops.cast(inputs, self.dtype)
+        inputs = ops.cast(inputs, self.compute_dtype)
         # mean/variance are views of the weights, so set_weights/loading is seen here
-        std = np.maximum(np.sqrt(self.variance), dtypes.epsilon()).astype(self.dtype)
+        std = np.maximum(np.sqrt(self.variance), dtypes.epsilon()).astype(self.compute_dtype)
         if self.invert:
             return ops.add(ops.multiply(inputs, std), self.mean)
         return ops.divide(ops.subtract(inputs, self.mean), std)

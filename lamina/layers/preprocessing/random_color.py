@@ -43,7 +43,7 @@ class RandomContrast(_ColorLayer):
         if not training:
             return images
         low, high = 1.0 - self.factor[0], 1.0 + self.factor[1]
-        c = self.rng.uniform(low, high, size=(images.shape[0], 1, 1, 1)).astype(self.dtype)
+        c = self.rng.uniform(low, high, size=(images.shape[0], 1, 1, 1)).astype(self.compute_dtype)
         mean = ops.mean(images, axis=(1, 2), keepdims=True)
         out = ops.add(ops.multiply(ops.subtract(images, mean), c), mean)
         return ops.clip(out, float(self.value_range[0]), float(self.value_range[1]))
@@ -69,5 +69,5 @@ class RandomBrightness(_ColorLayer):
             return images
         low, high = self.value_range
         delta = self.rng.uniform(self.factor[0], self.factor[1], size=(images.shape[0], 1, 1, 1))
-        out = ops.add(images, (delta * (high - low)).astype(self.dtype))
+        out = ops.add(images, (delta * (high - low)).astype(self.compute_dtype))
         return ops.clip(out, float(low), float(high))

@@ -34,7 +34,7 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         self._parts = []
         for cls, factor in parts:
             if factor is not None:
-                part = cls(factor=factor, value_range=value_range, dtype=self.dtype_policy)
+                part = cls(factor=factor, value_range=value_range, dtype=self._dtype_policy)
                 part.generator = self.generator
                 self._parts.append(part)
 

@@ -12,7 +12,7 @@ class Rescaling(Layer):
         self.built = True
 
     def call(self, inputs):
-        inputs = ops.cast(inputs, self.dtype)
+        inputs = ops.cast(inputs, self.compute_dtype)
         return ops.add(ops.multiply(inputs, self.scale), self.offset)
 
     def compute_output_shape(self, input_shape):

@@ -64,7 +64,7 @@ class RecurrentCell(NamedParams, Layer, DropoutRNNCell):
 
     def get_initial_state(self, batch_size=None):
         sizes = self.state_size if isinstance(self.state_size, (list, tuple)) else [self.state_size]
-        return [ops.zeros((batch_size, d), dtype=self.dtype) for d in sizes]
+        return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
 
     # --- dropout masks of this call (constants) -------------------------------------------
 

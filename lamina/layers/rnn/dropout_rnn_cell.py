@@ -23,7 +23,7 @@ class DropoutRNNCell:
 
     def _create_dropout_mask(self, step_input, rate):
         a = data_of(step_input)
-        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(self.dtype)
+        dtype = a.dtype if a.dtype.kind == "f" else np.dtype(self.compute_dtype)
         return dropout_mask(a.shape, rate, dtype, self.seed_generator,
                             getattr(self, "dropout_mask_count", None))
 

@@ -119,13 +119,13 @@ class RNN(Layer):
 
     def _create_state_variables(self, batch_size):
         # plain Variables, not weights (as Keras: not saved, not trained)
-        self.states = [Variable(np.zeros((batch_size, s)), dtype=self.dtype, trainable=False,
+        self.states = [Variable(np.zeros((batch_size, s)), dtype=self.compute_dtype, trainable=False,
                                 name="rnn_state") for s in self._flat_state_sizes()]
 
     def get_initial_state(self, batch_size):
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is None:
-            return [ops.zeros((batch_size, d), dtype=self.dtype) for d in self._flat_state_sizes()]
+            return [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in self._flat_state_sizes()]
         state = fn(batch_size=batch_size)
         return list(state) if tree.is_nested(state) else [state]
 
@@ -142,7 +142,7 @@ class RNN(Layer):
         shape = tuple(np.shape(data_of(sequences)))
         check_sequence_shape(self, shape)
         if data_of(sequences).dtype.kind != "f":
-            sequences = ops.cast(sequences, self.dtype)
+            sequences = ops.cast(sequences, self.compute_dtype)
         n_states = len(self._flat_state_sizes())
         if initial_state is None and self.stateful:
             initial_state = list(self.states)

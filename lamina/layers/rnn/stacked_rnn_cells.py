@@ -47,7 +47,7 @@ class StackedRNNCells(Layer):
             else:
                 sizes = cell.state_size
                 sizes = sizes if isinstance(sizes, (list, tuple)) else [sizes]
-                s = [ops.zeros((batch_size, d), dtype=self.dtype) for d in sizes]
+                s = [ops.zeros((batch_size, d), dtype=self.compute_dtype) for d in sizes]
             states.append(s if isinstance(cell.state_size, (list, tuple)) else tree.flatten(s)[0])
         return states
 
