@@ -43,14 +43,20 @@ def fill(weights):
 
 # --- forward passes against Keras ---------------------------------------------------------
 
-@pytest.mark.parametrize("key", ["mobilenet_v3_small", "efficientnet_b0", "mobilenet_v2", "densenet121"])
+def _convnext_mini(**kwargs):  # ConvNeXt's blocks, LayerScale and stems at a test's size
+    return A.convnext.ConvNeXt(depths=[1, 1, 1, 1], projection_dims=[8, 16, 32, 64], name="convnext_mini", **kwargs)
+
+
+@pytest.mark.parametrize("key", ["mobilenet_v3_small", "efficientnet_b0", "mobilenet_v2", "densenet121",
+                                 "convnext_mini", "nasnet_mobile"])
 def test_forward_matches_keras_on_the_same_weights(key, monkeypatch):
     ref = REF[key]
     # every weight is assigned below: skip drawing the random initial values (seconds for ResNet)
     real = tensor_module._initial_value
     monkeypatch.setattr(tensor_module, "_initial_value", lambda init, shape, dtype: real(init, shape, dtype)
                         if shape is None else np.empty(shape, dtype or "float32"))
-    model = getattr(A, ref["fn"])(weights=None, input_shape=(32, 32, 3), classifier_activation=None, **ref["kwargs"])
+    build = _convnext_mini if ref["fn"] == "ConvNeXtMini" else getattr(A, ref["fn"])
+    model = build(weights=None, input_shape=(32, 32, 3), classifier_activation=None, **ref["kwargs"])
     # the layers with weights come in Keras's order with the same weights: what Keras's weight
     # files (legacy HDF5, filled layer by layer in `model.layers` order) rely on
     mine = [(layer, layer.trainable_weights + layer.non_trainable_weights) for layer in model.layers]
