@@ -28,6 +28,9 @@ from lamina.optimizers import Optimizer  # noqa: E402,F401
 from lamina.initializers import Initializer  # noqa: E402,F401
 from lamina.regularizers import Regularizer  # noqa: E402,F401
 from lamina.constraints import Constraint  # noqa: E402,F401
+from lamina.engine.scopes import RematScope, StatelessScope, SymbolicScope, name_scope  # noqa: E402,F401
+from lamina.ops.remat import remat  # noqa: E402,F401
+from lamina.models.function import Function  # noqa: E402,F401
 
 
 
@@ -39,7 +42,7 @@ def version():
 # submodules imported on first use (they pull in more of NumPy/SciPy or optional packages)
 _LAZY = {"datasets", "preprocessing", "saving", "plot", "validation", "config", "applications", "tree",
          "distribution", "dtype_policies", "mixed_precision",
-         "export", "quantizers", "wrappers"}
+         "export", "quantizers", "wrappers", "visualization"}
 
 
 def use_as_keras(enable=True):

@@ -71,6 +71,9 @@ def make_parser():
                      help="notebooks: run the remaining cells after a failing cell")
     run.add_argument("--no-alias", action="store_true",
                      help="do not alias keras/tensorflow (run the script with the real ones)")
+    run.add_argument("--seed", type=int, default=None,
+                     help="call lamina.utils.set_random_seed(SEED) first (Python, NumPy and lamina's "
+                          "streams), so an unseeded script repeats")
     run.add_argument("path", metavar="FILE", help="a .py script or an .ipynb notebook")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
     return parser
@@ -82,6 +85,10 @@ def main(argv=None):
     if args.command == "run":
         from lamina.compat import runner  # noqa: PLC0415  (only the run command needs it)
 
+        if args.seed is not None:
+            from lamina.utils import set_random_seed  # noqa: PLC0415  (loads lamina: only when asked)
+
+            set_random_seed(args.seed)
         return runner.run(args.path, args.args, keep_going=args.keep_going, alias=not args.no_alias)
     if args.command != "demo":
         parser.print_help()

@@ -104,3 +104,26 @@ def test_subclassed_model_without_config_is_refused():
 
     with pytest.raises(ValueError, match="get_config/from_config"):
         clone_model(Net())
+
+
+@pytest.mark.filterwarnings("ignore:the object being saved holds a Python lambda")
+def test_functional_clone_copies_lambda_layers_in_memory():
+    """Keras's DDIM example clones a network holding a Lambda (a nested function and a python
+    lambda as output_shape): the copy keeps the functions, while loading one from a file
+    stays refused in safe mode."""
+    scale = 3.0
+
+    def embed(x, shift=0.0):
+        return x * scale + shift
+
+    inputs = lamina.Input((4,))
+    outputs = layers.Lambda(embed, output_shape=lambda s: s, arguments={"shift": 1.0})(inputs)
+    model = lamina.Model(inputs, layers.Dense(2)(outputs))
+    clone = clone_model(model)
+    lam = clone.layers[1]
+    assert isinstance(lam, layers.Lambda) and lam is not model.layers[1]
+    assert lam.function is embed and lam.arguments == {"shift": 1.0}
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(_v(clone(X)), _v(model(X)), rtol=1e-6)
+    with pytest.raises(lamina.registry.UnsafeObjectError):
+        layers.Lambda.from_config(model.layers[1].get_config())

@@ -177,3 +177,14 @@ def test_load_ext_in_ipython():
     finally:
         lamina.use_as_keras(False)
         interactive.InteractiveShell.clear_instance()
+
+
+def test_seed_option_makes_an_unseeded_script_repeat(tmp_path):
+    script = tmp_path / "unseeded.py"
+    script.write_text("import random\nimport numpy as np\nimport keras\n"
+                      "w = keras.layers.Dense(3)\nw.build((None, 2))\n"
+                      "print(random.random(), np.random.rand(), float(w.kernel.numpy()[0, 0]))\n")
+    runs = [lamina_run("--seed", seed, script) for seed in (7, 7, 8)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr[-500:] for r in runs]
+    outs = [r.stdout.strip() for r in runs]
+    assert outs[0] == outs[1] != outs[2]

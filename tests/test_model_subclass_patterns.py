@@ -179,3 +179,35 @@ def test_optimizer_stateless_apply():
     assert v.numpy().tolist() == [1.0, 2.0] and int(opt.iterations) == 0
     with pytest.raises(ValueError, match="must be built first"):
         keras.optimizers.Adam().stateless_apply([], [], [])
+
+
+def test_fit_without_targets_hands_train_step_the_inputs_unwrapped():
+    """Keras passes `fit(x)`'s batch to train_step as x itself (a lone array is not wrapped in
+    a 1-tuple; a tuple/list of inputs is), and a model with no `call` of its own, driving
+    sub-models from its train_step (Keras's VAE/GAN examples), fits without being run."""
+    seen = []
+
+    class Driver(keras.Model):
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+        def train_step(self, data):
+            seen.append(data)
+            batch = data if not isinstance(data, tuple) else data[0][0]
+            with keras.GradientTape() as tape:
+                loss = keras.ops.mean(keras.ops.square(self.inner(batch)))
+            grads = tape.gradient(loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            return {"loss": loss}
+
+    inner = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model = Driver(inner)
+    model.compile(optimizer="sgd")
+    x = np.ones((8, 3), "float32")
+    history = model.fit(x, batch_size=4, epochs=2, verbose=0, shuffle=False)
+    assert len(seen) == 4 and all(isinstance(d, keras.Tensor | np.ndarray) for d in seen)
+    assert tuple(seen[0].shape) == (4, 3)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    model.fit([x], batch_size=8, epochs=1, verbose=0)
+    assert isinstance(seen[-1], tuple) and len(seen[-1]) == 1 and len(seen[-1][0]) == 1

@@ -3,7 +3,8 @@
 Ratio checks (time(4n) / time(n)), not timed thresholds: a linear build gives ~4, the former
 quadratic ones (a unique-name scan over every earlier layer; a full rebuild per `add`) gave
 13 and more. The best of three runs, with the cyclic garbage collector paused (its passes
-grow with every live object, whatever builds them), keeps a busy machine's noise out.
+grow with every live object, whatever builds them), keeps a busy machine's noise out; CPU time (`process_time`), not wall time,
+so other processes' load does not count.
 """
 import gc
 import time
@@ -19,9 +20,9 @@ def _best_time(build, n, repeats=3):
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = time.process_time()
             build(stack)
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.process_time() - start)
         finally:
             gc.enable()
     return best

@@ -16,6 +16,7 @@ import sys
 _KERAS_NAMES = ("keras", "tf_keras", "tensorflow.keras")
 _TF = "tensorflow"
 _TF_TARGET = "lamina.compat.tensorflow"
+_TUNER = "keras_tuner"  # KerasTuner's package -> lamina.keras_tuner
 
 
 def target_of(fullname):
@@ -25,6 +26,8 @@ def target_of(fullname):
             return "lamina" + fullname[len(alias):]
     if fullname == _TF or fullname.startswith(_TF + "."):
         return _TF_TARGET + fullname[len(_TF):]
+    if fullname == _TUNER or fullname.startswith(_TUNER + "."):
+        return "lamina.keras_tuner" + fullname[len(_TUNER):]
     return None
 
 
@@ -87,7 +90,7 @@ def use_as_keras(enable=True):
             if target_of(name) is not None and _foreign(name) is None:
                 del sys.modules[name]
         return
-    for name in ("keras", "tensorflow", "tf_keras"):
+    for name in ("keras", "tensorflow", "tf_keras", _TUNER):
         module = _foreign(name)
         if module is not None:
             raise RuntimeError(

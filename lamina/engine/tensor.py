@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from lamina.engine import dtypes
+from lamina.engine import dtypes, scopes
 from lamina.engine.graph import STATE, Node, VariableLeaf
 from lamina.engine.sparse import is_sparse
 
@@ -150,7 +150,7 @@ class Variable(Tensor):
             )
         Tensor.__init__(self, value)
         self.name = name or "variable"
-        self.path = self.name
+        self.path = scopes.scoped(self.name)
         self.trainable = bool(trainable)
         self.constraint = constraint
         self.regularizer = None
@@ -172,14 +172,17 @@ class Variable(Tensor):
                 f"cannot assign a value of shape {arr.shape} to variable {self.path!r} of shape "
                 f"{self.data.shape}"
             )
+        scopes.before_assign(self)
         np.copyto(self.data, arr, casting="unsafe")
         return self
 
     def assign_add(self, delta):
+        scopes.before_assign(self)
         self.data += delta.data if isinstance(delta, Tensor) else np.asarray(delta, self.dtype)
         return self
 
     def assign_sub(self, delta):
+        scopes.before_assign(self)
         self.data -= delta.data if isinstance(delta, Tensor) else np.asarray(delta, self.dtype)
         return self
 

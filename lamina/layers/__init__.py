@@ -37,7 +37,7 @@ from lamina.layers.regularization.spatial_dropout import SpatialDropout1D, Spati
 from lamina.layers.core.masking import Masking  # noqa: F401,E402
 from lamina.layers.rnn import (  # noqa: F401,E402
     GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells,
-    TimeDistributed, Wrapper,
+    TimeDistributed, Wrapper, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D,
 )
 from lamina.layers.attention.attention import Attention, MultiHeadAttention  # noqa: F401,E402
 from lamina.layers.activations.prelu import ELU, PReLU  # noqa: F401,E402
@@ -67,7 +67,9 @@ __getattr__, __dir__ = _lazy.exports(__name__, globals(), dict.fromkeys((
     "STFTSpectrogram", "MelSpectrogram", "RandomGrayscale", "RandomInvert", "Solarization", "AutoContrast",
     "MixUp", "RandomSaturation", "RandomColorDegeneration", "RandomPosterization",
     "RandomHue", "RandomSharpness", "RandomGaussianBlur", "CutMix",
-    "RandomColorJitter"),
+    "RandomColorJitter", "HashedCrossing", "AugMix", "RandAugment", "Equalization",
+    "ContrastLimitedAdaptiveHistogramEqualization", "RandomShear", "RandomPerspective",
+    "RandomElasticTransform", "RandomErasing", "MaxNumBoundingBoxes"),
     "lamina.layers.preprocessing"))
 
 # Keras's short aliases of the convolution and pooling layers

@@ -17,6 +17,11 @@ from lamina.models.sequential import Sequential
 
 
 def _default_clone(layer):
+    if getattr(type(layer), "holds_code", False):
+        # a copy in memory, not a load: the code is the caller's own object, handed over as
+        # it is (by name it might not be found, and safe mode is about files)
+        config = {**layer.get_config(), **layer.code_objects()}
+        return type(layer).from_config(config, safe_mode=False)
     return type(layer).from_config(layer.get_config())
 
 

@@ -7,7 +7,7 @@ from lamina.symbolic.keras_tensor import KerasTensor
 from lamina.models.model import Model
 
 
-def _check_symbolic(struct, what):
+def check_symbolic(struct, what):
     flat = tree.flatten(struct)
     for t in flat:
         if not isinstance(t, KerasTensor):
@@ -110,6 +110,21 @@ def keras_order(inputs, outputs):
     return [layers[k] for k in order]
 
 
+def run_nodes(nodes, inputs, values, outputs):
+    """The values of `outputs` when the symbolic `inputs` take `values`: each node's layer
+    or operation called in graph order."""
+    values = {id(t): v for t, v in zip(inputs, values)}
+    for node in nodes:
+        args, kwargs = tree.map_structure(
+            lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, (node.args, node.kwargs)
+        )
+        outs = node.layer(*args, **kwargs)
+        flat = tree.flatten(outs) if tree.is_nested(node.outputs) else [outs]
+        for t, v in zip(node.flat_outputs, flat):
+            values[id(t)] = v
+    return [values[id(t)] for t in outputs]
+
+
 def _key_error(model_name, expected, given, where):
     missing = [k for k in expected if k not in given]
     return (f"model {model_name!r} expects a dict with keys {list(expected)} ({where}), got keys "
@@ -135,8 +150,8 @@ class Functional(Model):
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
-        self.inputs = _check_symbolic(inputs, "inputs")
-        self.outputs = _check_symbolic(outputs, "outputs")
+        self.inputs = check_symbolic(inputs, "inputs")
+        self.outputs = check_symbolic(outputs, "outputs")
         self._nodes = graph_nodes(self.inputs, self.outputs)
         # every layer and keras.ops operation of the graph (the summary's rows); `layers`
         # lists only the Layers, as in Keras
@@ -186,16 +201,8 @@ class Functional(Model):
         return [inputs[n] for n in expected]
 
     def call(self, inputs, training=None, mask=None):
-        values = {id(t): v for t, v in zip(self.inputs, self._flatten_inputs(inputs))}
-        for node in self._nodes:
-            args, kwargs = tree.map_structure(
-                lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, (node.args, node.kwargs)
-            )
-            outs = node.layer(*args, **kwargs)
-            flat = tree.flatten(outs) if tree.is_nested(node.outputs) else [outs]
-            for t, v in zip(node.flat_outputs, flat):
-                values[id(t)] = v
-        return tree.pack_as(self._outputs_struct, [values[id(t)] for t in self.outputs])
+        flat = run_nodes(self._nodes, self.inputs, self._flatten_inputs(inputs), self.outputs)
+        return tree.pack_as(self._outputs_struct, flat)
 
     def compute_output_shape(self, input_shape):
         return self.output_shape

@@ -107,7 +107,21 @@ class Model(Trainer, LegacyTrainerAPI, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    def _runs_nothing(self):
+        """True for a model without a `call` of its own: a custom `train_step` drives its
+        sub-models (Keras's VAE and GAN examples), which build on first use, as in Keras."""
+        return type(self).call is Layer.call
+
+    def _build_from_data(self, x):
+        if self._runs_nothing():
+            self.built = True
+            return
+        super()._build_from_data(x)
+
     def build(self, input_shape=None):
+        if self._runs_nothing():
+            self.built = True
+            return
         if input_shape is None:
             raise ValueError(f"model {self.name!r}: build() needs an input shape")
 

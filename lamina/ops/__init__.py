@@ -300,6 +300,7 @@ from lamina.ops.elementwise import (  # noqa: F401
 from lamina.ops.ctc import ctc_decode, ctc_loss  # noqa: F401
 from lamina.ops.einops import associative_scan, rearrange  # noqa: F401
 from lamina.ops.fft import fft, fft2, ifft2, irfft, istft, rfft, stft  # noqa: F401
+from lamina.ops.forward_mode import jvp  # noqa: F401
 from lamina.ops.linalg_extra import cholesky_inverse, logdet, matrix_rank, pinv, slogdet  # noqa: F401
 from lamina.ops.nan_reduce import (  # noqa: F401
     nanargmax,
@@ -351,7 +352,7 @@ _NN = ("adaptive_average_pool", "adaptive_max_pool", "average_pool", "celu", "co
        "hard_tanh", "layer_normalization", "max_pool", "polar", "psnr", "rms_normalization",
        "separable_conv", "soft_shrink", "space_to_depth", "sparse_plus", "sparse_sigmoid", "sparsemax",
        "squareplus", "tanh_shrink", "threshold", "unfold")
-_LINALG = ("cholesky_inverse", "matrix_rank", "pinv")
+_LINALG = ("cholesky_inverse", "jvp", "matrix_rank", "pinv")
 for _module, _names in ((nn, _NN), (linalg, _LINALG)):  # noqa: F821  (submodules bound by the imports)
     for _name in _names:
         setattr(_module, _name, globals()[_name])

@@ -7,7 +7,8 @@ Float inputs keep their dtype (float32 in, float32 out); integer images are comp
 float32 and rounded back to their dtype, as Keras does for `resize`. Differentiable with
 respect to the images: `resize`, `affine_transform`, `map_coordinates` (and its
 coordinates, order 1), `pad_images`, `crop_images`, `rgb_to_grayscale`, `rgb_to_hsv`,
-`hsv_to_rgb`, `extract_patches`. The transforms of `affine_transform` get no gradient
+`hsv_to_rgb`, `extract_patches`, `perspective_transform`, `elastic_transform`,
+`scale_and_translate` (lamina/ops/_image_warp.py). The transforms of `affine_transform` get no gradient
 (as in Keras).
 """
 import difflib as _difflib
@@ -24,6 +25,7 @@ from lamina.ops import _window as _W
 from lamina.ops._image_args import check_images as _check_images
 from lamina.ops._image_color import hsv_to_rgb, rgb_to_grayscale, rgb_to_hsv  # noqa: F401
 from lamina.ops._image_filters import extract_patches_3d, gaussian_blur, sobel_edges, ssim  # noqa: F401
+from lamina.ops._image_warp import elastic_transform, perspective_transform, scale_and_translate  # noqa: F401
 from lamina.ops import shapes as _shape
 
 # the module's attributes are the keras.ops.image namespace: helpers and imports are private

@@ -24,6 +24,7 @@ from lamina.saving.object_registration import (  # noqa: F401
     register_keras_serializable,
     register_serializable,
 )
+from lamina.saving.file_editor import KerasFileEditor  # noqa: F401
 from lamina.saving.saving_api import (  # noqa: F401
     load_model,
     load_weights,

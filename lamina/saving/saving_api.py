@@ -193,6 +193,26 @@ def save_weights(model, filepath, overwrite=True):
     files.atomic_write(path, writer.getvalue())
 
 
+def open_weights(data, path):
+    """(weights reader, open Archive or None) of the bytes of a `.keras`, `.weights.h5` or
+    `.weights.npz` file; the caller closes the archive."""
+    if path.endswith(files.MODEL_EXT):
+        archive = files.Archive(data, path)
+        if archive.has(_WEIGHTS_H5):
+            weights_store.require_h5py(f"loading {path!r}")
+            return weights_store.H5Reader(archive.read(_WEIGHTS_H5), path, files.size_limit()), archive
+        if not archive.has(_WEIGHTS_NPZ):
+            archive.close()
+            raise CorruptFileError(f"the archive has no {_WEIGHTS_H5!r} (or .npz) member", path)
+        return weights_store.NpzReader(archive.read(_WEIGHTS_NPZ), path, files.size_limit()), archive
+    if path.endswith(".h5"):
+        weights_store.require_h5py(f"loading {path!r}")
+        return weights_store.H5Reader(data, path, files.size_limit()), None
+    if data[:2] != b"PK":
+        raise CorruptFileError("not an npz file (wrong magic bytes)", path)
+    return weights_store.NpzReader(data, path, files.size_limit()), None
+
+
 def load_weights(model, filepath, skip_mismatch=False):
     """Load weights saved by `save_weights` or `save_model` (`.keras`) into `model`, which
     must have the same architecture (else an error names the first layer that differs).
@@ -208,20 +228,7 @@ def load_weights(model, filepath, skip_mismatch=False):
     data = files.read_bytes(path)
     archive = None
     try:
-        if path.endswith(files.MODEL_EXT):
-            archive = files.Archive(data, path)
-            if archive.has(_WEIGHTS_H5):
-                weights_store.require_h5py(f"loading {path!r}")
-                reader = weights_store.H5Reader(archive.read(_WEIGHTS_H5), path, files.size_limit())
-            else:
-                reader = weights_store.NpzReader(archive.read(_WEIGHTS_NPZ), path, files.size_limit())
-        elif path.endswith(".h5"):
-            weights_store.require_h5py(f"loading {path!r}")
-            reader = weights_store.H5Reader(data, path, files.size_limit())
-        else:
-            if data[:2] != b"PK":
-                raise CorruptFileError("not an npz file (wrong magic bytes)", path)
-            reader = weights_store.NpzReader(data, path, files.size_limit())
+        reader, archive = open_weights(data, path)
         state.load_state(model, reader, path, skip_mismatch=skip_mismatch)
     except ImportError:  # h5py missing: not the file's fault
         raise

@@ -67,6 +67,13 @@ def _zip_info(name):
 
 # --- writing -----------------------------------------------------------------------------
 
+def _named(arrays):
+    """(name, array) pairs of a list ("0", "1", ...) or a dict of arrays."""
+    if isinstance(arrays, dict):
+        return [(str(k), a) for k, a in arrays.items()]
+    return [(str(i), a) for i, a in enumerate(arrays)]
+
+
 class H5Writer:
     """Collects (path, name, arrays) and produces the bytes of a Keras-layout HDF5 file."""
 
@@ -79,11 +86,12 @@ class H5Writer:
         self._file = h5py.File(self._buffer, "w", track_order=None)
 
     def put(self, path, name, arrays):
+        """`arrays`: a list (datasets "0", "1", ...) or a {dataset name: array} dict."""
         group = self._file.create_group(_vars_key(path))
         if name is not None:
             group.attrs["name"] = name
-        for i, a in enumerate(arrays):
-            group.create_dataset(str(i), data=np.asarray(a))
+        for key, a in _named(arrays):
+            group.create_dataset(key, data=np.asarray(a))
 
     def getvalue(self):
         self._file.close()
@@ -101,8 +109,8 @@ class NpzWriter:
 
     def put(self, path, name, arrays):
         self._names[_vars_key(path)] = name
-        for i, a in enumerate(arrays):
-            self._arrays.append((f"{_vars_key(path)}/{i}", np.asarray(a)))
+        for key, a in _named(arrays):
+            self._arrays.append((f"{_vars_key(path)}/{key}", np.asarray(a)))
 
     def getvalue(self):
         buffer = io.BytesIO()

@@ -79,10 +79,14 @@ def num_samples(struct):
 
 
 def pack_batch(x, y, sw):
-    """(x,), (x, y) or (x, y, sample_weight), as Keras hands batches to train_step."""
+    """x, (x, y) or (x, y, sample_weight), as Keras hands batches to train_step: a lone x
+    is not wrapped (so `train_step(self, data)` can use `data` as the images, as Keras's VAE
+    example does), unless it is itself a tuple or list, which becomes `(x,)`."""
     if sw is not None:
         return x, y, sw
-    return (x,) if y is None else (x, y)
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return x, y
 
 
 def take(struct, index):

@@ -436,7 +436,7 @@ class Trainer:
             for step, batch in enumerate(data.batches()):
                 if has_begin:
                     cbs.call_batch("on_predict_batch_begin", step)
-                xb = batch[0]
+                xb, _, _ = unpack_x_y_sample_weight(batch)
                 if plan is not None and type(xb) is np.ndarray and xb.dtype == self.dtype:
                     out = _replay(plan, xb)  # float inputs were cast to the model's dtype
                 else:

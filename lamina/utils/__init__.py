@@ -8,6 +8,8 @@ from lamina.utils.progbar import Progbar  # noqa: F401
 from lamina.utils.py_dataset import PyDataset, Sequence  # noqa: F401
 from lamina.backend import clear_session  # noqa: F401
 from lamina import lazy as _lazy
+from lamina import layers as _layers  # noqa: F401  (fills the layer table before the lazy names below)
+from lamina import registry as _registry
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -23,6 +25,8 @@ _LAZY = {name: f"lamina.utils.{module}" for name, module in {
     "Dataset": "dataset",
     "image_dataset_from_directory": "directory_dataset",
     "text_dataset_from_directory": "directory_dataset",
+    "audio_dataset_from_directory": "audio_dataset",
+    "FeatureSpace": "feature_space",
     "timeseries_dataset_from_array": "timeseries_dataset",
     "split_dataset": "dataset_split",
     "load_img": "image_utils", "img_to_array": "image_utils",
@@ -38,3 +42,14 @@ _LAZY.update(dict.fromkeys(("CustomObjectScope", "custom_object_scope", "get_cus
                             "deserialize_keras_object"), "lamina.saving"))
 _LAZY.update(dict.fromkeys(("standardize_dtype", "is_keras_tensor"), "lamina.backend"))
 __getattr__, __dir__ = _lazy.exports(__name__, globals(), _LAZY)
+
+
+def _feature_space_class(name):
+    from lamina.utils import feature_space  # noqa: PLC0415  (imported when a file names it)
+
+    return getattr(feature_space, name)
+
+
+# FeatureSpace and its parts can be read back from .keras files (loaded on first use)
+_registry.register_builtins("layer", {}, lazy={
+    name: (lambda name=name: _feature_space_class(name)) for name in ("FeatureSpace", "Feature", "Cross")})

@@ -10,7 +10,8 @@ on every run). Transformations are lazy and return new datasets:
 
 - `map(fn)`: `fn(*element)` for tuple elements, else `fn(element)`; lamina Tensors it
   returns are turned into NumPy arrays (so `ds.map(lambda x, y: (augment(x), y))` works).
-- `batch(n, drop_remainder=False)` / `unbatch()`: stack along a new axis 0 / split it.
+- `batch(n, drop_remainder=False)` / `unbatch()`: stack along a new axis 0 / split it;
+  `padded_batch(n, padding_values=0)` first pads each array to the batch's largest shape.
 - `take(n)`, `skip(n)`, `filter(pred)`, `concatenate(other)`, `shuffle(buffer_size, seed)`
   (tf.data's buffer shuffle), `cache()` (in memory, filled by the first complete pass),
   `repeat(count)`. `repeat()` with no count is infinite: `len()` raises, and `fit`/`evaluate`/
@@ -76,6 +77,27 @@ def stack_elements(elements):
     """One batch from a list of same-structure elements (each leaf stacked along axis 0)."""
     flat = [tree.flatten(e) for e in elements]
     return tree.pack_as(elements[0], [_stack(list(col)) for col in zip(*flat)])
+
+
+def _pad_to(a, shape, value):
+    a = np.asarray(a)
+    if a.shape == tuple(shape):
+        return a
+    return np.pad(a, [(0, t - n) for n, t in zip(a.shape, shape)], constant_values=value)
+
+
+def pad_elements(elements, value=0):
+    """One batch from elements whose arrays differ in shape: each leaf padded at the end of
+    every axis with `value` to the largest shape in the batch, then stacked."""
+    flat = [tree.flatten(e) for e in elements]
+    columns = []
+    for col in zip(*flat):
+        if any(np.ndim(a) != np.ndim(col[0]) for a in col):
+            raise ValueError("Dataset.padded_batch: elements of one batch must have the same rank, "
+                             f"got shapes {sorted({np.shape(a) for a in col})[:5]}")
+        target = np.max([np.shape(a) for a in col], axis=0) if np.ndim(col[0]) else ()
+        columns.append(_stack([_pad_to(a, target, value) for a in col]))
+    return tree.pack_as(elements[0], columns)
 
 
 def _rows(element):
@@ -208,6 +230,31 @@ class Dataset:
                     chunk = []
             if chunk and not drop_remainder:
                 yield stack_elements(chunk)
+
+        n = self._cardinality
+        if n >= 0:
+            n = n // batch_size if drop_remainder else -(-n // batch_size)
+        return self._derive(batches, n, batch_size)
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None):
+        """As `batch`, padding each array with `padding_values` (0) to the largest shape in
+        its batch (tf.data's padded_batch; `padded_shapes` is not supported)."""
+        if padded_shapes is not None:
+            raise NotImplementedError("Dataset.padded_batch: padded_shapes is not supported in "
+                                      "lamina; arrays are padded to the largest in each batch")
+        batch_size = _positive_int(batch_size, "Dataset.padded_batch", "batch_size")
+        value = 0 if padding_values is None else padding_values
+
+        def batches():
+            chunk = []
+            for element in self:
+                chunk.append(element)
+                if len(chunk) == batch_size:
+                    yield pad_elements(chunk, value)
+                    chunk = []
+            if chunk and not drop_remainder:
+                yield pad_elements(chunk, value)
 
         n = self._cardinality
         if n >= 0:

@@ -146,8 +146,10 @@ def encode_labels(labels, label_mode, num_classes):
     return out
 
 
-def make_file_dataset(paths, labels, label_mode, num_classes, load, batch_size, shuffle, seed):
-    """Elements (load(path), label) or load(path), shuffled per pass, batched, with `file_paths`."""
+def make_file_dataset(paths, labels, label_mode, num_classes, load, batch_size, shuffle, seed,
+                      padded=False):
+    """Elements (load(path), label) or load(path), shuffled per pass, batched (`padded`: each
+    batch padded to its longest element), with `file_paths`."""
     if label_mode:
         ds = Dataset.from_tensor_slices((np.asarray(paths, dtype=object),
                                          encode_labels(labels, label_mode, num_classes)))
@@ -157,15 +159,16 @@ def make_file_dataset(paths, labels, label_mode, num_classes, load, batch_size, 
         ds = ds.shuffle(batch_size * 8 if batch_size is not None else 1024, seed=seed)
     ds = ds.map((lambda p, y: (load(p), y)) if label_mode else load)
     if batch_size is not None:
-        ds = ds.batch(batch_size)
+        ds = ds.padded_batch(batch_size) if padded else ds.batch(batch_size)
     ds = ds.prefetch()
     ds.file_paths = list(paths)
     return ds
 
 
 def build_datasets(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
-                   validation_split, subset, follow_links, verbose, formats, load, kind):
-    """The shared body of the two `*_dataset_from_directory` functions."""
+                   validation_split, subset, follow_links, verbose, formats, load, kind,
+                   padded=False):
+    """The shared body of the `*_dataset_from_directory` functions."""
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     check_validation_split(validation_split, subset, shuffle, seed)
@@ -193,7 +196,7 @@ def build_datasets(directory, labels, label_mode, class_names, batch_size, shuff
             )
         reshuffle = shuffle and which != "validation" if subset == "both" else shuffle
         ds = make_file_dataset(part_paths, part_labels, label_mode, num_classes, load,
-                               batch_size, reshuffle, seed)
+                               batch_size, reshuffle, seed, padded)
         ds.class_names = class_names
         out.append(ds)
     return out if subset == "both" else out[0]

@@ -13,7 +13,7 @@ import weakref
 import numpy as np
 
 from lamina import constraints, dtype_policies, initializers, naming, regularizers
-from lamina.engine import dtypes, tree
+from lamina.engine import dtypes, scopes, tree
 from lamina.engine.graph import STATE
 from lamina.engine.sparse import is_sparse
 from lamina.engine.tensor import Tensor, Variable
@@ -23,6 +23,7 @@ from lamina.layers.base.dtype_api import AutocastVariables, LayerDTypeAPI, bfloa
 from lamina.layers.base.stateless import StatelessLayerAPI
 from lamina.layers.base.weight_budget import WeightBudget
 from lamina.ops.core import cast
+from lamina.ops.remat import remat
 
 
 class _CallContext:
@@ -76,6 +77,7 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         self._regularized = []  # (variable, regularizer)
         self._losses = []  # activity losses from the last call
         self._call_nodes = []  # symbolic calls (functional API)
+        self._remat_mode = scopes.current_remat_mode()  # a RematScope open at creation
         self.input_spec = getattr(self, "input_spec", None)
         self._build_shapes = None
         self._batch_input_shape = _batch_input_shape(kwargs)
@@ -200,7 +202,7 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
             WeightBudget.current.take(size, f"layer {self.name!r}: weight {name!r} of shape {shape}")
         var = Variable(init, shape=shape, dtype=dtype, trainable=trainable,
                        name=name or "variable", constraint=constraints.get(constraint))
-        var.path = f"{self.name}/{var.name}"
+        var.path = scopes.scoped(f"{self.name}/{var.name}")
         reg = regularizers.get(regularizer)
         if reg is not None:
             var.regularizer = reg
@@ -253,7 +255,13 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         return out
 
     def add_loss(self, loss):
-        """Add a loss term (e.g. an activity penalty) to this call's losses."""
+        """Add a loss term (e.g. an activity penalty) to this call's losses (inside a
+        StatelessScope: to the scope's losses with collect_losses=True, else dropped, as Keras)."""
+        scope = scopes.get_stateless_scope()
+        if scope is not None:
+            if scope.collect_losses:
+                scope.add_loss(loss)
+            return
         self._losses.append(loss)
         _CallContext.holders.add(self)
 
@@ -331,11 +339,11 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         try:
             if cast_vars:
                 with AutocastVariables(cast_vars, compute_dtype):
-                    outputs = self.call(*args, **kwargs)
+                    outputs = self._call_in_scope(args, kwargs)
                 if compute_dtype == "bfloat16":
                     outputs = bfloat16_outputs(outputs)
             else:
-                outputs = self.call(*args, **kwargs)
+                outputs = self._call_in_scope(args, kwargs)
         finally:
             ctx.depth -= 1
             ctx.training = saved
@@ -348,6 +356,34 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
             if out_mask is not None and isinstance(outputs, Tensor):
                 outputs._keras_mask = out_mask
         return outputs
+
+    def _call_in_scope(self, args, kwargs):
+        """`call`, rematerialized when the layer was created under a RematScope."""
+        if self._remat_mode is None:
+            return self.call(*args, **kwargs)
+        return self._rematerialized_call(args, kwargs)
+
+    def _rematerialized_call(self, args, kwargs):
+        """`call` under the RematScope the layer was created in (see lamina/engine/scopes.py)."""
+        scope = self._remat_mode
+        if scope.mode == "activations":
+            activation = getattr(self, "activation", None)
+            if activation is None:
+                return self.call(*args, **kwargs)
+            self.activation = remat(activation)
+            try:
+                return self.call(*args, **kwargs)
+            finally:
+                self.activation = activation
+        if scope.mode == "list_of_layers" and self.name not in scope.layer_names:
+            return self.call(*args, **kwargs)
+        if scope.mode == "larger_than":
+            shapes = self.compute_output_shape(tree.map_structure(_shape_of, args[0]))
+            shapes = shapes if isinstance(shapes, list) else [shapes]
+            size = sum(int(np.prod([d or 1 for d in s])) for s in shapes)
+            if size <= scope.output_size_threshold:
+                return self.call(*args, **kwargs)
+        return remat(self.call)(*args, **kwargs)
 
     def _convert_input(self, x):
         """NumPy/list inputs to Tensors; floats autocast to the layer's compute dtype."""
@@ -378,7 +414,8 @@ class Layer(LayerDTypeAPI, StatelessLayerAPI):
         inputs = args[0]
         if not self.built:
             self._build_for(tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else _shape_of(t), inputs))
-        outputs = self.compute_output_spec(*args, **kwargs)
+        with scopes.SymbolicScope():
+            outputs = self.compute_output_spec(*args, **kwargs)
         node = CallNode(self, args, kwargs, outputs)
         self._call_nodes.append(node)
         return outputs

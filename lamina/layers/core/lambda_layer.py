@@ -54,6 +54,16 @@ class Lambda(Layer):
         config["arguments"] = serialization.serialize_keras_object(self.arguments)
         return config
 
+    def code_objects(self):
+        """The config entries that are Python code, as the live objects (not their names):
+        `clone_model` copies a Lambda in memory with them, where no file is involved."""
+        objects = {"function": self.function, "arguments": dict(self.arguments)}
+        if self._output_shape is not None:
+            objects["output_shape"] = self._output_shape
+        if self._mask is not None:
+            objects["mask"] = self._mask
+        return objects
+
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         """Refused unless `safe_mode=False` (or a load with safe_mode=False): the function

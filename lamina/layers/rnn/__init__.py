@@ -1,6 +1,7 @@
 """Recurrent layers: RNN, SimpleRNN, LSTM, GRU (and their cells), Bidirectional,
-TimeDistributed. Built-in cells run a whole sequence as one fused graph node."""
+TimeDistributed, ConvLSTM1D/2D/3D. Built-in cells run a whole sequence as one fused graph node."""
 from lamina.layers.rnn.bidirectional import Bidirectional  # noqa: F401
+from lamina.layers.rnn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D  # noqa: F401
 from lamina.layers.rnn.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
 from lamina.layers.rnn.gru import GRU, GRUCell  # noqa: F401
 from lamina.layers.rnn.lstm import LSTM, LSTMCell  # noqa: F401

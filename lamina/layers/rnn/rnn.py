@@ -98,13 +98,17 @@ class RNN(Layer):
             return [output_mask] + [None] * len(self._flat_state_sizes())
         return output_mask
 
+    def check_sequence_shape(self, shape):
+        """ValueError with a fix unless `shape` is a batch of sequences this layer reads."""
+        check_sequence_shape(self, shape)
+
     def _expected_input_shape(self):
         return None
 
     # --- build ------------------------------------------------------------------------
 
     def build(self, sequences_shape, initial_state_shape=None):
-        check_sequence_shape(self, sequences_shape)
+        self.check_sequence_shape(sequences_shape)
         step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._build_for(step_shape)
@@ -140,7 +144,7 @@ class RNN(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         shape = tuple(np.shape(data_of(sequences)))
-        check_sequence_shape(self, shape)
+        self.check_sequence_shape(shape)
         if data_of(sequences).dtype.kind != "f":
             sequences = ops.cast(sequences, self.compute_dtype)
         n_states = len(self._flat_state_sizes())
@@ -212,13 +216,13 @@ class RNN(Layer):
             if not tree.is_nested(new_states):
                 new_states = [new_states]
             if keep is not None:
-                m = keep[:, t, None]
                 flat_prev = tree.flatten(states)
                 fill = ops.zeros_like(out) if self.zero_output_for_mask else prev_out
-                out = ops.where(m, out, fill)
+                out = ops.where(_step_mask(keep, t, out), out, fill)
                 prev_out = out
                 new_states = tree.pack_as(structure, [
-                    ops.where(m, n, p) for n, p in zip(tree.flatten(new_states), flat_prev)])
+                    ops.where(_step_mask(keep, t, n), n, p)
+                    for n, p in zip(tree.flatten(new_states), flat_prev)])
             else:
                 new_states = tree.pack_as(structure, tree.flatten(new_states))
             outputs.append(out)
@@ -269,6 +273,11 @@ class CellLayer(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
+
+
+def _step_mask(keep, t, like):
+    """Step t of a (batch, timesteps) mask, shaped to broadcast against `like`."""
+    return keep[:, t].reshape((-1,) + (1,) * (len(like.shape) - 1))
 
 
 def _accepts(layer, arg):
