@@ -184,9 +184,11 @@ def test_multi_input_multi_output_mixed_graph():
     rng = np.random.default_rng(3)
     xl, xr = rng.standard_normal((5, 3)), rng.standard_normal((5, 5))
     got_score, got_probs = model.predict({"left": xl, "right": xr}, verbose=0)
-    k = [np.asarray(w.numpy(), np.float64) for w in model.weights]  # dense, dense_1, dense_2
-    hh = np.tanh(np.concatenate([xl, xr], -1) @ k[0] + k[1])
-    g = 1 / (1 + np.exp(-(xr @ k[2] + k[3])))
+    # Keras's order (map_graph: deepest first): the gate's Dense, the concat's Dense, the last one
+    assert [w.shape for w in model.weights] == [(5, 4), (4,), (8, 4), (4,), (4, 2), (2,)]
+    k = [np.asarray(w.numpy(), np.float64) for w in model.weights]
+    hh = np.tanh(np.concatenate([xl, xr], -1) @ k[2] + k[3])
+    g = 1 / (1 + np.exp(-(xr @ k[0] + k[1])))
     m = hh * g + hh ** 2
     logits = m @ k[4] + k[5]
     e = np.exp(logits - logits.max(-1, keepdims=True))

@@ -20,7 +20,8 @@ def test_missing_attribute_is_an_attribute_error_not_an_import_error():
     import lamina
 
     assert hasattr(lamina, "datasets")
-    assert not hasattr(lamina, "applications")  # not implemented: no lazy entry points at it
+    assert hasattr(lamina, "applications")
+    assert not hasattr(lamina.applications, "NoSuchNet")
     try:
         lamina.no_such_module
     except AttributeError as e:

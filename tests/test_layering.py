@@ -27,7 +27,7 @@ FLOORS = [
     {"activations", "initializers", "regularizers", "constraints", "losses", "metrics",
      "optimizers", "kernels", "layers", "mixed_precision"},
     {"models", "trainers", "callbacks", "config"},
-    {"saving", "datasets", "preprocessing", "validation", "plot", "utils", "demo",
+    {"saving", "datasets", "preprocessing", "validation", "plot", "utils", "demo", "applications",
      "__main__", "distribution", "export", "compat", "wrappers", "keras_tuner", "visualization"},
     {"__init__"},  # `lamina` itself: the public facade over everything
 ]

@@ -255,3 +255,22 @@ def test_calling_build_directly_marks_the_layer_built_as_keras_3():
     twice = Twice()
     twice.build((None, 2))
     assert twice.built and twice.count_params() == 3
+
+
+def test_functional_layers_and_weights_in_keras_map_graph_order():
+    # Keras 3.15 (map_graph: by depth from the outputs, ties by first visit from the outputs)
+    # gives layers [x, b, a, c, add] and weights b, a, c; Keras's legacy weight files are
+    # filled layer by layer in this order
+    inp = keras.Input((3,), name="x")
+    a = layers.Dense(4, name="a")(inp)
+    b = layers.Dense(5, name="b")(inp)
+    c = layers.Dense(4, name="c")(b)
+    model = keras.Model(inp, layers.Add(name="add")([a, c]))
+    assert [layer.name for layer in model.layers] == ["x", "b", "a", "c", "add"]
+    assert [w.path for w in model.weights] == ["b/kernel", "b/bias", "a/kernel", "a/bias", "c/kernel", "c/bias"]
+    img = keras.Input((8, 8, 4), name="img")
+    pre = layers.ReLU(name="pre")(img)
+    shortcut = layers.Conv2D(8, 1, name="c0")(pre)
+    y = layers.Conv2D(8, 1, name="c3")(layers.Conv2D(2, 1, name="c1")(pre))
+    block = keras.Model(img, layers.Add(name="out")([shortcut, y]))
+    assert [layer.name for layer in block.layers] == ["img", "pre", "c1", "c0", "c3", "out"]

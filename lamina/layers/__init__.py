@@ -90,6 +90,16 @@ _registry.register_builtins(
               if isinstance(v, type) and issubclass(v, Layer) and not n.startswith("_")},
     lazy={n: (lambda n=n: __getattr__(n)) for n in __dir__() if n not in globals()})
 
+# layers of keras.applications that are not public keras.layers names (saved under Keras's module)
+from lamina.layers.core.layer_scale import LayerScale as _LayerScale  # noqa: E402
+from lamina.layers.regularization.stochastic_depth import StochasticDepth as _StochasticDepth  # noqa: E402
+from lamina.layers.merging.custom_scale import CustomScaleLayer as _CustomScaleLayer  # noqa: E402
+
+_registry.register_builtins("layer", {"LayerScale": _LayerScale, "StochasticDepth": _StochasticDepth},
+                            keras_module="keras.src.applications.convnext")
+_registry.register_builtins("layer", {"CustomScaleLayer": _CustomScaleLayer},
+                            keras_module="keras.src.applications.inception_resnet_v2")
+
 
 def serialize(layer):
     """The config dict of `layer` in Keras 3's layout ({module, class_name, config, ...})."""

@@ -51,6 +51,65 @@ def graph_nodes(inputs, outputs):
     return order
 
 
+def keras_order(inputs, outputs):
+    """The layers (and keras.ops operations) computing `outputs` from `inputs`, ordered as
+    Keras's `map_graph` orders them: by depth from the outputs (inputs first), ties broken by
+    first visit in a depth-first walk from the outputs. This is `model.layers`' order, which
+    Keras's weight files (legacy HDF5, filled layer by layer) and `get_weights` rely on."""
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress, nodes, first_seen = set(), set(), [], {}
+
+    def helper(t):
+        history = t._keras_history
+        if history is None:
+            return
+        node = history[0]
+        if id(node) in finished:
+            return
+        is_input = not node.parents
+        if not is_input and id(t) in input_ids:
+            finished.add(id(node))
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"the graph has a cycle at layer {node.layer.name!r}")
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        in_progress.add(id(node))
+        if not is_input:
+            for p in node.parents:
+                helper(p)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        nodes.append(node)
+
+    for t in outputs:
+        helper(t)
+    in_graph = {id(n) for n in nodes}
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(nodes):
+        depth = node_depth.setdefault(id(node), 0)
+        depth = max(depth, layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers[id(node.layer)] = node.layer
+        node_depth[id(node)] = depth
+        for p in node.parents:
+            parent = p._keras_history[0]
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:
+        layer = t._keras_history[0].layer
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            first_seen[id(layer)] = -1
+            layers[id(layer)] = layer
+    by_depth = {}
+    for key, depth in layer_depth.items():
+        by_depth.setdefault(depth, []).append(key)
+    order = []
+    for depth in sorted(by_depth, reverse=True):
+        order += sorted(by_depth[depth], key=lambda k: first_seen[k])
+    return [layers[k] for k in order]
+
+
 def run_nodes(nodes, inputs, values, outputs):
     """The values of `outputs` when the symbolic `inputs` take `values`: each node's layer
     or operation called in graph order."""
@@ -96,12 +155,10 @@ class Functional(Model):
         self._nodes = graph_nodes(self.inputs, self.outputs)
         # every layer and keras.ops operation of the graph (the summary's rows); `layers`
         # lists only the Layers, as in Keras
-        operations = [t._keras_history[0].layer for t in self.inputs if t._keras_history]
-        for node in self._nodes:
-            if not any(node.layer is l for l in operations):
-                operations.append(node.layer)
-        self._operations = operations
-        for layer in operations:
+        # every layer and keras.ops operation of the graph (the summary's rows) in Keras's order,
+        # which is also the order of `layers`, `weights` and `get_weights` (only the Layers)
+        self._operations = keras_order(self.inputs, self.outputs)
+        for layer in self._operations:
             if isinstance(layer, Layer) and not any(layer is l for l in self._layers):
                 self._layers.append(layer)
         self.output_names = [t._keras_history[0].layer.name for t in self.outputs]

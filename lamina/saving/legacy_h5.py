@@ -103,6 +103,8 @@ def _legacy_entry(entry):
     for key in ("name", "inbound_nodes"):  # functional models keep the graph next to each layer
         if key in entry:
             out[key] = entry[key]
+    if str(entry.get("module", "")).startswith("keras.src.ops"):
+        out["module"] = entry["module"]  # a keras.ops call (x + 3.0), not the layer of that name
     return out
 
 

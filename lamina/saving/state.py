@@ -119,61 +119,9 @@ def keras_trainable_order(model):
 
 
 def keras_functional_order(model):
-    """A functional model's layers (and keras.ops operations) ordered as Keras's `map_graph`
-    orders them: by depth from the outputs (inputs first), ties broken by first visit in a
-    depth-first walk."""
-    input_ids = {id(t) for t in model.inputs}
-    finished, in_progress, nodes, first_seen = set(), set(), [], {}
-
-    def helper(t):
-        history = t._keras_history
-        if history is None:
-            return
-        node = history[0]
-        if id(node) in finished:
-            return
-        is_input = not node.parents
-        if not is_input and id(t) in input_ids:
-            finished.add(id(node))
-            return
-        if id(node) in in_progress:
-            raise ValueError(f"the graph has a cycle at layer {node.layer.name!r}")
-        first_seen.setdefault(id(node.layer), len(first_seen))
-        in_progress.add(id(node))
-        if not is_input:
-            for p in node.parents:
-                helper(p)
-        finished.add(id(node))
-        in_progress.discard(id(node))
-        nodes.append(node)
-
-    for t in model.outputs:
-        helper(t)
-    in_graph = {id(n) for n in nodes}
-    node_depth, layer_depth, layers = {}, {}, {}
-    for node in reversed(nodes):
-        depth = node_depth.setdefault(id(node), 0)
-        depth = max(depth, layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        layers[id(node.layer)] = node.layer
-        node_depth[id(node)] = depth
-        for p in node.parents:
-            parent = p._keras_history[0]
-            if id(parent) in in_graph:
-                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-    for t in model.inputs:
-        layer = t._keras_history[0].layer
-        if id(layer) not in layer_depth:
-            layer_depth[id(layer)] = 0
-            first_seen[id(layer)] = -1
-            layers[id(layer)] = layer
-    by_depth = {}
-    for key, depth in layer_depth.items():
-        by_depth.setdefault(depth, []).append(key)
-    order = []
-    for depth in sorted(by_depth, reverse=True):
-        order += sorted(by_depth[depth], key=lambda k: first_seen[k])
-    return [layers[k] for k in order]
+    """A functional model's layers and keras.ops operations in Keras's `map_graph` order (the
+    order `Functional` keeps them in: see lamina.models.functional.keras_order)."""
+    return list(model._operations)
 
 
 # --- saving ------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""keras.applications.resnet_v2: ResNet50V2/101V2/152V2 (He et al., 2016, "Identity Mappings"):
+pre-activation bottleneck blocks, the stride on each stack's last block. Expects tf-mode
+preprocessing (pixels scaled to [-1, 1])."""
+from lamina.applications import imagenet_utils
+from lamina.applications.resnet import ResNet, stack_residual_blocks_v2
+
+
+def _v2_stacks(depths):
+    def stack_fn(x):
+        x = stack_residual_blocks_v2(x, 64, depths[0], name="conv2")
+        x = stack_residual_blocks_v2(x, 128, depths[1], name="conv3")
+        x = stack_residual_blocks_v2(x, 256, depths[2], name="conv4")
+        return stack_residual_blocks_v2(x, 512, depths[3], stride1=1, name="conv5")
+    return stack_fn
+
+
+def ResNet50V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,  # noqa: N802
+               classes=1000, classifier_activation="softmax", name="resnet50v2"):
+    """ResNet50V2 (25.6M parameters)."""
+    return ResNet(_v2_stacks((3, 4, 6, 3)), True, True, include_top, weights, input_tensor, input_shape,
+                  pooling, classes, classifier_activation, name, weights_name="resnet50v2")
+
+
+def ResNet101V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,  # noqa: N802
+                classes=1000, classifier_activation="softmax", name="resnet101v2"):
+    """ResNet101V2 (44.7M parameters)."""
+    return ResNet(_v2_stacks((3, 4, 23, 3)), True, True, include_top, weights, input_tensor, input_shape,
+                  pooling, classes, classifier_activation, name, weights_name="resnet101v2")
+
+
+def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,  # noqa: N802
+                classes=1000, classifier_activation="softmax", name="resnet152v2"):
+    """ResNet152V2 (60.4M parameters)."""
+    return ResNet(_v2_stacks((3, 8, 36, 3)), True, True, include_top, weights, input_tensor, input_shape,
+                  pooling, classes, classifier_activation, name, weights_name="resnet152v2")
+
+
+def preprocess_input(x, data_format=None):
+    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
+    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+
+
+def decode_predictions(preds, top=5):
+    return imagenet_utils.decode_predictions(preds, top=top)
+
+
+decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__

@@ -1,0 +1,45 @@
+"""Reference numbers from Keras 3.15.1 (jax backend) for tests/test_applications*.py."""
+import json, numpy as np, h5py
+import keras
+from keras import applications as A
+from keras.applications import imagenet_utils
+
+OUT = "/work/wt/apps/tests/data/applications/"
+
+def fill(weights):
+    """Deterministic weights from (name, shape): the same rule in lamina's test."""
+    rng = np.random.default_rng(1234)
+    out = []
+    for name, shape in weights:
+        name = name.split("/")[-1]
+        if name.endswith("variance") or name == "gamma":
+            v = rng.uniform(0.5, 1.5, shape)
+        elif name == "count":
+            v = np.zeros(shape)
+        elif len(shape) >= 2:
+            fan = np.prod(shape[:2]) if "depthwise" in name else np.prod(shape[:-1])
+            v = rng.standard_normal(shape) / np.sqrt(fan)
+        else:
+            v = rng.normal(0.0, 0.1, shape)
+        out.append(v.astype("float32"))
+    return out
+
+ref = json.load(open(OUT + 'keras_reference.json'))
+x = np.random.default_rng(7).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+from keras.src.applications import convnext
+A.ConvNeXtMini = lambda **kw: convnext.ConvNeXt(depths=[1, 1, 1, 1], projection_dims=[8, 16, 32, 64], name="convnext_mini", **kw)
+for key, fn, kw in [("convnext_mini", "ConvNeXtMini", {}), ("nasnet_mobile", "NASNetMobile", {})]:
+    m = getattr(A, fn)(weights=None, input_shape=(32, 32, 3), classifier_activation=None, **kw)
+    per_layer = [(l, l.trainable_weights + l.non_trainable_weights) for l in m.layers]
+    per_layer = [(l, w) for l, w in per_layer if w]
+    ws = [(v.name, tuple(v.shape)) for _, w in per_layer for v in w]
+    vals = iter(fill(ws))
+    for _, w in per_layer:
+        for v in w:
+            v.assign(next(vals))
+    y = m.predict(x, verbose=0)
+    ref[key] = {"fn": fn, "kwargs": kw, "logits": y.tolist(),
+                "layers": [[l.name, [[v.name, list(v.shape)] for v in w]] for l, w in per_layer]}
+    print(key, y.shape, float(np.abs(y).max()))
+
+json.dump(ref, open(OUT + 'keras_reference.json', 'w'))
