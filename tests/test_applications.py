@@ -56,6 +56,7 @@ def test_forward_matches_keras_on_the_same_weights(key, monkeypatch):
     monkeypatch.setattr(tensor_module, "_initial_value", lambda init, shape, dtype: real(init, shape, dtype)
                         if shape is None else np.empty(shape, dtype or "float32"))
     build = _convnext_mini if ref["fn"] == "ConvNeXtMini" else getattr(A, ref["fn"])
+    lamina.backend.clear_session()  # Keras's reference ran in a fresh session: automatic names from 0
     model = build(weights=None, input_shape=(32, 32, 3), classifier_activation=None, **ref["kwargs"])
     # the layers with weights come in Keras's order with the same weights: what Keras's weight
     # files (legacy HDF5, filled layer by layer in `model.layers` order) rely on
