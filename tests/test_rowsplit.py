@@ -1,4 +1,4 @@
-"""Row-split products (lamina.engine.rowsplit, LAMINA_BLAS_THREADS=split): in the sizes it is
+"""Row-split products (lamina.engine.rowsplit, on by default; LAMINA_BLAS_THREADS=nosplit turns it off): in the sizes it is
 used for (20M multiply-adds and more), the same bits as one BLAS thread, whichever thread
 computes which block. (A tiny product's blocks may take OpenBLAS's small-matrix kernels and
 round differently: still deterministic, as the blocks depend on the shapes only.)"""
@@ -59,11 +59,11 @@ def test_fit_and_predict_give_the_same_bits_split_or_not(monkeypatch):
         pytest.skip("needs a BLAS that threadpoolctl controls")
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
         monkeypatch.setattr(threads._S, "default", 2)
-        plain = train(monkeypatch, None)
+        plain = train(monkeypatch, "nosplit")
         calls = []
         real = rowsplit.matmul
         monkeypatch.setattr(rowsplit, "matmul", lambda a, b: calls.append(a.shape) or real(a, b))
-        split = train(monkeypatch, "split")
+        split = train(monkeypatch, None)  # the default splits
     assert (256, 300) in calls and (300, 256) in calls  # the forward and kernel-gradient products
     assert plain[0] == split[0]
     for w1, w2 in zip(plain[1], split[1]):

@@ -19,13 +19,13 @@ threadpoolctl finds the BLAS libraries NumPy loaded (OpenBLAS, MKL, BLIS) and th
 its context manager re-scans them each time, so the controllers are cached here and their
 `set_num_threads` called directly (about 1 us, and only when the count changes).
 
-`LAMINA_BLAS_THREADS=split` (opt-in): `matmul` also splits a mid-size product
-(`SPLIT_MACS` to `CROSSOVER_MACS`) by rows over two threads that each run one-thread BLAS
-(`rowsplit`; the same bits as one thread). Measured on a 2-vCPU EPYC shared with other
-sessions' loads: products 128x784 @ 784x512 1.03 -> 0.60-1.1 ms, 512x10000 @ 10000x16 3.5 ->
-1.7-1.9 ms; with one CPU hog per core MNIST MLP 2.73-2.82 -> 2.03-2.37 s/epoch and dense IMDB
-1.03 -> 0.70 s, but without the hogs MNIST MLP lost (1.47 -> 1.73-1.94 s/epoch): not the
-default until measured on a quiet machine (benchmarks/split_products.py, busy.py).
+Mid-size products (`SPLIT_MACS` to `CROSSOVER_MACS`) are split by rows over two threads that
+each run one-thread BLAS (`rowsplit`; the same bits as one thread, and the caller never waits
+for a helper that has no core). Measured side by side on an idle 2-vCPU AVX-512 EPYC
+(benchmarks/busy.py, one epoch): MNIST MLP one thread 1.41-1.66 s, split 1.06-1.11 s, OpenBLAS's
+own two threads 0.85 s; with one CPU hog per core 2.14-2.63 s, 1.90 s and 5.83 s. Dense IMDB:
+0.62 / 0.38-0.39 / 0.40 s idle, 0.67-0.91 / 0.70-0.93 / 0.93 s busy. `LAMINA_BLAS_THREADS=nosplit`
+keeps such products on one thread.
 """
 import os
 
@@ -34,7 +34,7 @@ from lamina.engine import rowsplit
 # Multiply-adds from which the default thread count is used (~3 ms on one AVX2 core): the
 # MLP and recurrent products stay on one thread, big convolution products are threaded.
 CROSSOVER_MACS = 100_000_000
-# With LAMINA_BLAS_THREADS=split, from here to CROSSOVER_MACS `matmul` splits the rows over two
+# From here to CROSSOVER_MACS (unless LAMINA_BLAS_THREADS=nosplit) `matmul` splits the rows over two
 # threads (2-vCPU AVX-512 EPYC: 32x784 @ 784x512, 13M multiply-adds, gains 0-20% alone and
 # loses in predict's loop of them on a shared machine; 51M: 1.03 -> 0.60-0.66 ms).
 SPLIT_MACS = 20_000_000
@@ -46,7 +46,7 @@ class _State:
     default = 1  # their thread count before lamina changed anything
     depth = 0  # nesting of scope()
     managing = False  # inside a scope, and the user left the threads to lamina
-    split = False  # managing, LAMINA_BLAS_THREADS=split, and the library has 2+ threads
+    split = False  # managing, not LAMINA_BLAS_THREADS=nosplit, and the library has 2+ threads
     current = 1
 
 
@@ -96,7 +96,7 @@ class scope:
             # a count other than the library's own default is a limit the user set
             _S.managing = bool(libs) and not user_chose_threads() and _current_count() == _S.default
             _S.split = (_S.managing and _S.default > 1
-                        and os.environ.get("LAMINA_BLAS_THREADS", "").lower() == "split")
+                        and os.environ.get("LAMINA_BLAS_THREADS", "").lower() != "nosplit")
             if _S.managing:
                 _set(1)
         return self
