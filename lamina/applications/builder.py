@@ -64,6 +64,15 @@ def dense_classifier(x, classes, classifier_activation, weights, name="predictio
     return layers.Dense(classes, activation=classifier_activation, name=name, **kwargs)(x)
 
 
+def top(x, include_top, pooling, classes, classifier_activation, weights, avg_name=None, max_name=None):
+    """The classifier head (global average pooling "avg_pool" + Dense "predictions") or, without
+    it, the optional global pooling of the features."""
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        return dense_classifier(x, classes, classifier_activation, weights)
+    return pool(x, pooling, avg_name, max_name)
+
+
 def finish(img_input, input_tensor, x, name, weights, imagenet_file=None):
     """The Functional model from the image input to `x`, with its weights loaded.
 

@@ -66,11 +66,7 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
             x = transition_block(x, 0.5, name=f"pool{i + 2}")
     x = layers.BatchNormalization(axis=axis, epsilon=EPS, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = builder.dense_classifier(x, classes, classifier_activation, weights)
-    else:
-        x = builder.pool(x, pooling, "avg_pool", "max_pool")
+    x = builder.top(x, include_top, pooling, classes, classifier_activation, weights, "avg_pool", "max_pool")
     imagenet_file = None
     if weights == "imagenet":
         if tuple(blocks) not in WEIGHTS:
@@ -103,13 +99,4 @@ def DenseNet201(include_top=True, weights="imagenet", input_tensor=None, input_s
                     classifier_activation, name=name)
 
 
-def preprocess_input(x, data_format=None):
-    """torch mode: pixels scaled to [0, 1], then standardized with the ImageNet mean and std."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("torch")

@@ -46,6 +46,28 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     return _preprocess_tensor(x, data_format, mode)
 
 
+_MODE_DOCS = {"caffe": "caffe mode: RGB -> BGR, minus the ImageNet channel means (no scaling).",
+              "tf": "tf mode: pixels scaled from [0, 255] to [-1, 1].",
+              "torch": "torch mode: pixels scaled to [0, 1], then normalized by the ImageNet mean and std."}
+
+
+def module_functions(mode):
+    """(preprocess_input, decode_predictions) of an application module whose preprocessing is
+    `mode`, with Keras's per-module signatures."""
+
+    def module_preprocess_input(x, data_format=None):
+        return preprocess_input(x, data_format=data_format, mode=mode)
+
+    def module_decode_predictions(preds, top=5):
+        return decode_predictions(preds, top=top)
+
+    module_preprocess_input.__doc__ = _MODE_DOCS[mode]
+    module_preprocess_input.__name__ = module_preprocess_input.__qualname__ = "preprocess_input"
+    module_decode_predictions.__doc__ = decode_predictions.__doc__
+    module_decode_predictions.__name__ = module_decode_predictions.__qualname__ = "decode_predictions"
+    return module_preprocess_input, module_decode_predictions
+
+
 def _channel_axis(ndim, data_format):
     if data_format == "channels_last":
         return ndim - 1

@@ -98,22 +98,9 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     x = layers.concatenate([b3, b7, bp], axis=axis, name="mixed8")
     x = _module_e(x, 0)
     x = _module_e(x, 1)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = builder.dense_classifier(x, classes, classifier_activation, weights)
-    else:
-        x = builder.pool(x, pooling)
+    x = builder.top(x, include_top, pooling, classes, classifier_activation, weights)
     fname, file_hash = WEIGHTS[bool(include_top)]
     return builder.finish(img_input, input_tensor, x, name, weights, (fname, WEIGHTS_BASE + fname, file_hash))
 
 
-def preprocess_input(x, data_format=None):
-    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("tf")

@@ -111,13 +111,4 @@ def make_divisible(v, divisor, min_value=None):
     return new_v + divisor if new_v < 0.9 * v else new_v
 
 
-def preprocess_input(x, data_format=None):
-    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("tf")

@@ -177,13 +177,4 @@ def _reduction_a_cell(ip, p, filters, block_id=None):
     return x, ip
 
 
-def preprocess_input(x, data_format=None):
-    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("tf")

@@ -42,11 +42,7 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
     if preact:
         x = _bn("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = builder.dense_classifier(x, classes, classifier_activation, weights)
-    else:
-        x = builder.pool(x, pooling, "avg_pool", "max_pool")
+    x = builder.top(x, include_top, pooling, classes, classifier_activation, weights, "avg_pool", "max_pool")
     imagenet_file = None
     if weights == "imagenet":
         if weights_name not in WEIGHTS_HASHES:
@@ -139,13 +135,4 @@ def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_sha
                   pooling, classes, classifier_activation, name, weights_name="resnet152")
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe mode: RGB -> BGR, minus the ImageNet channel means (no scaling)."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("caffe")

@@ -35,13 +35,4 @@ def ResNet152V2(include_top=True, weights="imagenet", input_tensor=None, input_s
                   pooling, classes, classifier_activation, name, weights_name="resnet152v2")
 
 
-def preprocess_input(x, data_format=None):
-    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("tf")

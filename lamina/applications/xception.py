@@ -62,22 +62,9 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = layers.Activation("relu", name="block14_sepconv1_act")(x)
     x = _sep_bn(x, 2048, "block14_sepconv2", axis)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = builder.dense_classifier(x, classes, classifier_activation, weights)
-    else:
-        x = builder.pool(x, pooling)
+    x = builder.top(x, include_top, pooling, classes, classifier_activation, weights)
     fname, file_hash = WEIGHTS[bool(include_top)]
     return builder.finish(img_input, input_tensor, x, name, weights, (fname, WEIGHTS_BASE + fname, file_hash))
 
 
-def preprocess_input(x, data_format=None):
-    """tf mode: pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
-
-
-def decode_predictions(preds, top=5):
-    return imagenet_utils.decode_predictions(preds, top=top)
-
-
-decode_predictions.__doc__ = imagenet_utils.decode_predictions.__doc__
+preprocess_input, decode_predictions = imagenet_utils.module_functions("tf")
