@@ -4,6 +4,7 @@ saving. Reference numbers: tests/data/applications/keras_reference.json, made wi
 3.15.1 (jax backend); the weights are drawn by `fill` below from Keras's weight names and
 shapes, so no large file is needed."""
 import hashlib
+import importlib.util
 import json
 import urllib.error
 from pathlib import Path
@@ -21,24 +22,16 @@ DATA = Path(__file__).parent / "data" / "applications"
 REF = json.loads((DATA / "keras_reference.json").read_text())
 
 
-def fill(weights):
-    """Deterministic weights from Keras's (name, shape) list (the rule the fixture used)."""
-    rng = np.random.default_rng(1234)
-    out = []
-    for name, shape in weights:
-        name = name.split("/")[-1]
-        shape = tuple(shape)
-        if name.endswith("variance") or name == "gamma":
-            v = rng.uniform(0.5, 1.5, shape)
-        elif name == "count":
-            v = np.zeros(shape)
-        elif len(shape) >= 2:
-            fan = np.prod(shape[:2]) if "depthwise" in name else np.prod(shape[:-1])
-            v = rng.standard_normal(shape) / np.sqrt(fan)
-        else:
-            v = rng.normal(0.0, 0.1, shape)
-        out.append(v.astype("float32"))
-    return out
+def _load_fill_rule():
+    """tools/applications/fill_rule.py: the rule Keras's side of the fixtures used (one copy)."""
+    path = Path(__file__).resolve().parents[1] / "tools" / "applications" / "fill_rule.py"
+    spec = importlib.util.spec_from_file_location("applications_fill_rule", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.fill
+
+
+fill = _load_fill_rule()
 
 
 # --- forward passes against Keras ---------------------------------------------------------

@@ -4,25 +4,12 @@ import keras
 from keras import applications as A
 from keras.applications import imagenet_utils
 
-OUT = "/work/wt/apps/tests/data/applications/"
+from pathlib import Path
 
-def fill(weights):
-    """Deterministic weights from (name, shape): the same rule in lamina's test."""
-    rng = np.random.default_rng(1234)
-    out = []
-    for name, shape in weights:
-        name = name.split("/")[-1]
-        if name.endswith("variance") or name == "gamma":
-            v = rng.uniform(0.5, 1.5, shape)
-        elif name == "count":
-            v = np.zeros(shape)
-        elif len(shape) >= 2:
-            fan = np.prod(shape[:2]) if "depthwise" in name else np.prod(shape[:-1])
-            v = rng.standard_normal(shape) / np.sqrt(fan)
-        else:
-            v = rng.normal(0.0, 0.1, shape)
-        out.append(v.astype("float32"))
-    return out
+from fill_rule import fill  # run from this folder
+
+OUT = str(Path(__file__).resolve().parents[2] / "tests" / "data" / "applications") + "/"
+
 
 ref = json.load(open(OUT + 'keras_reference.json'))
 x = np.random.default_rng(7).uniform(0, 255, (2, 32, 32, 3)).astype("float32")

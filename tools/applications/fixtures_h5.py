@@ -1,24 +1,11 @@
 import numpy as np, h5py
 import keras
 from keras import applications as A
-OUT = "/work/wt/apps/tests/data/applications/"
-def fill(weights):
-    """Deterministic weights from (name, shape): the same rule in lamina's test."""
-    rng = np.random.default_rng(1234)
-    out = []
-    for name, shape in weights:
-        name = name.split("/")[-1]
-        if name.endswith("variance") or name == "gamma":
-            v = rng.uniform(0.5, 1.5, shape)
-        elif name == "count":
-            v = np.zeros(shape)
-        elif len(shape) >= 2:
-            fan = np.prod(shape[:2]) if "depthwise" in name else np.prod(shape[:-1])
-            v = rng.standard_normal(shape) / np.sqrt(fan)
-        else:
-            v = rng.normal(0.0, 0.1, shape)
-        out.append(v.astype("float32"))
-    return out
+from pathlib import Path
+
+from fill_rule import fill  # run from this folder
+
+OUT = str(Path(__file__).resolve().parents[2] / "tests" / "data" / "applications") + "/"
 
 # a weights file in the layout of Keras's published files (TF-era legacy HDF5, by layer name)
 m = A.MobileNetV3Small(alpha=0.75, minimalistic=True, weights=None, input_shape=(48, 48, 3), include_top=False, pooling="avg")
