@@ -20,6 +20,16 @@ from lamina import dtype_policies, quantizers
 from lamina.engine.tensor import data_of, record
 
 
+# Dense's and EinsumDense's variables per quantization mode, in Keras's file order
+KERNEL_LAYER_VARIABLES = {
+    None: ["kernel", "bias"],
+    "int8": ["kernel", "bias", "kernel_scale"],
+    "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
+    "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+               "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
+}
+
+
 class Quantizable:
     """Mixin giving a layer Keras's `quantize` and its quantized-weights bookkeeping."""
 

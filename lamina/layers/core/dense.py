@@ -6,7 +6,7 @@ from lamina.engine import threads
 from lamina.engine.tensor import data_of
 from lamina.layers.base.layer import InputSpec, Layer
 from lamina.layers.base.named_params import NamedParams
-from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.base.quantizable import KERNEL_LAYER_VARIABLES, Quantizable
 from lamina.layers.core import dense_quantized, float8
 from lamina.kernels import linear as fused
 from lamina.ops.nn import softmax_array
@@ -21,13 +21,7 @@ class Dense(Quantizable, NamedParams, Layer):
     """
 
     _quantized_weight = "kernel"
-    variable_serialization_spec = {
-        None: ["kernel", "bias"],
-        "int8": ["kernel", "bias", "kernel_scale"],
-        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
-        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
-                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
-    }
+    variable_serialization_spec = KERNEL_LAYER_VARIABLES
     _quantize_modes = ("int8", "int4", "float8")
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",

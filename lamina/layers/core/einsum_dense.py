@@ -11,7 +11,7 @@ import re
 from lamina import activations, ops
 from lamina.layers.base.layer import Layer
 from lamina.layers.base.named_params import NamedParams
-from lamina.layers.base.quantizable import Quantizable
+from lamina.layers.base.quantizable import KERNEL_LAYER_VARIABLES, Quantizable
 from lamina.layers.core import einsum_quantized, float8
 
 
@@ -81,13 +81,7 @@ class EinsumDense(Quantizable, NamedParams, Layer):
     (lamina/layers/core/einsum_quantized.py)."""
 
     _quantized_weight = "kernel"
-    variable_serialization_spec = {
-        None: ["kernel", "bias"],
-        "int8": ["kernel", "bias", "kernel_scale"],
-        "int4": ["kernel", "bias", "kernel_scale", "kernel_zero", "g_idx"],
-        "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
-                   "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"],
-    }
+    variable_serialization_spec = KERNEL_LAYER_VARIABLES
     _quantize_modes = ("int8", "int4", "float8")
 
     def __init__(
