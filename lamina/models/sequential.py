@@ -212,7 +212,7 @@ def _replay_plan(model):
         cls = type(layer)
         owner = _defining_class(cls, "predict_array")
         if (owner is None or _defining_class(cls, "call") is not owner
-                or _defining_class(cls, "__call__") is not Layer or not layer.built
+                or cls.__call__ is not Layer.__call__ or not layer.built
                 or layer.activity_regularizer is not None or layer.dtype != model.dtype
                 or layer.compute_dtype != layer.variable_dtype):
             return None

@@ -20,7 +20,8 @@ import difflib
 from lamina import ops, random
 from lamina.engine.tensor import Tensor
 from lamina.layers.convolutional.conv_utils import standardize_data_format
-from lamina.layers.base.layer import Layer, _CallContext
+from lamina.layers.base.call_api import CallContext
+from lamina.layers.base.layer import Layer
 from lamina.symbolic.keras_tensor import any_symbolic
 from lamina.ops import image
 
@@ -85,7 +86,7 @@ class BaseImagePreprocessingLayer(Layer):
         self.built = True
 
     def __call__(self, *args, **kwargs):
-        if (kwargs.get("training") is None and _CallContext.training is None
+        if (kwargs.get("training") is None and CallContext.training is None
                 and not any_symbolic(args, kwargs)):
             kwargs["training"] = True  # Keras 3: the default of `call`, when nothing sets it
         return super().__call__(*args, **kwargs)

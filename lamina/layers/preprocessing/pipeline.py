@@ -2,7 +2,8 @@
 
 import inspect
 
-from lamina.layers.base.layer import Layer, _CallContext
+from lamina.layers.base.call_api import CallContext
+from lamina.layers.base.layer import Layer
 from lamina.symbolic.keras_tensor import any_symbolic
 from lamina.layers.rnn.wrapper import deserialize_layer, serialize_layer
 
@@ -21,7 +22,7 @@ class Pipeline(Layer):
     def __call__(self, *args, **kwargs):
         if (
             kwargs.get("training") is None
-            and _CallContext.training is None
+            and CallContext.training is None
             and not any_symbolic(args, kwargs)
         ):
             kwargs["training"] = True  # Keras 3: the default of `call`, when nothing sets it
