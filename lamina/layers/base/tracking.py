@@ -34,29 +34,14 @@ class LayerTrackingAPI:
 
     @property
     def variables(self):
-        out, seen = [], set()
-        for v in self._own_variables:
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._layers:
-            for v in layer.variables:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
+        return _unique(self._own_variables + [v for layer in self._layers for v in layer.variables])
 
     @property
     def weights(self):
         own = [v for v in self._own_variables if v.trainable] + [
             v for v in self._own_variables if not v.trainable
         ]
-        out, seen = [], set()
-        for v in own + [w for layer in self._layers for w in layer.weights]:
-            if id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        return out
+        return _unique(own + [w for layer in self._layers for w in layer.weights])
 
     @property
     def trainable_weights(self):
