@@ -7,7 +7,7 @@ Who owns which argument of `fit` (the same split for evaluate and predict):
   and `steps_per_epoch` / `validation_steps` / `steps` (how many batches make an epoch, and
   whether the next epoch continues where this one stopped). It checks array inputs once
   (`checked_sample`) and knows nothing of models, losses or callbacks.
-- The trainer (lamina/trainers/trainer.py): `epochs`, `initial_epoch`, `validation_split`
+- The trainer's loops (lamina/trainers/loops.py): `epochs`, `initial_epoch`, `validation_split`
   (cut here, by `split_validation`, before any shuffling), `validation_data`,
   `validation_batch_size`, `validation_freq`, `callbacks` and `verbose` (a progress-bar
   callback); it asks the adapter for epochs of batches and never looks inside them.

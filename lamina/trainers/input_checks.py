@@ -210,6 +210,15 @@ def _is_int(v):
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
+def resolve_verbose(verbose):
+    """`verbose` of fit/evaluate/predict as 0, 1 or 2 ("auto": 1)."""
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
 def check_batch_size(batch_size, what="batch_size"):
     if batch_size is not None and (not _is_int(batch_size) or batch_size <= 0):
         raise ValueError(

@@ -1,74 +1,23 @@
 """`Trainer`: compile / fit / evaluate / predict, mixed into `Model`.
 
-The loop is plain Python around `train_step` (a GradientTape, the loss, one optimizer
-update); the data adapter, the progress bar and the callbacks are separate pieces.
+Here: `compile`, the metrics and their logs, the per-batch steps (`train_step`: a GradientTape,
+the loss, one optimizer update; `test_step`) and the checks before any step. The loops are
+plain Python around the steps: `fit`/`evaluate` in lamina/trainers/loops.py, `predict` in
+lamina/trainers/predict.py; the data adapter, the progress bar, the logs
+(lamina/trainers/logs.py) and the callbacks are separate pieces.
 """
-import warnings
-from collections.abc import Mapping
-
 import numpy as np
 
 from lamina import losses as losses_module, metrics as metrics_module, optimizers
-from lamina.callbacks.callback_list import CallbackList
-from lamina.engine import threads, tree
-from lamina.engine.sparse import shape_of
+from lamina.engine import tree
 from lamina.engine.tape import GradientTape
-from lamina.engine.tensor import Tensor
 from lamina.ops import math as _math
 from lamina.trainers import input_checks
 from lamina.trainers.compile_utils import CompileLoss, CompileMetrics
-from lamina.trainers.data_adapter import make_data, split_validation, unpack_x_y_sample_weight
-from lamina.trainers.interrupt import stop_on_sigint
-
-
-class LazyLogs(Mapping):
-    """Per-batch logs whose metric values are computed only if someone reads them."""
-
-    __slots__ = ("_trainer", "_values")
-
-    def __init__(self, trainer):
-        self._trainer = trainer
-        self._values = None
-
-    def _get(self):
-        if self._values is None:
-            self._values = self._trainer._metric_logs()
-        return self._values
-
-    def __getitem__(self, key):
-        return self._get()[key]
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
-
-    def __repr__(self):
-        return repr(self._get())
-
-
-def pythonify(logs):
-    """Sorted keys, float values (as Keras 3's logs)."""
-    out = {}
-    for k, v in sorted(dict(logs).items()):
-        if isinstance(v, dict):
-            out.update(pythonify(v))
-            continue
-        try:
-            v = float(v.data if isinstance(v, Tensor) else v)
-        except (TypeError, ValueError):
-            pass
-        out[k] = v
-    return out
-
-
-def _resolve_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2, True, False):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
-    return int(verbose)
+from lamina.trainers.data_adapter import unpack_x_y_sample_weight
+from lamina.trainers.logs import LazyLogs, pythonify
+from lamina.trainers.loops import TrainerLoopsAPI
+from lamina.trainers.predict import TrainerPredictAPI
 
 
 def _batch_size(x):
@@ -76,7 +25,7 @@ def _batch_size(x):
     return first.shape[0]
 
 
-class Trainer:
+class Trainer(TrainerLoopsAPI, TrainerPredictAPI):
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -174,7 +123,7 @@ class Trainer:
         return own
 
     def get_metrics_result(self):
-        return LazyLogs(self)
+        return LazyLogs(self._metric_logs)
 
     # --- steps -----------------------------------------------------------------------
 
@@ -245,15 +194,6 @@ class Trainer:
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def predict_step(self, data):
-        x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
-
-    def _replay_plan(self):
-        """Per-layer NumPy functions that `predict` may run instead of calling the model
-        (same results, no Tensors or graph nodes), or None: models override this."""
-        return None
-
     # --- checks before any step --------------------------------------------------------
 
     def _prepare(self, data, mode, what=None):
@@ -285,238 +225,3 @@ class Trainer:
         """Build an unbuilt model from sample inputs `x` (a subclassed model: by running it on
         one sample; Sequential overrides this to build from the shapes alone)."""
         self(tree.map_structure(lambda a: a[:1], x), training=False)
-
-    # --- fit -----------------------------------------------------------------------------
-
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
-            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` epochs of mini-batches; returns a `History`.
-
-        `validation_split` holds out the *last* fraction of the samples, taken before
-        shuffling (as Keras does): shuffle the data first if it is ordered. Ctrl-C stops
-        training at the end of the current batch: the completed epochs stay in the
-        History, callbacks' `on_train_end` runs, then KeyboardInterrupt is re-raised.
-        """
-        self._assert_compiled("fit")
-        from lamina.config import training_limits  # noqa: PLC0415  (config is a lazy namespace)
-
-        epochs, steps_per_epoch = training_limits(epochs, steps_per_epoch)
-        verbose = _resolve_verbose(verbose)
-        shuffle = input_checks.check_fit_args(batch_size, epochs, initial_epoch, validation_freq,
-                                              validation_batch_size, shuffle)
-        input_checks.check_arrays_given(x, y, sample_weight, class_weight)
-        if validation_data is not None:
-            input_checks.check_validation_data(validation_data)
-        if validation_split and validation_data is None:
-            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
-        data = make_data(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch)
-        self._prepare(data, "fit")
-        val = None
-        if validation_data is not None:
-            vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
-            val = make_data(vx, vy, vsw, validation_batch_size or batch_size, False, None, validation_steps)
-            val.restart_each_epoch = True  # Keras: validation_steps restart each epoch
-            self._prepare(val, "evaluate", "validation_data")
-        cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-                           verbose=verbose, epochs=epochs, steps=data.steps())
-        self.stop_training = False
-        step_function = self._step_function()
-        if hasattr(self.optimizer, "build") and not getattr(self.optimizer, "built", False):
-            self.optimizer.build(self.trainable_weights)
-        logs = None
-        self._in_fit = True
-        with threads.scope(), stop_on_sigint() as interrupt:
-            try:
-                cbs.on_train_begin()
-                # a callback (BackupAndRestore) may resume from a later epoch
-                initial_epoch = max(initial_epoch, self.__dict__.pop("_initial_epoch", 0))
-                has_begin = bool(cbs.batch_hook("on_train_batch_begin"))
-                has_end = bool(cbs.batch_hook("on_train_batch_end"))
-                per = self.steps_per_execution
-                for epoch in range(initial_epoch, epochs):
-                    if interrupt.requested:  # Ctrl-C during the previous epoch's end
-                        break
-                    self.reset_metrics()
-                    cbs.on_epoch_begin(epoch)
-                    step_logs = None
-                    finished = False
-                    step = -1
-                    for step, batch in enumerate(data.batches()):
-                        if interrupt.requested:  # checked before the next batch, so an
-                            break  # interrupt during the last batch still completes the epoch
-                        if has_begin and step % per == 0:
-                            cbs.call_batch("on_train_batch_begin", step)
-                        step_logs = step_function(batch)
-                        if step % per == per - 1:  # the end of an execution
-                            if has_end:
-                                cbs.call_batch("on_train_batch_end", step, step_logs)
-                            if self.stop_training:
-                                break
-                    else:
-                        finished = True
-                        if step % per != per - 1 and step_logs is not None:
-                            if has_end:  # a last, partial execution: Keras names its full end
-                                cbs.call_batch("on_train_batch_end", step - step % per + per - 1, step_logs)
-                    if interrupt.requested and not finished:
-                        break  # the interrupted epoch is incomplete: not recorded
-                    if step_logs is None:
-                        warnings.warn("the training data produced no batch this epoch; stopping", stacklevel=2)
-                        break
-                    epoch_logs = pythonify(step_logs)
-                    if val is not None and _validate_now(epoch, validation_freq):
-                        val_logs = self._run_evaluation(val, cbs)
-                        epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-                    cbs.on_epoch_end(epoch, epoch_logs)
-                    logs = epoch_logs
-                    if self.stop_training:
-                        break
-            finally:
-                self._in_fit = False
-            self._fit_interrupted = interrupt.requested  # callbacks keep their backups then
-            cbs.on_train_end(logs)
-        if interrupt.requested:
-            raise KeyboardInterrupt("training interrupted (Ctrl-C); completed epochs are in model.history")
-        return cbs.history
-
-    # --- evaluate / predict ------------------------------------------------------------
-
-    def _run_evaluation(self, data, cbs):
-        self.reset_metrics()
-        cbs.on_test_begin()
-        has_begin = bool(cbs.batch_hook("on_test_batch_begin"))
-        has_end = bool(cbs.batch_hook("on_test_batch_end"))
-        step_logs = None
-        per, step = self.steps_per_execution, -1
-        for step, batch in enumerate(data.batches()):
-            if has_begin and step % per == 0:
-                cbs.call_batch("on_test_batch_begin", step)
-            step_logs = self.test_step(batch)
-            if has_end and step % per == per - 1:
-                cbs.call_batch("on_test_batch_end", step, step_logs)
-        if has_end and step >= 0 and step % per != per - 1:
-            cbs.call_batch("on_test_batch_end", step - step % per + per - 1, step_logs)
-        logs = pythonify(step_logs if step_logs is not None else self.get_metrics_result())
-        cbs.on_test_end(logs)
-        return logs
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False, **kwargs):
-        """The loss (and metrics) on the data: a scalar, `[loss, *metrics]`, or a dict."""
-        self._assert_compiled("evaluate")
-        verbose = _resolve_verbose(verbose)
-        input_checks.check_batch_size(batch_size)
-        input_checks.check_arrays_given(x, y, sample_weight)
-        data = make_data(x, y, sample_weight, batch_size, False, None, steps)
-        self._prepare(data, "evaluate")
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=data.steps())
-        with threads.scope():
-            logs = self._run_evaluation(data, cbs)
-        return logs if return_dict else self._flatten_in_order(logs)
-
-    def _flatten_in_order(self, logs):
-        names = [m.name for m in self.metrics]
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            names = [self._loss_tracker.name] + [m.name for m in self._output_loss_trackers] + list(
-                self._compile_metrics.results())
-        values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs) if k not in names]
-        return values[0] if len(values) == 1 else values
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Model outputs for `x`, batched, as float32 NumPy arrays (same structure as outputs)."""
-        verbose = _resolve_verbose(verbose)
-        input_checks.check_batch_size(batch_size)
-        input_checks.check_python_lists(x, "x")
-        own_step = type(self).predict_step is Trainer.predict_step
-        plan = self._replay_plan() if own_step and self.built else None
-        if (type(x) is np.ndarray and verbose == 0 and callbacks is None and steps is None
-                and self.built and 0 < len(x) <= (batch_size or 32) and own_step):
-            # one silent batch: skip the adapter and callback machinery (same checks, same result)
-            input_checks.check_value_kinds(x, "x", self)
-            input_checks.check_array(x, "x")
-            input_checks.check_features(self, x)
-            with threads.scope():
-                if plan is not None and x.dtype.kind == "f" and self.autocast:
-                    return _replay(plan, x if x.dtype == self.dtype else x.astype(self.dtype))
-                out = self(x, training=False)
-            return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
-        data = make_data(x, None, None, batch_size, False, None, steps)
-        self._prepare(data, "predict")
-        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-                           epochs=1, steps=data.steps())
-        cbs.on_predict_begin()
-        has_begin = bool(cbs.batch_hook("on_predict_batch_begin"))
-        has_end = bool(cbs.batch_hook("on_predict_batch_end"))
-        chunks = []
-        per, step = self.steps_per_execution, -1
-        with threads.scope():
-            for step, batch in enumerate(data.batches()):
-                if has_begin and step % per == 0:
-                    cbs.call_batch("on_predict_batch_begin", step)
-                xb, _, _ = unpack_x_y_sample_weight(batch)
-                if plan is not None and type(xb) is np.ndarray and xb.dtype == self.dtype:
-                    out = _replay(plan, xb)  # float inputs were cast to the model's dtype
-                else:
-                    out = self.predict_step(batch)
-                chunks.append(tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out))
-                if has_end and step % per == per - 1:
-                    cbs.call_batch("on_predict_batch_end", step,
-                                   {"outputs": out if per == 1 else _joined(chunks[-per:])})
-            if has_end and step >= 0 and step % per != per - 1:  # a last, partial execution
-                cbs.call_batch("on_predict_batch_end", step - step % per + per - 1,
-                               {"outputs": _joined(chunks[-(step % per + 1):])})
-        cbs.on_predict_end()
-        if not chunks:
-            raise ValueError("predict: the data produced no batch")
-        return _joined(chunks)
-
-    # --- single batches -----------------------------------------------------------------
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        self._assert_compiled("train_on_batch")
-        input_checks.check_arrays_given(x, y, sample_weight, class_weight)
-        data = make_data(x, y, sample_weight, _batch_size_of(x), False, class_weight)
-        self._prepare(data, "fit")
-        batch = next(iter(data.batches()))
-        logs = pythonify(self.train_step(batch))
-        return logs if return_dict else self._flatten_in_order(logs)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        self._assert_compiled("test_on_batch")
-        input_checks.check_arrays_given(x, y, sample_weight)
-        data = make_data(x, y, sample_weight, _batch_size_of(x), False)
-        self._prepare(data, "evaluate")
-        self.reset_metrics()
-        logs = pythonify(self.test_step(next(iter(data.batches()))))
-        return logs if return_dict else self._flatten_in_order(logs)
-
-    def predict_on_batch(self, x):
-        out = self.predict_step((x,))
-        return tree.map_structure(lambda t: t.data if isinstance(t, Tensor) else np.asarray(t), out)
-
-
-def _joined(chunks):
-    """Batch outputs (each a structure of arrays) concatenated along the batch axis."""
-    flat = [np.concatenate(parts, axis=0) if len(chunks) > 1 else parts[0]
-            for parts in zip(*[tree.flatten(c) for c in chunks])]
-    return tree.pack_as(chunks[0], flat)
-
-
-def _replay(plan, a):
-    for f in plan:
-        a = f(a)
-    return a
-
-
-def _batch_size_of(x):
-    flat = tree.flatten(x)
-    return max(int(shape_of(flat[0])[0]), 1)
-
-
-def _validate_now(epoch, freq):
-    if isinstance(freq, int):
-        return (epoch + 1) % freq == 0
-    return epoch + 1 in freq
-
