@@ -421,3 +421,35 @@ def test_symbolic_conv_model_trains(rng):
         last = model.train_on_batch(x, y)
     assert last < first
     assert isinstance(model(Tensor(x)), Tensor)
+
+
+@pytest.mark.parametrize(
+    "x_shape, ksize, strides, dilation, padding, cin, cout",
+    [
+        ((2, 7, 6), (3, 3), (1, 1), (1, 1), "same", 4, 4),  # the flipped-kernel convolution
+        ((2, 7, 6), (3, 2), (1, 1), (1, 1), "same", 5, 3),  # uneven "same" padding (0, 1)
+        ((1, 9, 8), (3, 3), (1, 1), (2, 1), "same", 3, 2),  # dilated
+        ((2, 6, 7), (2, 3), (1, 1), (1, 1), "valid", 4, 4),
+        ((2, 7, 6), (3, 3), (1, 1), (1, 1), "same", 2, 5),  # more outputs: windows summed back
+        ((2, 7, 6), (3, 3), (2, 1), (1, 1), "same", 4, 4),  # strided: windows summed back
+        ((2, 1, 9), (1, 3), (1, 1), (1, 1), "same", 3, 3),  # a 1-D convolution lifted to 2-D
+        ((1, 4, 5, 4), (2, 3, 3), (1, 1, 1), (1, 1, 1), "same", 3, 2),  # 3-D
+    ],
+)
+def test_input_gradient_is_the_adjoint_of_conv(rng, x_shape, ksize, strides, dilation, padding, cin, cout):
+    """<conv(x, k), g> = <x, input_gradient(g)> for every x: the gradient is conv's adjoint,
+    whichever way it is computed (flipped-kernel convolution or windows summed back)."""
+    from lamina.ops import _window as W
+    from lamina.ops.convolution import input_gradient
+
+    x = rng.standard_normal((*x_shape, cin))
+    k = rng.standard_normal((*ksize, cin, cout))
+    y = keras.ops.conv(x, k, strides, padding, dilation_rate=dilation).numpy()
+    g = rng.standard_normal(y.shape)
+    out_sz, pads = W.geometry("conv", x.shape[1:-1], ksize, strides, dilation, padding)
+    gx = input_gradient(g.reshape(-1, cout), k, x.shape, out_sz, pads, strides, dilation)
+    assert gx.shape == x.shape
+    np.testing.assert_allclose(np.sum(y * g), np.sum(x * gx), rtol=1e-12)
+    x2 = rng.standard_normal(x.shape)  # linear in x: the identity holds for any other x too
+    y2 = keras.ops.conv(x2, k, strides, padding, dilation_rate=dilation).numpy()
+    np.testing.assert_allclose(np.sum(y2 * g), np.sum(x2 * gx), rtol=1e-12)

@@ -69,3 +69,25 @@ def test_fit_and_predict_give_the_same_bits_split_or_not(monkeypatch):
     for w1, w2 in zip(plain[1], split[1]):
         assert np.array_equal(w1, w2)
     assert np.array_equal(plain[2], split[2])
+
+
+def test_predict_spreads_batches_over_two_threads_with_the_bits_of_each_batch(monkeypatch):
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LAMINA_BLAS_THREADS", raising=False)
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not threads._controllers():
+        pytest.skip("needs a BLAS that threadpoolctl controls")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(300,)), layers.Dense(256, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
+    x = np.random.default_rng(1).random((1000, 300), dtype=np.float32)
+    calls = []
+    real = rowsplit.run
+    monkeypatch.setattr(rowsplit, "run", lambda fn, args: calls.append(len(args)) or real(fn, args))
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(threads._S, "default", 2)
+        got = model.predict(x, batch_size=32, verbose=0)
+        alone = [model.predict(x[i:i + 32], batch_size=32, verbose=0) for i in range(0, 1000, 32)]
+    assert calls == [31]  # the first batch alone, then the other 31 on two threads
+    assert np.array_equal(got, np.concatenate(alone))

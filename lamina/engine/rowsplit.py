@@ -12,8 +12,13 @@ waiting for a thread that is not running); on an idle one the two cores share th
 
 Results are bitwise deterministic: the blocks depend on the shapes only, and each block is
 the same one-thread BLAS call whichever thread runs it (a split along rows never splits a
-dot product, unlike a split along the contracted axis).
+dot product, unlike a split along the contracted axis). They are also the bits of the unsplit
+product when the blocks start on multiples of the GEMM kernel's row unrolling, which depends
+on the library and the CPU (OpenBLAS: 16 rows on AVX-512 kernels, 24 on its Haswell kernels,
+which AVX2 AMD EPYCs use): `row_align` finds it once per dtype by comparing a split product
+with the whole, and products of a dtype with no such alignment are not split.
 """
+import collections
 import os
 import threading
 
@@ -21,24 +26,27 @@ import numpy as np
 
 from lamina._native import spin
 
-ROW_ALIGN = 16  # block boundaries on multiples of the GEMM kernels' row unrolling
+# candidate row alignments, smallest first (GEMM kernels unroll rows by 4 to 48)
+_ALIGN_CANDIDATES = (8, 16, 24, 32, 48, 64, 96)
+_aligns = {}  # dtype -> the row alignment found by `row_align` (None: no split)
 # After a product the helper spin-waits this long for the next one before it sleeps (waking a
 # sleeping thread costs 0.1-0.3 ms on a VM); an MLP step's products are ~0.5 ms apart.
 SPIN_US = 500.0
 
 
-class _Block:
-    __slots__ = ("a", "b", "out", "done", "error")
+class _Task:
+    """One call of the caller's work list; `done` is released when it has run."""
 
-    def __init__(self, a, b, out):
-        self.a, self.b, self.out = a, b, out
+    __slots__ = ("fn", "arg", "result", "done", "error")
+
+    def __init__(self, fn, arg):
+        self.fn, self.arg, self.result, self.error = fn, arg, None, None
         self.done = threading.Lock()
         self.done.acquire()
-        self.error = None
 
     def run(self):
         try:
-            np.matmul(self.a, self.b, out=self.out)
+            self.result = self.fn(self.arg)
         except BaseException as e:  # re-raised in the caller
             self.error = e
         finally:
@@ -49,7 +57,9 @@ class _Helper:
     """One daemon thread computing the blocks the caller has not reached yet."""
 
     def __init__(self):
-        self.pending = []  # list.pop is atomic under the GIL: a block runs exactly once
+        # the caller takes tasks from the left, the helper from the right; deque's pops are
+        # atomic under the GIL: a task runs exactly once
+        self.pending = collections.deque()
         self.wake = threading.Semaphore(0)
         self.sleeping = False  # on the semaphore (not spinning): `notify` must release it
         self.pid = os.getpid()
@@ -70,10 +80,10 @@ class _Helper:
                 self.sleeping = False
             while True:
                 try:
-                    block = self.pending.pop()
+                    task = self.pending.pop()
                 except IndexError:
                     break
-                block.run()
+                task.run()
 
 
 _helper = None
@@ -86,36 +96,72 @@ def _get_helper():
     return _helper
 
 
+def row_align(dtype):
+    """The smallest row count whose multiples, as block starts, give a split product the bits
+    of the whole one (one-thread BLAS), found once per dtype on a product of 15.7M
+    multiply-adds (above OpenBLAS's small-matrix paths); None when no candidate does."""
+    dtype = np.dtype(dtype)
+    if dtype not in _aligns:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 (once, at the first split)
+
+        rng = np.random.default_rng(0)
+        a = rng.standard_normal((480, 256)).astype(dtype)
+        b = rng.standard_normal((256, 128)).astype(dtype)
+        with threadpool_limits(1, user_api="blas"):  # the blocks' one-thread BLAS calls
+            whole = a @ b
+            _aligns[dtype] = next(
+                (n for n in _ALIGN_CANDIDATES
+                 if np.array_equal(whole, np.concatenate([a[i:i + n] @ b for i in range(0, 480, n)]))),
+                None)
+    return _aligns[dtype]
+
+
 def matmul(a, b, parts=2):
     """a @ b for 2-D arrays, its rows cut into `parts` blocks computed by two threads. (Rows,
-    not columns: OpenBLAS gives a row block the bits of the whole product, while a column
-    block may take another kernel path and round differently.)"""
+    not columns: a row block aligned on the kernel's unrolling has the bits of the whole
+    product, while a column block may take another kernel path and round differently.)"""
     m = a.shape[0]
+    align = row_align(np.result_type(a.dtype, b.dtype))
+    if align is None:
+        return a @ b
     step = -(-m // parts)
-    step = -(-step // ROW_ALIGN) * ROW_ALIGN
+    step = -(-step // align) * align
     if step >= m:
         return a @ b
     starts = list(range(0, m, step))
-    if m - starts[-1] < ROW_ALIGN:  # a sliver of rows would take another kernel path
+    if m - starts[-1] < align:  # a sliver of rows would take another kernel path
         starts.pop()
     if len(starts) < 2:
         return a @ b
     ends = starts[1:] + [m]
     out = np.empty((m, b.shape[1]), np.result_type(a.dtype, b.dtype))
-    blocks = [_Block(a[i:j], b, out[i:j]) for i, j in zip(starts, ends)]
-    helper = _get_helper()
-    helper.pending[:0] = blocks[1:]  # the helper pops from the end: the last blocks
-    helper.notify()
-    blocks[0].run()
-    pending = helper.pending
-    for block in blocks[1:]:  # whatever the helper has not claimed, in order
-        try:
-            pending.remove(block)
-        except ValueError:
-            continue  # claimed by the helper: waited for below
-        block.run()
-    for block in blocks:
-        block.done.acquire()
-        if block.error is not None:
-            raise block.error
+    run(lambda ij: np.matmul(a[ij[0]:ij[1]], b, out=out[ij[0]:ij[1]]), list(zip(starts, ends)))
     return out
+
+
+def run(fn, args):
+    """[fn(arg) for arg in args], computed by the calling thread (from the front of the list)
+    and the helper thread (from the back) when it has a core; in turn otherwise. `fn` should
+    spend its time in code that releases the GIL (BLAS, NumPy's loops)."""
+    tasks = [_Task(fn, arg) for arg in args]
+    if len(tasks) < 2:
+        for task in tasks:
+            task.run()
+    else:
+        helper = _get_helper()
+        pending = helper.pending
+        pending.extend(tasks[1:])
+        helper.notify()
+        tasks[0].run()
+        while True:  # whatever the helper has not claimed, in order
+            try:
+                task = pending.popleft()
+            except IndexError:
+                break
+            task.run()
+        for task in tasks:
+            task.done.acquire()
+    for task in tasks:
+        if task.error is not None:
+            raise task.error
+    return [task.result for task in tasks]

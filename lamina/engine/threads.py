@@ -48,6 +48,7 @@ class _State:
     managing = False  # inside a scope, and the user left the threads to lamina
     split = False  # managing, not LAMINA_BLAS_THREADS=nosplit, and the library has 2+ threads
     current = 1
+    peak = 0  # the most multiply-adds of a product since `reset_peak`
 
 
 _S = _State
@@ -111,8 +112,11 @@ class scope:
 
 def gemm(m, k, n):
     """Before an (m, k) @ (k, n) product: one thread, or the library's default for a big one."""
+    macs = m * k * n
+    if macs > _S.peak:
+        _S.peak = macs
     if _S.managing:
-        want = _S.default if m * k * n >= CROSSOVER_MACS else 1
+        want = _S.default if macs >= CROSSOVER_MACS else 1
         if want != _S.current:
             _set(want)
 
@@ -122,9 +126,38 @@ def matmul(a, b):
     for a mid-size product inside a scope (the same bits whatever the machine's load)."""
     m, k = a.shape
     macs = m * k * b.shape[1]
-    if _S.split and SPLIT_MACS <= macs < CROSSOVER_MACS and m >= 2 * rowsplit.ROW_ALIGN:
+    if _S.split and SPLIT_MACS <= macs < CROSSOVER_MACS and m >= 32:
         if _S.current != 1:
             _set(1)
+        _S.peak = max(_S.peak, macs)
         return rowsplit.matmul(a, b)
     gemm(m, k, b.shape[1])
     return a @ b
+
+
+def reset_peak():
+    """Start counting the largest product anew (`peak_macs`)."""
+    _S.peak = 0
+
+
+def peak_macs():
+    """The most multiply-adds of one product (announced by `gemm` or run by `matmul`) since
+    `reset_peak`: below SPLIT_MACS, a call made only of such products gets the same bits from
+    `map_pair` as alone."""
+    return _S.peak
+
+
+def map_pair(fn, args):
+    """[fn(arg) for arg in args], spread over the calling thread and rowsplit's helper when
+    lamina manages the threads (inside a scope, two or more cores, splitting not turned off),
+    else in turn. Every product inside runs on one BLAS thread, unsplit, as `matmul` gives a
+    small product: each call computes the bits it would compute alone (predict's batches)."""
+    if not _S.split or len(args) < 2:
+        return [fn(arg) for arg in args]
+    if _S.current != 1:
+        _set(1)
+    _S.managing = _S.split = False  # `gemm` and `matmul` leave the count alone meanwhile
+    try:
+        return rowsplit.run(fn, args)
+    finally:
+        _S.managing = _S.split = True

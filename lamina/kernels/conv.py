@@ -22,7 +22,7 @@ from lamina.engine import threads
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
-from lamina.ops.convolution import _lower, _prepare, pointwise
+from lamina.ops.convolution import _lower, _prepare, input_gradient, pointwise
 
 
 def conv_bias_act(
@@ -83,10 +83,7 @@ def conv_bias_act(
         if gk is not None and n == 1:
             gk = gk[0]
         if need[0]:
-            # every window's gradient in one product, then summed back onto the input
-            gcols = (g2 @ k2.T).reshape(nb, *out_sz, *ksize, cin)
-            gxp = K.col2im(gcols, xp.shape, strides, dil)
-            gx = _lower(W.crop_hw(gxp, pads), n)
+            gx = _lower(input_gradient(g2, k, x.shape, out_sz, pads, strides, dil), n)
         if gb is None and len(need) > 2 and need[2]:
             threads.gemm(1, rows, cout)  # a matrix-vector product: one thread
             gb = _ones(rows, g2.dtype) @ g2

@@ -56,7 +56,9 @@ class TrainerPredictAPI:
         chunks = []
         per, step = self.steps_per_execution, -1
         with threads.scope():
-            for step, batch in enumerate(data.batches()):
+            if plan is not None and not (has_begin or has_end):
+                chunks = _replay_batches(plan, data, self.dtype)
+            for step, batch in enumerate(() if chunks else data.batches()):
                 if has_begin and step % per == 0:
                     cbs.call_batch("on_predict_batch_begin", step)
                 xb, _, _ = unpack_x_y_sample_weight(batch)
@@ -92,3 +94,19 @@ def _replay(plan, a):
     for f in plan:
         a = f(a)
     return a
+
+
+def _replay_batches(plan, data, dtype):
+    """predict's batches of an in-memory array through the replay plan, spread over two
+    threads (`threads.map_pair`) when the first batch shows only one-thread products: each
+    batch then has the bits it has alone. [] when the data is not such an array."""
+    x = getattr(data, "x", None)
+    if type(x) is not np.ndarray or x.dtype != dtype or data.steps() != data.num_batches:
+        return []
+    bs = data.batch_size
+    threads.reset_peak()
+    first = _replay(plan, x[:bs])
+    rest = range(bs, len(x), bs)
+    if threads.peak_macs() < threads.SPLIT_MACS:
+        return [first] + threads.map_pair(lambda i: _replay(plan, x[i:i + bs]), rest)
+    return [first] + [_replay(plan, x[i:i + bs]) for i in rest]
