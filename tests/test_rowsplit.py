@@ -62,7 +62,7 @@ def test_fit_and_predict_give_the_same_bits_split_or_not(monkeypatch):
         plain = train(monkeypatch, "nosplit")
         calls = []
         real = rowsplit.matmul
-        monkeypatch.setattr(rowsplit, "matmul", lambda a, b: calls.append(a.shape) or real(a, b))
+        monkeypatch.setattr(rowsplit, "matmul", lambda a, b, **kw: calls.append(a.shape) or real(a, b, **kw))
         split = train(monkeypatch, None)  # the default splits
     assert (256, 300) in calls and (300, 256) in calls  # the forward and kernel-gradient products
     assert plain[0] == split[0]

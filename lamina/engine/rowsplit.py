@@ -116,26 +116,34 @@ def row_align(dtype):
     return _aligns[dtype]
 
 
-def matmul(a, b, parts=2):
-    """a @ b for 2-D arrays, its rows cut into `parts` blocks computed by two threads. (Rows,
-    not columns: a row block aligned on the kernel's unrolling has the bits of the whole
-    product, while a column block may take another kernel path and round differently.)"""
-    m = a.shape[0]
-    align = row_align(np.result_type(a.dtype, b.dtype))
+def spans(m, dtype, parts=2):
+    """(start, end) row blocks of an m-row product of `dtype` cut into `parts` blocks on the
+    kernel's row alignment, or None when it cannot be split so (too few rows)."""
+    align = row_align(dtype)
     if align is None:
-        return a @ b
+        return None
     step = -(-m // parts)
     step = -(-step // align) * align
     if step >= m:
-        return a @ b
+        return None
     starts = list(range(0, m, step))
     if m - starts[-1] < align:  # a sliver of rows would take another kernel path
         starts.pop()
     if len(starts) < 2:
+        return None
+    return list(zip(starts, starts[1:] + [m]))
+
+
+def matmul(a, b, parts=2, blocks=None):
+    """a @ b for 2-D arrays, its rows cut into `parts` blocks (or the given `spans`) computed
+    by two threads. (Rows, not columns: a row block aligned on the kernel's unrolling has the
+    bits of the whole product, while a column block may take another kernel path.)"""
+    dtype = np.result_type(a.dtype, b.dtype)
+    blocks = blocks or spans(a.shape[0], dtype, parts)
+    if blocks is None:
         return a @ b
-    ends = starts[1:] + [m]
-    out = np.empty((m, b.shape[1]), np.result_type(a.dtype, b.dtype))
-    run(lambda ij: np.matmul(a[ij[0]:ij[1]], b, out=out[ij[0]:ij[1]]), list(zip(starts, ends)))
+    out = np.empty((a.shape[0], b.shape[1]), dtype)
+    run(lambda ij: np.matmul(a[ij[0]:ij[1]], b, out=out[ij[0]:ij[1]]), blocks)
     return out
 
 

@@ -29,6 +29,8 @@ keeps such products on one thread.
 """
 import os
 
+import numpy as np
+
 from lamina.engine import rowsplit
 
 # Multiply-adds from which the default thread count is used (~3 ms on one AVX2 core): the
@@ -126,11 +128,13 @@ def matmul(a, b):
     for a mid-size product inside a scope (the same bits whatever the machine's load)."""
     m, k = a.shape
     macs = m * k * b.shape[1]
-    if _S.split and SPLIT_MACS <= macs < CROSSOVER_MACS and m >= 32:
-        if _S.current != 1:
-            _set(1)
-        _S.peak = max(_S.peak, macs)
-        return rowsplit.matmul(a, b)
+    if _S.split and SPLIT_MACS <= macs < CROSSOVER_MACS:
+        blocks = rowsplit.spans(m, np.result_type(a.dtype, b.dtype))
+        if blocks is not None:
+            if _S.current != 1:
+                _set(1)
+            _S.peak = max(_S.peak, macs)
+            return rowsplit.matmul(a, b, blocks=blocks)
     gemm(m, k, b.shape[1])
     return a @ b
 

@@ -57,11 +57,10 @@ def conv_bias_act(
         cols = xp.reshape(rows, cin)
     else:
         cols = K.im2col(xp, ksize, strides, dil, out_sz, ones=fold)
-    threads.gemm(rows, depth, cout)
     if fold:
-        z = cols @ np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
+        z = threads.matmul(cols, np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)]))
     else:
-        z = cols @ k2
+        z = threads.matmul(cols, k2)
         if bias is not None:
             z += data_of(bias)
     if relu:
@@ -73,13 +72,12 @@ def conv_bias_act(
         if relu:  # d relu = 1 where the output is positive
             g2 = K.relu_mask(g2, z)
         gx = gk = gb = None
-        threads.gemm(rows, depth, cout)  # each gradient product has the forward's size
         if fold and (need[1] or need[2]):
-            both = cols.T @ g2  # (depth + 1, cout): kernel rows, then the bias row
+            both = threads.matmul(cols.T, g2)  # (depth + 1, cout): kernel rows, then the bias row
             gk, gb = both[:depth].reshape(k.shape), both[depth]
         else:
             if need[1]:
-                gk = (cols.T @ g2).reshape(k.shape)
+                gk = threads.matmul(cols.T, g2).reshape(k.shape)
         if gk is not None and n == 1:
             gk = gk[0]
         if need[0]:

@@ -91,15 +91,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     else:
         cols = K.im2col(xp, ksize, strides, dil, out_sz)
     k2 = k.reshape(-1, cout)
-    threads.gemm(rows, k2.shape[0], cout)
-    out = (cols @ k2).reshape(nb, *out_sz, cout)
+    out = threads.matmul(cols, k2).reshape(nb, *out_sz, cout)
 
     def backward(g, need):
         g2 = g.reshape(rows, cout)
         gx = gk = None
-        threads.gemm(rows, k2.shape[0], cout)  # each gradient product has the forward's size
         if need[1]:  # d out / d k: patches^T g
-            gk = (cols.T @ g2).reshape(k.shape)
+            gk = threads.matmul(cols.T, g2).reshape(k.shape)
             gk = gk[0] if n == 1 else gk
         if need[0]:
             gx = _lower(input_gradient(g2, k, x.shape, out_sz, pads, strides, dil), n)
@@ -129,11 +127,9 @@ def input_gradient(g2, k, x_shape, out_sz, pads, strides, dilation):
         flipped = np.flip(k, axis=tuple(range(len(ksize)))).swapaxes(-1, -2)
         flipped = np.ascontiguousarray(flipped).reshape(-1, cin)
         cols = K.im2col(gp, ksize, strides, dilation, x_shape[1:-1])
-        threads.gemm(cols.shape[0], cols.shape[1], cin)
-        return (cols @ flipped).reshape(x_shape)
+        return threads.matmul(cols, flipped).reshape(x_shape)
     xp_shape = (x_shape[0], *(size + lo + hi for size, (lo, hi) in zip(x_shape[1:-1], pads)), cin)
-    threads.gemm(g2.shape[0], cout, math.prod(ksize) * cin)
-    gcols = (g2 @ k.reshape(-1, cout).T).reshape(g2.shape[0] // math.prod(out_sz), *out_sz, *ksize, cin)
+    gcols = threads.matmul(g2, k.reshape(-1, cout).T).reshape(g2.shape[0] // math.prod(out_sz), *out_sz, *ksize, cin)
     return W.crop_hw(K.col2im(gcols, xp_shape, strides, dilation), pads)
 
 
