@@ -20,6 +20,7 @@ import numpy as np
 
 from lamina import _native
 from lamina.kernels.rnn_sequence import GateLinear, _sigmoid, _tanh
+from lamina.kernels.tanh32 import tanh32_cols
 
 
 def _compiled(xs, default_activations):
@@ -116,10 +117,10 @@ class LSTMKernel(_Kernel):
         a = self.a[t]
         if self.fast:
             a += self.rec_fwd.forward(prev[0], out=self.rec_buf)
-            np.tanh(a, out=a)
+            _tanh(a, a)
             if self.native is not None:  # the three lines below and c, in one pass
                 self.native.lstm_cell(a, prev[1], out[1])
-                np.tanh(out[1], out=self.tc[t])
+                _tanh(out[1], self.tc[t])
                 np.multiply(a[:, 3 * n:], self.tc[t], out=out[0])
                 return
             a *= self.half
@@ -216,9 +217,9 @@ class GRUKernel(_Kernel):
         if self.native is not None:  # the reset_after lines below, in three passes
             rec = self.rec.forward(h, out=self.rec_buf)
             self.native.gru_pre(a, rec, self.b_rec)
-            np.tanh(zr, out=zr)
+            tanh32_cols(a, 0, 2 * n)  # z, r
             self.native.gru_mid(a, rec, self.aux[t])
-            np.tanh(hh, out=hh)
+            tanh32_cols(a, 2 * n, 3 * n)  # hh
             self.native.gru_out(a, h, out[0])
             return
         if self.reset_after:

@@ -17,12 +17,16 @@ import numpy as np
 
 from lamina import activations, ops
 from lamina.engine.tensor import data_of, record
+from lamina.kernels.tanh32 import tanh32
 
 # --- activations with NumPy forms: f(src, out) in place, f'(from the output y, out) -------
 
 
-def _tanh(a, out):
-    np.tanh(a, out=out)
+def _tanh(a, out):  # float32: lamina's vectorized tanh (kernels/tanh32.py), else NumPy's
+    if out.dtype == np.float32 and a.dtype == np.float32:
+        tanh32(a, out)
+    else:
+        np.tanh(a, out=out)
 
 
 def _tanh_d(y, out):
@@ -32,7 +36,7 @@ def _tanh_d(y, out):
 
 def _sigmoid(a, out):  # 0.5 tanh(a/2) + 0.5, as lamina.ops.sigmoid: no overflow
     np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
+    _tanh(out, out)
     out *= 0.5
     out += 0.5
 
