@@ -7,9 +7,9 @@ kh*kw*cin <= 32 as a first 3x3 layer on grayscale images, the bias is folded int
 as a column of ones: one pass less over the output, and the bias gradient comes with the
 kernel's). The backward masks the gradient once by the ReLU, and computes the kernel
 gradient (cols^T g), the bias gradient (1^T g, a matrix-vector product: 4x faster than a
-column sum here) and, when needed, the input gradient: one matmul g k^T giving every
-window's gradient (a single large product, which BLAS threads well), summed back onto the
-input by col2im. im2col, the ReLU mask and col2im are the compiled kernels of
+column sum here) and, when needed, the input gradient (`ops.convolution.input_gradient`: a
+convolution of g with the flipped kernel, or g k^T summed back onto the input by col2im).
+im2col, the ReLU mask and col2im are the compiled kernels of
 `lamina._native.conv` when built (`lamina.ops._conv_kernels`, same results as NumPy).
 """
 

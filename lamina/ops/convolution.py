@@ -5,8 +5,10 @@
 `conv_transpose`; the depthwise ops are 1-D/2-D). `data_format="channels_first"` is
 supported by transposing to channels-last and back. Padding follows TensorFlow ("same":
 output ceil(in / stride), extra pad at the bottom/right). A convolution is im2col (every
-window copied once into a matrix row) and one BLAS matmul; the input gradient is a matmul
-and col2im (windows summed back, looping over the kernel offsets only). For 2-D (and 1-D,
+window copied once into a matrix row) and one BLAS matmul; the input gradient is, for a
+stride of 1 and no more output than input channels, the same of the output gradient with the
+flipped kernel, else a matmul and col2im (windows summed back, looping over the kernel
+offsets only: `input_gradient`). For 2-D (and 1-D,
 run as 2-D) im2col and col2im are compiled kernels when `lamina._native.conv` is built
 (`lamina.ops._conv_kernels`); 3-D uses their NumPy twins.
 """
