@@ -91,37 +91,3 @@ def test_predict_spreads_batches_over_two_threads_with_the_bits_of_each_batch(mo
         alone = [model.predict(x[i:i + 32], batch_size=32, verbose=0) for i in range(0, 1000, 32)]
     assert calls == [31]  # the first batch alone, then the other 31 on two threads
     assert np.array_equal(got, np.concatenate(alone))
-
-
-def test_attention_blocks_on_two_threads_give_the_bits_of_one(monkeypatch):
-    for name in threads.USER_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    if not threads._controllers():
-        pytest.skip("needs a BLAS that threadpoolctl controls")
-
-    def train(mode):
-        if mode:
-            monkeypatch.setenv("LAMINA_BLAS_THREADS", mode)
-        else:
-            monkeypatch.delenv("LAMINA_BLAS_THREADS", raising=False)
-        keras.utils.set_random_seed(0)
-        inputs = keras.Input(shape=(128, 16))  # 8 samples per attention block
-        x = layers.MultiHeadAttention(num_heads=2, key_dim=8)(inputs, inputs)
-        model = keras.Model(inputs, layers.Dense(1)(layers.GlobalAveragePooling1D()(x)))
-        model.compile(optimizer="adam", loss="mse")
-        rng = np.random.default_rng(1)
-        x, y = rng.standard_normal((96, 128, 16), dtype=np.float32), rng.standard_normal((96, 1), dtype=np.float32)
-        model.fit(x, y, batch_size=48, epochs=2, verbose=0)
-        return [w.numpy() for w in model.weights]
-
-    with threadpoolctl.threadpool_limits(2, user_api="blas"):
-        monkeypatch.setattr(threads._S, "default", 2)
-        plain = train("nosplit")
-        calls = []
-        real = rowsplit.run
-        monkeypatch.setattr(rowsplit, "run", lambda fn, args: calls.append(len(args)) or real(fn, args))
-        split = train(None)
-    assert calls and min(calls) > 1  # attention's sample blocks went to two threads
-    for w1, w2 in zip(plain, split):
-        assert np.array_equal(w1, w2)

@@ -10,12 +10,10 @@ dK = dS^T (q * scale), dV = P^T g. `hidden` (B, T, S) booleans, True where a key
 out, subtract 1e9 from those logits, as Keras. Both passes run a few samples at a time, so
 that a block's logits stay in cache through the softmax's passes (the per-sample products and
 row reductions are the same ones, so the values do not change: 22 -> 17 ms forward for
-64 x 2 heads x 200 x 200 on one core). The blocks are independent: `threads.map_pair`
-spreads them over two threads inside fit/evaluate/predict (each block's bits unchanged).
+64 x 2 heads x 200 x 200 on one core).
 """
 import numpy as np
 
-from lamina.engine import threads
 from lamina.engine.tensor import data_of, record
 
 NEG = 1.0e9  # subtracted from masked logits, as Keras
@@ -39,9 +37,8 @@ def attention(q, k, v, scale, hidden=None):
     p = np.empty((nb, nh, t, s), dtype)  # the probabilities, kept for the backward
     out = np.empty((nb, nh, t, va.shape[-1]), dtype)
     step = _chunk(nh * t * s)
-    blocks = [slice(i, i + step) for i in range(0, nb, step)]
-
-    def forward_block(j):  # a few samples at a time: their logits stay in cache
+    for i in range(0, nb, step):  # a few samples at a time: their logits stay in cache
+        j = slice(i, i + step)
         pc = np.matmul(qt[j], kt[j], out=p[j])
         if hidden is not None:
             hj = hidden if np.ndim(hidden) < 3 or np.shape(hidden)[0] == 1 else hidden[j]
@@ -51,16 +48,14 @@ def attention(q, k, v, scale, hidden=None):
         pc /= pc.sum(axis=-1, keepdims=True)
         np.matmul(pc, vt[j], out=out[j])
 
-    threads.map_pair(forward_block, blocks)
-
     def backward(g, need):
         gh = g.transpose(0, 2, 1, 3)  # (B, H, T, V)
         gq = np.empty(qt.shape, dtype) if need[0] else None  # (B, H, T, K)
         gk = np.empty(kt.shape, dtype) if need[1] else None  # (B, H, K, S)
         gv = np.empty(vt.shape, dtype) if need[2] else None  # (B, H, S, V)
         vtt = va.transpose(0, 2, 3, 1)  # (B, H, V, S)
-
-        def backward_block(j):
+        for i in range(0, nb, step):
+            j = slice(i, i + step)
             pc = p[j]
             if need[0] or need[1]:
                 ds = np.matmul(gh[j], vtt[j])  # dP (b, H, T, S)
@@ -73,8 +68,6 @@ def attention(q, k, v, scale, hidden=None):
                     np.matmul(qt[j].transpose(0, 1, 3, 2), ds, out=gk[j])
             if need[2]:
                 np.matmul(pc.transpose(0, 1, 3, 2), gh[j], out=gv[j])
-
-        threads.map_pair(backward_block, blocks)
         return (None if gq is None else gq.transpose(0, 2, 1, 3),
                 None if gk is None else gk.transpose(0, 3, 1, 2),
                 None if gv is None else gv.transpose(0, 2, 1, 3))
