@@ -27,9 +27,8 @@ own two threads 0.85 s; with one CPU hog per core 2.14-2.63 s, 1.90 s and 5.83 s
 0.62 / 0.38-0.39 / 0.40 s idle, 0.67-0.91 / 0.70-0.93 / 0.93 s busy. `LAMINA_BLAS_THREADS=nosplit`
 keeps such products on one thread.
 
-Independent pieces of one operation -- predict's batches, the fused attention's sample blocks --
-go to the same two threads through `map_pair`, each piece computing exactly what it computes
-alone (every product inside on one thread, unsplit), so the bits do not depend on which
+Independent pieces of one operation -- predict's batches -- go to the same two threads
+through `map_pair`, each piece computing exactly what it computes alone (every product inside on one thread, unsplit), so the bits do not depend on which
 thread ran it or on the machine's load.
 """
 import os
