@@ -28,8 +28,8 @@ own two threads 0.85 s; with one CPU hog per core 2.14-2.63 s, 1.90 s and 5.83 s
 keeps such products on one thread.
 
 Independent pieces of one operation -- predict's batches -- go to the same two threads
-through `map_pair`, each piece computing exactly what it computes alone (every product inside on one thread, unsplit), so the bits do not depend on which
-thread ran it or on the machine's load.
+through `map_pair`, each piece computing exactly what it computes alone (every product inside
+on one thread, unsplit), so the bits do not depend on which thread ran it or on the load.
 """
 import os
 
