@@ -21,6 +21,7 @@ from lamina.engine.tape import GradientTape
 from lamina.engine.tensor import Tensor
 from lamina.ops import _conv_kernels as K
 from lamina.kernels import conv as fused_conv, pool as fast_pool
+from tests.helpers import use_native
 
 needs_kernels = pytest.mark.skipif(_native.conv is None, reason="the C extension is not built")
 
@@ -81,10 +82,7 @@ def test_im2col_matches_numpy(shape, window, strides, dilation, dtype, ones):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_im2col_values(native, monkeypatch):
-    if native and _native.conv is None:
-        pytest.skip("the C extension is not built")
-    if not native:
-        monkeypatch.setattr(_native, "conv", None)
+    use_native(monkeypatch, "conv", native)
     x = np.arange(25, dtype=np.float32).reshape(1, 5, 5, 1)
     cols = K.im2col(x, (3, 3), (1, 1), (1, 1), (3, 3), ones=True)
     np.testing.assert_array_equal(cols[0], [0, 1, 2, 5, 6, 7, 10, 11, 12, 1])
@@ -113,10 +111,7 @@ def test_col2im_matches_numpy(shape, window, strides, dilation):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_col2im_counts_windows(native, monkeypatch):
-    if native and _native.conv is None:
-        pytest.skip("the C extension is not built")
-    if not native:
-        monkeypatch.setattr(_native, "conv", None)
+    use_native(monkeypatch, "conv", native)
     # 3x3 windows over 5x5: a pixel is in (windows along its row) x (along its column)
     out = K.col2im(np.ones((1, 3, 3, 3, 3, 2), np.float32), (1, 5, 5, 2), (1, 1), (1, 1))
     per_axis = np.array([1, 2, 3, 2, 1], np.float32)
@@ -138,10 +133,7 @@ def test_relu_mask_matches_numpy(size):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_relu_mask_values_and_signed_zeros(native, monkeypatch):
-    if native and _native.conv is None:
-        pytest.skip("the C extension is not built")
-    if not native:
-        monkeypatch.setattr(_native, "conv", None)
+    use_native(monkeypatch, "conv", native)
     g = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, np.inf]], np.float32)
     z = np.array([[0.5, 0.0, -1.0], [np.nan, -0.0, 2.0]], np.float32)
     with np.errstate(invalid="ignore"):
@@ -180,10 +172,7 @@ def test_max_pool_matches_numpy(shape, rows):
 
 @pytest.mark.parametrize("native", [True, False])
 def test_max_pool_values_and_routing(native, monkeypatch):
-    if native and _native.conv is None:
-        pytest.skip("the C extension is not built")
-    if not native:
-        monkeypatch.setattr(_native, "conv", None)
+    use_native(monkeypatch, "conv", native)
     # windows [[1, 3], [3, 2]] (first maximum top-right), [[5, 0], [5, 9]] (bottom-right),
     # [[4, 4], [4, 4]] (all tied: top-left); the odd last column and row take no part
     x = np.array(

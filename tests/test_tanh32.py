@@ -5,6 +5,7 @@ import pytest
 
 from lamina import _native
 from lamina.kernels import tanh32 as T
+from tests.helpers import use_native
 
 needs_kernels = pytest.mark.skipif(_native.rnn is None, reason="the C extension is not built")
 SPECIALS = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -1e-38, 1e-45, 9.0, -9.0,
@@ -50,10 +51,7 @@ def test_compiled_is_bitwise_the_numpy_twin():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_columns_in_place(native, monkeypatch):
-    if native and _native.rnn is None:
-        pytest.skip("the C extension is not built")
-    if not native:
-        monkeypatch.setattr(_native, "rnn", None)
+    use_native(monkeypatch, "rnn", native)
     a = np.random.default_rng(1).standard_normal((7, 12)).astype(np.float32) * 4
     want = a.copy()
     want[:, 3:8] = T.tanh32_numpy(a[:, 3:8], np.empty((7, 5), np.float32))

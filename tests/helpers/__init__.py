@@ -59,3 +59,16 @@ def check_op(fn, *specs, ref=None, positive=False, away_from=None, low=None, hig
         out32 = fn(*[lamina.Tensor(a.astype(np.float32)) for a in arrays])
         assert out32.dtype == np.float32, f"float32 inputs gave a {out32.dtype} result"
     return arrays
+
+
+def use_native(monkeypatch, name, native):
+    """Run a test on lamina's C kernels `lamina._native.<name>` (skipped when not built) or,
+    with native=False, on their NumPy twins (the module set to None for the test)."""
+    import pytest  # noqa: PLC0415 - helpers are imported by tests only
+
+    from lamina import _native  # noqa: PLC0415
+
+    if native and getattr(_native, name) is None:
+        pytest.skip("the C extension is not built")
+    if not native:
+        monkeypatch.setattr(_native, name, None)
