@@ -135,9 +135,9 @@ def spans(m, dtype, parts=2):
 
 
 def matmul(a, b, parts=2, blocks=None):
-    """a @ b for 2-D arrays, its rows cut into `parts` blocks (or the given `blocks`, from `spans`)
-    by two threads. (Rows, not columns: a row block aligned on the kernel's unrolling has the
-    bits of the whole product, while a column block may take another kernel path.)"""
+    """a @ b for 2-D arrays, its rows cut into `parts` blocks (or the given `blocks`, from
+    `spans`) computed by two threads. (Rows, not columns: a row block aligned on the kernel's
+    unrolling has the bits of the whole product; a column block may take another kernel path.)"""
     dtype = np.result_type(a.dtype, b.dtype)
     blocks = blocks or spans(a.shape[0], dtype, parts)
     if blocks is None:
