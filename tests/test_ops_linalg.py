@@ -65,7 +65,32 @@ EINSUM = [
     ("ij,k->ijk", [(2, 3), (4,)]),
     ("abc,c->ab", [(2, 3, 4), (4,)]),
     ("ab,b->a", [(2, 3), (3,)]),
+    ("abc,cde->abde", [(2, 3, 4), (4, 2, 3)]),  # MultiHeadAttention's projections
+    ("abcd,cde->abe", [(2, 3, 2, 3), (2, 3, 4)]),  # and its output projection
 ]
+
+
+def test_dense_form_einsum_is_one_product_through_threads(monkeypatch):
+    """x[P+C] w[C+Q] -> out[P+Q] runs as 2-D products through threads.matmul (row-split over
+    both cores in fit), the forward and each gradient one product."""
+    from lamina.engine import threads
+    from lamina.engine.tape import GradientTape
+
+    shapes = []
+    real = threads.matmul
+    monkeypatch.setattr(threads, "matmul", lambda a, b: shapes.append((a.shape, b.shape)) or real(a, b))
+    rng = np.random.default_rng(0)
+    x = lamina.Variable(rng.standard_normal((5, 7, 6)), dtype="float64")
+    w = lamina.Variable(rng.standard_normal((6, 2, 4)), dtype="float64")
+    with GradientTape() as tape:
+        out = ops.einsum("abc,cde->abde", x, w)
+        loss = ops.sum(out * out)
+    gx, gw = tape.gradient(loss, [x, w])
+    assert shapes == [((35, 6), (6, 8)), ((35, 8), (8, 6)), ((6, 35), (35, 8))]
+    np.testing.assert_allclose(out.numpy(), np.einsum("abc,cde->abde", x.numpy(), w.numpy()), rtol=1e-12)
+    g = 2 * out.numpy()
+    np.testing.assert_allclose(gw.numpy(), np.einsum("abde,abc->cde", g, x.numpy()), rtol=1e-12)
+    np.testing.assert_allclose(gx.numpy(), np.einsum("abde,cde->abc", g, w.numpy()), rtol=1e-12)
 
 
 @pytest.mark.parametrize("subscripts,shapes", EINSUM, ids=[e[0] for e in EINSUM])

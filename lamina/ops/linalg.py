@@ -148,6 +148,42 @@ def _parse_einsum(subscripts, shapes):
     return out_specs, rhs
 
 
+def _matmul_form(specs, rhs, shapes):
+    """(m, k, n) when the einsum is x[P+C] w[C+Q] -> out[P+Q] (a dense layer's contraction: x's
+    trailing axes with w's leading ones, same sizes, nothing broadcast or summed alone): one
+    (m, k) @ (k, n) product. None otherwise."""
+    if len(specs) != 2:
+        return None
+    a, b = specs
+    contracted = "".join(c for c in a if c not in rhs)
+    nc = len(contracted)
+    if not nc or a[len(a) - nc:] != contracted or b[:nc] != contracted or rhs != a[:len(a) - nc] + b[nc:]:
+        return None
+    if shapes[0][len(a) - nc:] != shapes[1][:nc]:
+        return None
+    m = int(np.prod(shapes[0][:len(a) - nc], dtype=np.int64))
+    k = int(np.prod(shapes[1][:nc], dtype=np.int64))
+    return m, k, int(np.prod(shapes[1][nc:], dtype=np.int64)), nc
+
+
+def _einsum_as_matmul(operands, arrays, m, k, n, nc):
+    """A dense-layer einsum as one 2-D product (and two for its gradients) through
+    `threads.matmul`, which row-splits mid-size products over both cores (np.einsum's BLAS
+    call would run on the one thread of the training loop)."""
+    x, w = arrays
+    x2, w2 = x.reshape(m, k), w.reshape(k, n)
+    out_shape = x.shape[:x.ndim - nc] + w.shape[nc:]
+    out = threads.matmul(x2, w2).reshape(out_shape)
+
+    def backward(g, need):
+        g2 = np.asarray(g).reshape(m, n)
+        gx = threads.matmul(g2, w2.T).reshape(x.shape) if need[0] else None
+        gw = threads.matmul(x2.T, g2).reshape(w.shape) if need[1] else None
+        return gx, gw
+
+    return record(out, tuple(operands), backward)
+
+
 def einsum(subscripts, *operands):
     """Einstein summation; the gradient of each operand is another einsum."""
     arrays = [data_of(x) for x in operands]
@@ -158,6 +194,9 @@ def einsum(subscripts, *operands):
                 f"einsum: a repeated index within one operand ({spec!r}: a diagonal or trace) is "
                 "not supported; use ops.diagonal/ops.trace"
             )
+    form = _matmul_form(specs, rhs, [a.shape for a in arrays])
+    if form is not None:
+        return _einsum_as_matmul(operands, arrays, *form)
     explicit = ",".join(specs) + "->" + rhs
     big = sum(a.size for a in arrays) > 4096
     try:
