@@ -14,6 +14,8 @@ A subclass defines `_quantized_weight` (the float weight's attribute), `_quantiz
 Dense and EinsumDense also take "float8" (float8 training, lamina/layers/core/float8.py).
 GPTQ and AWQ (calibration-based) are not implemented in lamina.
 """
+import math
+
 import numpy as np
 
 from lamina import dtype_policies, quantizers
@@ -135,3 +137,42 @@ def int_product(subscripts, a, b):
 
 def values(x):
     return np.asarray(data_of(x))
+
+
+def add_group_weights(layer, prefix, shape, rows, block):
+    """Grouped int4's extra variables, as Keras: `<prefix>_zero` (int8, the scale's `shape`)
+    and `g_idx`, the group of each of the `rows` rows. Returns the zero-point variable."""
+    zero = layer.add_weight(name=f"{prefix}_zero", shape=shape, initializer="zeros", dtype="int8",
+                            trainable=False)
+    layer.g_idx = layer.add_weight(name="g_idx", shape=(rows,), initializer="zeros", dtype="float32",
+                                   trainable=False)
+    layer.g_idx.assign((np.arange(rows) // block).astype("float32"))
+    return zero
+
+
+def add_int4_kernel(layer, rows, cols):
+    """A (rows, cols) kernel's int4 variables: `kernel` (two values a byte along cols),
+    `kernel_scale` per column or per (group of rows, column), and with groups `kernel_zero`
+    and `g_idx`."""
+    layer.kernel = layer.add_weight(name="kernel", shape=(rows, (cols + 1) // 2), initializer="zeros",
+                                    dtype="int8", trainable=False)
+    block = layer._block_size()
+    shape = (cols,) if block is None else (math.ceil(rows / block), cols)
+    layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=shape, initializer="ones",
+                                          trainable=False)
+    if block is not None:
+        layer.kernel_zero = add_group_weights(layer, "kernel", shape, rows, block)
+
+
+def fill_int4_kernel(layer, flat, quantizer):
+    """Quantize the (rows, cols) float kernel `flat` into `add_int4_kernel`'s variables:
+    `quantizer` per column, or grouped with zero points when the layer has a block size."""
+    block = layer._block_size()
+    if block is None:
+        q, scale = quantizer(flat)
+        layer.kernel_scale.assign(values(scale).reshape(-1))
+    else:
+        q, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(flat, block_size=block)
+        layer.kernel_scale.assign(values(scale))
+        layer.kernel_zero.assign(values(zero))
+    layer.kernel.assign(values(quantizers.pack_int4(values(q), axis=-1)[0]))

@@ -13,12 +13,9 @@ int4 values are stored two per byte along the units axis: `kernel` is (in, ceil(
 Gradients: the inputs get those of the dequantized kernel (straight-through); the
 quantized kernel is constant (not trainable); the bias trains as usual.
 """
-import math
-
-import numpy as np
-
 from lamina import quantizers
-from lamina.layers.base.quantizable import int_product, straight_through, values
+from lamina.layers.base.quantizable import (add_int4_kernel, fill_int4_kernel, int_product,
+                                            straight_through, values)
 from lamina.quantizers.abs_max import dequantize_grouped
 
 
@@ -34,18 +31,7 @@ def build(layer, mode, config, input_dim):
         layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=(units,), initializer="ones",
                                               trainable=False)
         return
-    layer.kernel = layer.add_weight(name="kernel", shape=(input_dim, (units + 1) // 2),
-                                    initializer="zeros", dtype="int8", trainable=False)
-    block = layer._block_size()
-    shape = (units,) if block is None else (math.ceil(input_dim / block), units)
-    layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=shape, initializer="ones",
-                                          trainable=False)
-    if block is not None:
-        layer.kernel_zero = layer.add_weight(name="kernel_zero", shape=shape, initializer="zeros",
-                                             dtype="int8", trainable=False)
-        layer.g_idx = layer.add_weight(name="g_idx", shape=(input_dim,), initializer="zeros",
-                                       dtype="float32", trainable=False)
-        layer.g_idx.assign((np.arange(input_dim) // block).astype("float32"))
+    add_int4_kernel(layer, input_dim, units)
 
 
 def fill(layer, mode, w):
@@ -58,17 +44,8 @@ def fill(layer, mode, w):
         layer.kernel.assign(values(q))
         layer.kernel_scale.assign(values(scale).reshape(-1))
         return
-    block = layer._block_size()
-    if block is None:
-        quantizer = quantizers.QuantizationConfig.weight_quantizer_or_default(
-            config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7), output_dtype="int8"))
-        q, scale = quantizer(w)
-        layer.kernel_scale.assign(values(scale).reshape(-1))
-    else:
-        q, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(w, block_size=block)
-        layer.kernel_scale.assign(values(scale))
-        layer.kernel_zero.assign(values(zero))
-    layer.kernel.assign(values(quantizers.pack_int4(values(q), axis=-1)[0]))
+    fill_int4_kernel(layer, w, quantizers.QuantizationConfig.weight_quantizer_or_default(
+        config, quantizers.AbsMaxQuantizer(axis=0, value_range=(-8, 7), output_dtype="int8")))
 
 
 def float_kernel(layer):

@@ -20,7 +20,8 @@ import string
 import numpy as np
 
 from lamina import quantizers
-from lamina.layers.base.quantizable import int_product, straight_through, values
+from lamina.layers.base.quantizable import (add_int4_kernel, fill_int4_kernel, int_product,
+                                            straight_through, values)
 from lamina.quantizers.abs_max import dequantize_grouped
 
 
@@ -108,19 +109,7 @@ def build(layer, mode, config, kernel_shape, ndim):
         layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=shape, initializer="ones",
                                               trainable=False)
         return
-    rows, cols = _flat_shape(kernel_shape, lay["kernel_reduced"])
-    layer.kernel = layer.add_weight(name="kernel", shape=(rows, (cols + 1) // 2), initializer="zeros",
-                                    dtype="int8", trainable=False)
-    block = layer._block_size()
-    shape = (cols,) if block is None else (math.ceil(rows / block), cols)
-    layer.kernel_scale = layer.add_weight(name="kernel_scale", shape=shape, initializer="ones",
-                                          trainable=False)
-    if block is not None:
-        layer.kernel_zero = layer.add_weight(name="kernel_zero", shape=shape, initializer="zeros",
-                                             dtype="int8", trainable=False)
-        layer.g_idx = layer.add_weight(name="g_idx", shape=(rows,), initializer="zeros", dtype="float32",
-                                       trainable=False)
-        layer.g_idx.assign((np.arange(rows) // block).astype("float32"))
+    add_int4_kernel(layer, *_flat_shape(kernel_shape, lay["kernel_reduced"]))
 
 
 def fill(layer, mode, w):
@@ -134,15 +123,7 @@ def fill(layer, mode, w):
         layer.kernel_scale.assign(to_output(values(scale), lay["kernel"]))
         return
     flat = w.reshape(_flat_shape(w.shape, lay["kernel_reduced"]))
-    block = layer._block_size()
-    if block is None:
-        q, scale = quantizers.abs_max_quantize(flat, axis=0, value_range=(-8, 7))
-        layer.kernel_scale.assign(values(scale).reshape(-1))
-    else:
-        q, scale, zero = quantizers.abs_max_quantize_grouped_with_zero_point(flat, block_size=block)
-        layer.kernel_scale.assign(values(scale))
-        layer.kernel_zero.assign(values(zero))
-    layer.kernel.assign(values(quantizers.pack_int4(values(q), axis=-1)[0]))
+    fill_int4_kernel(layer, flat, lambda a: quantizers.abs_max_quantize(a, axis=0, value_range=(-8, 7)))
 
 
 def float_kernel(layer):

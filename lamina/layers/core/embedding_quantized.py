@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from lamina import quantizers
-from lamina.layers.base.quantizable import values
+from lamina.layers.base.quantizable import add_group_weights, values
 
 
 def build(layer, mode):
@@ -29,11 +29,7 @@ def build(layer, mode):
     layer.embeddings_scale = layer.add_weight(name="embeddings_scale", shape=shape, initializer="ones",
                                               trainable=False)
     if block is not None:
-        layer.embeddings_zero = layer.add_weight(name="embeddings_zero", shape=shape, initializer="zeros",
-                                                 dtype="int8", trainable=False)
-        layer.g_idx = layer.add_weight(name="g_idx", shape=(dim,), initializer="zeros", dtype="float32",
-                                       trainable=False)
-        layer.g_idx.assign((np.arange(dim) // block).astype("float32"))
+        layer.embeddings_zero = add_group_weights(layer, "embeddings", shape, dim, block)
 
 
 def fill(layer, mode, table):
