@@ -11,11 +11,17 @@ from fill_rule import fill  # run from this folder
 OUT = str(Path(__file__).resolve().parents[2] / "tests" / "data" / "applications") + "/"
 
 
+from keras.src.applications import convnext
+
+# a small ConvNeXt (the published ones are too big for a test)
+A.ConvNeXtMini = lambda **kw: convnext.ConvNeXt(depths=[1, 1, 1, 1], projection_dims=[8, 16, 32, 64],
+                                                name="convnext_mini", **kw)
 x = np.random.default_rng(7).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
 ref = {}
 for key, fn, kw in [("mobilenet_v3_small", "MobileNetV3Small", {}), ("efficientnet_b0", "EfficientNetB0", {}),  # resnet50v2 dropped from the committed file (slow)
                     ("resnet50v2", "ResNet50V2", {}), ("densenet121", "DenseNet121", {}),
-                    ("mobilenet_v2", "MobileNetV2", {"alpha": 0.35})]:
+                    ("mobilenet_v2", "MobileNetV2", {"alpha": 0.35}),
+                    ("convnext_mini", "ConvNeXtMini", {}), ("nasnet_mobile", "NASNetMobile", {})]:
     m = getattr(A, fn)(weights=None, input_shape=(32, 32, 3), classifier_activation=None, **kw)
     per_layer = [(l, l.trainable_weights + l.non_trainable_weights) for l in m.layers]
     per_layer = [(l, w) for l, w in per_layer if w]
