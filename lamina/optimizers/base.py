@@ -158,16 +158,13 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
             self.apply(grads, variables)
         return self._iterations
 
-    def apply(self, grads, trainable_variables=None):
-        """Update the variables with `grads` (one per variable; None entries are skipped).
-
-        Without `trainable_variables`, the optimizer must be built and `grads` follows the
-        order of the variables it was built with.
-        """
+    def _apply_arguments(self, grads, trainable_variables):
+        """`apply`'s (grads, variables) as sequences of one length, the optimizer built on the
+        variables when they are given; ([], []) when there are no gradients."""
         if not isinstance(grads, (list, tuple)):
             grads = list(grads)
         if not grads:
-            return
+            return [], []
         if trainable_variables is None:
             if not self.built:
                 raise ValueError(
@@ -187,6 +184,17 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                 f"{self.name}: got {len(grads)} gradients for {len(variables)} variables; pass "
                 "exactly one gradient (or None) per variable, in the order of the variables"
             )
+        return grads, variables
+
+    def apply(self, grads, trainable_variables=None):
+        """Update the variables with `grads` (one per variable; None entries are skipped).
+
+        Without `trainable_variables`, the optimizer must be built and `grads` follows the
+        order of the variables it was built with.
+        """
+        grads, variables = self._apply_arguments(grads, trainable_variables)
+        if not grads:
+            return
         if self._overwritten:
             grads, variables = self._overwrite_with_gradients(grads, variables)
             if not variables:

@@ -179,20 +179,9 @@ class MultiOptimizer(Optimizer):
             opt.loss_scale_factor = value
 
     def apply(self, grads, trainable_variables=None):
-        grads = list(grads)
+        grads, trainable_variables = self._apply_arguments(grads, trainable_variables)
         if not grads:
             return
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError(
-                    "When passing `grads` without `variables`, the optimizer must already be built "
-                    "on a list of variables. Call `optimizer.build(trainable_variables)` first.")
-            trainable_variables = self._trainable_variables
-        trainable_variables = list(trainable_variables)
-        self.build(trainable_variables)
-        if len(grads) != len(trainable_variables):
-            raise ValueError(f"Gradients must match trainable variables one-to-one. Received "
-                             f"{len(grads)} gradients and {len(trainable_variables)} variables.")
         parts = [([], []) for _ in self._inner_optimizers]
         for grad, var in zip(grads, trainable_variables):
             i = self._trainable_variables_indices.get(id(var))
