@@ -35,22 +35,14 @@ class LayerDTypeAPI:
     def compute_dtype(self):
         """The dtype of the layer's computations and outputs (a str, e.g. "float16" under
         mixed_float16): floating inputs are cast to it when `autocast` is on."""
-        p = self._dtype_policy
-        if p is None:
-            return dtypes.floatx()
-        if type(p) is dtype_policies.DTypePolicyMap:
-            p = self._policy()
-        return p.compute_dtype
+        p = self._policy()
+        return dtypes.floatx() if p is None else p.compute_dtype
 
     @property
     def variable_dtype(self):
         """The dtype of the layer's weights (float32 under the mixed policies)."""
-        p = self._dtype_policy
-        if p is None:
-            return dtypes.floatx()
-        if type(p) is dtype_policies.DTypePolicyMap:
-            p = self._policy()
-        return p.variable_dtype
+        p = self._policy()
+        return dtypes.floatx() if p is None else p.variable_dtype
 
     @property
     def dtype(self):
