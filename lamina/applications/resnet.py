@@ -105,13 +105,18 @@ def stack_residual_blocks_v2(x, filters, blocks, stride1=2, name=None):
     return residual_block_v2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
 
 
-def _v1_stacks(depths):
+def stacks(depths, stack, strides):
+    """The four stacks conv2..conv5 (64..512 filters) of `stack` (v1 or v2 blocks), `depths`
+    blocks and `strides` (each stack's stride1) each."""
     def stack_fn(x):
-        x = stack_residual_blocks_v1(x, 64, depths[0], stride1=1, name="conv2")
-        x = stack_residual_blocks_v1(x, 128, depths[1], name="conv3")
-        x = stack_residual_blocks_v1(x, 256, depths[2], name="conv4")
-        return stack_residual_blocks_v1(x, 512, depths[3], name="conv5")
+        for i, (filters, depth, stride) in enumerate(zip((64, 128, 256, 512), depths, strides)):
+            x = stack(x, filters, depth, stride1=stride, name=f"conv{i + 2}")
+        return x
     return stack_fn
+
+
+def _v1_stacks(depths):
+    return stacks(depths, stack_residual_blocks_v1, (1, 2, 2, 2))
 
 
 def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,  # noqa: N802

@@ -2,16 +2,11 @@
 pre-activation bottleneck blocks, the stride on each stack's last block. Expects tf-mode
 preprocessing (pixels scaled to [-1, 1])."""
 from lamina.applications import imagenet_utils
-from lamina.applications.resnet import ResNet, stack_residual_blocks_v2
+from lamina.applications.resnet import ResNet, stack_residual_blocks_v2, stacks
 
 
-def _v2_stacks(depths):
-    def stack_fn(x):
-        x = stack_residual_blocks_v2(x, 64, depths[0], name="conv2")
-        x = stack_residual_blocks_v2(x, 128, depths[1], name="conv3")
-        x = stack_residual_blocks_v2(x, 256, depths[2], name="conv4")
-        return stack_residual_blocks_v2(x, 512, depths[3], stride1=1, name="conv5")
-    return stack_fn
+def _v2_stacks(depths):  # the stride on each stack's last block, none on conv5's
+    return stacks(depths, stack_residual_blocks_v2, (2, 2, 2, 1))
 
 
 def ResNet50V2(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,  # noqa: N802
