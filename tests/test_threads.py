@@ -117,3 +117,60 @@ def test_the_suite_runs_with_one_blas_thread():
     if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
         pytest.skip("the user chose another BLAS thread count")
     assert blas_threads() in (None, 1)
+
+
+# --- denormals flushed to zero inside fit / evaluate / predict ------------------------------
+
+TINY = np.float32(1e-39)  # a float32 subnormal
+
+
+def needs_flush_control():
+    from lamina._native import spin
+    if spin is None:
+        pytest.skip("the C extension is not built: nothing is flushed")
+    return spin
+
+
+def test_a_scope_flushes_denormals_on_the_caller_and_the_helper_and_restores(monkeypatch):
+    spin = needs_flush_control()
+    monkeypatch.delenv("LAMINA_FLUSH_DENORMALS", raising=False)
+    from lamina.engine import rowsplit
+    assert TINY * np.float32(1) == TINY  # outside: kept
+    with threads.scope():
+        assert TINY * np.float32(1) == 0
+        with threads.scope():  # reentrant
+            assert spin.denormals_flushed()
+        assert spin.denormals_flushed()
+        # the helper thread follows the caller (blocks computed on either side agree)
+        out = rowsplit.run(lambda v: v * np.ones(64, np.float32), [np.full(64, TINY)] * 6)
+        assert all(not o.any() for o in out)
+    assert not spin.denormals_flushed() and TINY * np.float32(1) == TINY
+    out = rowsplit.run(lambda v: v * np.ones(64, np.float32), [np.full(64, TINY)] * 6)
+    assert all((o == TINY).all() for o in out)  # and back to keeping them after the scope
+
+
+def test_flushing_can_be_turned_off(monkeypatch):
+    spin = needs_flush_control()
+    monkeypatch.setenv("LAMINA_FLUSH_DENORMALS", "0")
+    with threads.scope():
+        assert not spin.denormals_flushed()
+        assert TINY * np.float32(1) == TINY
+
+
+def test_fit_computes_with_denormals_flushed_and_restores_the_mode(monkeypatch):
+    spin = needs_flush_control()
+    monkeypatch.delenv("LAMINA_FLUSH_DENORMALS", raising=False)
+    seen = []
+
+    class Seen(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(spin.denormals_flushed())
+
+    small_model().fit(np.ones((8, 4), np.float32), np.ones((8, 1), np.float32), batch_size=4, verbose=0,
+                      callbacks=[Seen()])
+    assert seen == [True, True] and not spin.denormals_flushed()
+    # predict: a subnormal input reads as zero inside, so Dense gives exactly its bias
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, bias_initializer="ones")])
+    np.testing.assert_array_equal(model.predict(np.full((2, 3), TINY), verbose=0), np.ones((2, 2)))
+    assert not spin.denormals_flushed()

@@ -64,6 +64,9 @@ class _Helper:
         self.pending = collections.deque()
         self.wake = threading.Semaphore(0)
         self.sleeping = False  # on the semaphore (not spinning): `notify` must release it
+        # the caller's denormal flushing (a per-thread mode, see threads.scope), which the
+        # helper takes on before each task so a block computes as it would on the caller
+        self.flush = self._flushing = False
         self.pid = os.getpid()
         threading.Thread(target=self._loop, name="lamina-rowsplit", daemon=True).start()
 
@@ -93,6 +96,9 @@ class _Helper:
                     task = self.pending.pop()
                 except IndexError:
                     break
+                if self.flush != self._flushing:
+                    spin.flush_denormals(self.flush)
+                    self._flushing = self.flush
                 task.run()
 
 
@@ -167,6 +173,8 @@ def run(fn, args):
             task.run()
     else:
         helper = _get_helper()
+        if spin is not None:
+            helper.flush = spin.denormals_flushed()
         pending = helper.pending
         pending.extend(tasks[1:])
         helper.notify()
