@@ -47,9 +47,14 @@ import numpy as np
 from lamina._native import spin
 from lamina.engine import rowsplit
 
-# Multiply-adds from which the default thread count is used (~3 ms on one AVX2 core): the
-# MLP and recurrent products stay on one thread, big convolution products are threaded.
-CROSSOVER_MACS = 100_000_000
+# Multiply-adds from which the default thread count is used (~4 ms on one AVX-512 core): the
+# MLP, recurrent and attention-block products stay on lamina's threads, big convolution
+# products are threaded by the library. After a threaded product OpenBLAS's workers spin
+# ~0.1 s waiting for the next one, competing with rowsplit's helper for the second core: the
+# text Transformer's 105M feed-forward products on OpenBLAS's threads made its step 20% slower
+# (20 steps 1.83-2.14 s at 100M vs 1.37-1.86 s at 200M on a 2-vCPU AVX-512 Xeon); the BN
+# convnet's 231M-462M products keep OpenBLAS's threads (all split: 7% slower).
+CROSSOVER_MACS = 200_000_000
 # From here to CROSSOVER_MACS (unless LAMINA_BLAS_THREADS=nosplit) `matmul` splits the rows over two
 # threads (2-vCPU AVX-512 EPYC: 32x784 @ 784x512, 13M multiply-adds, gains 0-20% alone and
 # loses in predict's loop of them on a shared machine; 51M: 1.03 -> 0.60-0.66 ms).
