@@ -174,3 +174,25 @@ def test_fit_computes_with_denormals_flushed_and_restores_the_mode(monkeypatch):
     model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, bias_initializer="ones")])
     np.testing.assert_array_equal(model.predict(np.full((2, 3), TINY), verbose=0), np.ones((2, 2)))
     assert not spin.denormals_flushed()
+
+
+def test_fused_attention_on_two_threads_has_the_bits_of_one(managed):
+    from lamina.engine.tape import GradientTape
+    from lamina.engine.tensor import Tensor
+    from lamina.ops.fused_attention import attention
+    rng = np.random.default_rng(0)
+    q, k, v = (Tensor(rng.standard_normal((9, 200, 2, 8)).astype(np.float32)) for _ in range(3))
+
+    def run():
+        with GradientTape() as tape:
+            for t in (q, k, v):
+                tape.watch(t)
+            out, _ = attention(q, k, v, 0.35)
+        return [out.data] + [g.data for g in tape.gradient(out, [q, k, v], output_gradients=out * 1.5)]
+
+    alone = run()
+    with threads.scope():
+        assert threads._S.split  # blocks of 3 samples (the chunk budget) spread over two threads
+        paired = run()
+    for a, b in zip(alone, paired):
+        np.testing.assert_array_equal(a, b)
