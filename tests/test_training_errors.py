@@ -57,6 +57,24 @@ def test_one_hot_labels_with_sparse_loss_and_integers_with_categorical():
         compiled(loss="categorical_crossentropy").fit(np.zeros((4, 784)), np.array([1, 2, 3, 4]))
 
 
+@pytest.mark.parametrize("bad", [(57, 3, np.nan), (99, 0, np.inf)])
+def test_a_big_array_is_checked_in_blocks_on_two_threads(monkeypatch, bad):
+    from lamina.trainers import input_checks
+    monkeypatch.setattr(input_checks, "_PARALLEL_SUM_BYTES", 0)  # every array "big"
+    x = np.zeros((100, 784), np.float32)
+    x[bad[:2]] = bad[2]
+    kind = "NaN" if np.isnan(bad[2]) else "inf"
+    with pytest.raises(ValueError, match=rf"x contains 1 NaN/inf.*{kind} at index \({bad[0]}, {bad[1]}\)"):
+        compiled().fit(x, np.zeros(100, int), verbose=0)
+    # +inf and -inf in two blocks: their partial sums add up to NaN, still caught
+    x[bad[:2]], x[5, 5], x[95, 5] = 0, np.inf, -np.inf
+    with pytest.raises(ValueError, match="x contains 2 NaN/inf"):
+        compiled().fit(x, np.zeros(100, int), verbose=0)
+    # finite values whose block sums overflow when added: the exact check lets them pass
+    x[5, 5], x[95, 5] = 3e38, 3e38
+    compiled().fit(x, np.zeros(100, int), verbose=0)
+
+
 def test_nan_in_x_says_where():
     x = np.zeros((6, 784), np.float32)
     x[4, 17] = np.nan
