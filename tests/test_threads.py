@@ -196,3 +196,26 @@ def test_fused_attention_on_two_threads_has_the_bits_of_one(managed):
         paired = run()
     for a, b in zip(alone, paired):
         np.testing.assert_array_equal(a, b)
+
+
+def test_layer_norm_rows_on_two_threads_have_the_bits_of_one(managed):
+    from lamina.engine.tape import GradientTape
+    from lamina.engine.tensor import Tensor
+    from lamina.kernels import layer_norm
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((70, 30, 128)).astype(np.float32))  # 268,800 values: in blocks
+    assert x.data.size >= layer_norm.PAIR_VALUES
+    gamma, beta = Tensor(rng.random(128).astype(np.float32)), Tensor(rng.random(128).astype(np.float32))
+
+    def run():
+        with GradientTape() as tape:
+            for t in (x, gamma, beta):
+                tape.watch(t)
+            out = layer_norm.layer_norm_last_axis(x, gamma, beta, 1e-3)
+        return [out.data] + [g.data for g in tape.gradient(out, [x, gamma, beta], output_gradients=out * 1.5)]
+
+    alone = run()
+    with threads.scope():
+        paired = run()
+    for a, b in zip(alone, paired):
+        np.testing.assert_array_equal(a, b)
