@@ -219,3 +219,17 @@ def test_layer_norm_rows_on_two_threads_have_the_bits_of_one(managed):
         paired = run()
     for a, b in zip(alone, paired):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_big_shuffled_batch_is_gathered_in_blocks_with_the_same_rows(managed, monkeypatch):
+    from lamina.trainers import data_adapter
+    monkeypatch.setattr(data_adapter, "PAIR_GATHER_BYTES", 0)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 3, 4)).astype(np.float32)
+    y = np.arange(50)
+    index = rng.permutation(50)[:37]
+    with threads.scope():
+        gx, (gy,) = data_adapter.take(x, index), data_adapter.take((y,), index)
+    np.testing.assert_array_equal(gx, x[index])
+    np.testing.assert_array_equal(gy, y[index])
+    assert data_adapter.take(x, slice(3, 9)).base is x  # slices stay views
