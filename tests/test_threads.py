@@ -233,3 +233,28 @@ def test_a_big_shuffled_batch_is_gathered_in_blocks_with_the_same_rows(managed, 
     np.testing.assert_array_equal(gx, x[index])
     np.testing.assert_array_equal(gy, y[index])
     assert data_adapter.take(x, slice(3, 9)).base is x  # slices stay views
+
+
+def test_the_convolution_input_gradient_in_blocks_has_the_one_thread_bits(managed):
+    from lamina.engine.tape import GradientTape
+    from lamina.engine.tensor import Tensor
+    from lamina.ops import convolution
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((12, 28, 28, 32)).astype(np.float32))
+    k = Tensor(rng.standard_normal((3, 3, 32, 32)).astype(np.float32))
+    # 12 * 784 rows x 288 x 32: within the split range, so blocks of samples on two threads
+    assert threads.SPLIT_MACS <= 12 * 784 * 288 * 32 < threads.CROSSOVER_MACS
+
+    def run():
+        with GradientTape() as tape:
+            tape.watch(x)
+            out = convolution.conv(x, k, padding="same")
+        return [out.data, tape.gradient(out, x, output_gradients=out * 0.5).data]
+
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        alone = run()
+    with threads.scope():
+        assert threads.sample_blocks(12, 784, 12 * 784 * 288 * 32, np.float32, 1280) is not None
+        paired = run()
+    for a, b in zip(alone, paired):
+        np.testing.assert_array_equal(a, b)

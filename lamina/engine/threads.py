@@ -40,6 +40,7 @@ Independent pieces of one operation -- predict's batches -- go to the same two t
 through `map_pair`, each piece computing exactly what it computes alone (every product inside
 on one thread, unsplit), so the bits do not depend on which thread ran it or on the load.
 """
+import math
 import os
 
 import numpy as np
@@ -170,6 +171,25 @@ def matmul(a, b):
             return rowsplit.matmul(a, b, blocks=blocks)
     gemm(m, k, b.shape[1])
     return a @ b
+
+
+def sample_blocks(n, rows_per_sample, macs, dtype, row_bytes):
+    """Sample spans [(s0, s1), ...] of an n-sample batch whose rows (rows_per_sample each,
+    `row_bytes` the bytes a row of the work touches) a caller may spread over two threads
+    with `map_pair`: blocks of ~2 MB (a core's cache), each starting on a multiple of the
+    GEMM kernel's row alignment, so one-thread products of the blocks have the bits of the
+    whole one-thread product. None (compute it whole) outside a splitting scope, below
+    SPLIT_MACS, with no alignment for `dtype`, or when it makes fewer than two blocks."""
+    if not _S.split or macs < SPLIT_MACS:
+        return None
+    align = rowsplit.row_align(dtype)
+    if align is None:
+        return None
+    unit = align // math.gcd(align, rows_per_sample)  # samples per aligned step
+    per_block = max(1, (2 << 20) // max(1, rows_per_sample * row_bytes * unit)) * unit
+    if per_block >= n:
+        return None
+    return [(s, min(s + per_block, n)) for s in range(0, n, per_block)]
 
 
 def reset_peak():

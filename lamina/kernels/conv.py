@@ -22,7 +22,7 @@ from lamina.engine import threads
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
-from lamina.ops.convolution import _lower, _prepare, input_gradient, pointwise
+from lamina.ops.convolution import _lower, _prepare, input_gradient, lowered_product, pointwise
 
 
 def conv_bias_act(
@@ -53,16 +53,15 @@ def conv_bias_act(
     # a short window (e.g. 3x3 on one channel): the bias rides in the matmul as a column
     # of ones, which saves a pass over the output and gives the bias gradient for free
     fold = bias is not None and depth <= _FOLD_DEPTH and not one_by_one
+    if fold:
+        k2 = np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
     if one_by_one:
         cols = xp.reshape(rows, cin)
-    else:
-        cols = K.im2col(xp, ksize, strides, dil, out_sz, ones=fold)
-    if fold:
-        z = threads.matmul(cols, np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)]))
-    else:
         z = threads.matmul(cols, k2)
-        if bias is not None:
-            z += data_of(bias)
+    else:
+        cols, z = lowered_product(xp, ksize, strides, dil, out_sz, k2, ones=fold)
+    if bias is not None and not fold:
+        z += data_of(bias)
     if relu:
         np.maximum(z, 0, out=z)
     out = z.reshape(nb, *out_sz, cout)
