@@ -261,3 +261,15 @@ def test_conv_errors_are_helpful():
         ops.average_pool(np.ones((1, 2, 2, 1)), 3)
     with pytest.raises(ValueError, match="output_padding"):
         ops.conv_transpose(np.ones((1, 3, 3, 1)), np.ones((3, 3, 1, 1)), 2, output_padding=-1)
+
+
+def test_pad_hw_fills_only_the_borders_with_the_value():
+    from lamina.ops import _window
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 5, 6, 2)).astype(np.float32)
+    np.testing.assert_array_equal(_window.pad_hw(x, ((1, 2), (0, 3)), -np.inf),
+                                  np.pad(x, ((0, 0), (1, 2), (0, 3), (0, 0)), constant_values=-np.inf))
+    x3 = rng.standard_normal((2, 3, 4, 5, 2)).astype(np.float32)
+    np.testing.assert_array_equal(_window.pad_hw(x3, ((2, 0), (1, 1), (0, 2))),
+                                  np.pad(x3, ((0, 0), (2, 0), (1, 1), (0, 2), (0, 0))))
+    assert _window.pad_hw(x, ((0, 0), (0, 0))) is x

@@ -100,7 +100,11 @@ def pad_hw(x, pads, value=0.0):
         return x
     spatial = x.shape[1:-1]
     padded = tuple(size + b + a for size, (b, a) in zip(spatial, pads))
-    out = np.full((x.shape[0], *padded, x.shape[-1]), value, x.dtype)
+    out = np.empty((x.shape[0], *padded, x.shape[-1]), x.dtype)
+    for axis, (size, (b, a)) in enumerate(zip(spatial, pads), start=1):  # only the borders
+        lead = (slice(None),) * axis
+        out[lead + (slice(0, b),)] = value
+        out[lead + (slice(b + size, None),)] = value
     out[(slice(None), *(slice(b, b + size) for size, (b, _) in zip(spatial, pads)))] = x
     return out
 
