@@ -198,23 +198,38 @@ def test_fused_attention_on_two_threads_has_the_bits_of_one(managed):
         np.testing.assert_array_equal(a, b)
 
 
-def test_layer_norm_rows_on_two_threads_have_the_bits_of_one(managed):
+def _layer_norm(x, gamma, beta):
+    from lamina.kernels import layer_norm
+    return layer_norm.layer_norm_last_axis(x, gamma, beta, 1e-3)
+
+
+def _relu(x, gamma, beta):
+    from lamina.ops import nn
+    return nn.relu(x)
+
+
+@pytest.mark.parametrize("fn", [_layer_norm, _relu])
+def test_row_passes_on_two_threads_have_the_bits_of_one(managed, fn):
+    """LayerNormalization and ReLU (and its gradient mask) in blocks of rows on two threads
+    (threads.by_rows): values and gradients as computed whole."""
     from lamina.engine.tape import GradientTape
     from lamina.engine.tensor import Tensor
-    from lamina.kernels import layer_norm
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((70, 30, 128)).astype(np.float32))  # 268,800 values: in blocks
-    assert x.data.size >= layer_norm.PAIR_VALUES
-    gamma, beta = Tensor(rng.random(128).astype(np.float32)), Tensor(rng.random(128).astype(np.float32))
+    assert x.data.size >= threads.PAIR_VALUES
+    gamma = Tensor(rng.random(128).astype(np.float32))
+    beta = Tensor(rng.random(128).astype(np.float32))
+    sources = [x] if fn is _relu else [x, gamma, beta]
 
     def run():
         with GradientTape() as tape:
-            for t in (x, gamma, beta):
+            for t in sources:
                 tape.watch(t)
-            out = layer_norm.layer_norm_last_axis(x, gamma, beta, 1e-3)
-        return [out.data] + [g.data for g in tape.gradient(out, [x, gamma, beta], output_gradients=out * 1.5)]
+            out = fn(x, gamma, beta)
+        return [out.data] + [g.data for g in tape.gradient(out, sources, output_gradients=out * 1.5)]
 
-    alone = run()
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        alone = run()
     with threads.scope():
         paired = run()
     for a, b in zip(alone, paired):

@@ -192,6 +192,23 @@ def sample_blocks(n, rows_per_sample, macs, dtype, row_bytes):
     return [(s, min(s + per_block, n)) for s in range(0, n, per_block)]
 
 
+# Row-independent passes (LayerNormalization, ReLU and its mask) of at least this many values
+# go to two threads in 4 blocks of rows (`by_rows`); each row computes as it would alone.
+# 2-vCPU AVX-512 Xeon: ReLU of 64x28x28x32 0.66 -> 0.43 ms; BatchNormalization's affine pass
+# and a convolution's bias add gained nothing measurable in the BN convnet and stay whole.
+PAIR_VALUES = 1 << 18
+
+
+def by_rows(fn, rows, row_values=1):
+    """fn(slice) over `rows` rows of `row_values` values each, computed whole, or in 4
+    blocks spread over two threads (`map_pair`) inside a splitting scope for a big one."""
+    if not _S.split or rows * row_values < PAIR_VALUES or rows < 8:
+        fn(slice(0, rows))
+        return
+    step = -(-rows // 4)
+    map_pair(fn, [slice(i, i + step) for i in range(0, rows, step)])
+
+
 def reset_peak():
     """Start counting the largest product anew (`peak_macs`)."""
     _S.peak = 0

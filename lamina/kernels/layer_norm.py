@@ -28,7 +28,9 @@ def layer_norm_last_axis(x, gamma, beta, epsilon):
     xhat, inv, out = np.empty_like(a2), np.empty((a2.shape[0], 1), a.dtype), np.empty_like(a2)
     forward = native.rows_forward if native is not None else rows_forward_numpy
     eps = float(epsilon) if native is not None else epsilon
-    _by_rows(lambda r: forward(a2[r], g_, b_, eps, xhat[r], inv[r], out[r]), a2.shape)
+    # rows in blocks on two threads (each row alone: the same bits): (64 x 200, 64) forward
+    # 2.3 -> 1.4 ms on a 2-vCPU AVX-512 Xeon
+    threads.by_rows(lambda r: forward(a2[r], g_, b_, eps, xhat[r], inv[r], out[r]), *a2.shape)
 
     def backward(g, need):
         g2 = np.ascontiguousarray(g.reshape(-1, n), a.dtype)
@@ -40,27 +42,11 @@ def layer_norm_last_axis(x, gamma, beta, epsilon):
         if need[0]:
             gx = np.empty_like(g2)
             back = native.rows_backward if native is not None else rows_backward_numpy
-            _by_rows(lambda r: back(g2[r], xhat[r], g_, inv[r], gx[r]), g2.shape)
+            threads.by_rows(lambda r: back(g2[r], xhat[r], g_, inv[r], gx[r]), *g2.shape)
             gx = gx.reshape(a.shape)
         return gx, ggamma, gbeta
 
     return record(out.reshape(a.shape), (x, gamma, beta), backward)
-
-
-# From this many values the rows go to two threads in 4 blocks (`threads.map_pair`, inside
-# fit/evaluate/predict): each row is computed alone, so the bits do not change. The text
-# Transformer's (64 x 200, 64) rows: forward 2.1 -> 1.2 ms on a 2-vCPU AVX-512 Xeon.
-PAIR_VALUES = 1 << 18
-
-
-def _by_rows(fn, shape):
-    """fn(slice) over all rows of a (rows, n) problem: whole, or in blocks on two threads."""
-    rows, n = shape
-    if rows * n < PAIR_VALUES or rows < 8:
-        fn(slice(0, rows))
-        return
-    step = -(-rows // 4)
-    threads.map_pair(fn, [slice(i, i + step) for i in range(0, rows, step)])
 
 
 def _row_sums(a):

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from lamina import _native
+from lamina.engine import threads
 from lamina.ops import _window as W
 
 
@@ -67,7 +68,8 @@ def relu_mask(g, z):
     kernels = _native.conv
     if kernels is not None and g.dtype == z.dtype == np.float32 and g.shape == z.shape:
         out = np.empty(g.shape, np.float32)
-        kernels.relu_mask(np.ascontiguousarray(g), np.ascontiguousarray(z), out)
+        gf, zf, of = np.ascontiguousarray(g).reshape(-1), np.ascontiguousarray(z).reshape(-1), out.reshape(-1)
+        threads.by_rows(lambda r: kernels.relu_mask(gf[r], zf[r], of[r]), gf.size)  # elementwise
         return out
     return relu_mask_numpy(g, z)
 

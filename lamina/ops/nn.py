@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from lamina.engine import dtypes
+from lamina.engine import dtypes, threads
 from lamina.ops import _conv_kernels, math, reduce
 from lamina.ops._base import const, data_of, fdata, record
 from lamina.engine.tensor import Tensor
@@ -27,7 +27,17 @@ _SQRT_2_OVER_PI = _math.sqrt(2.0 / _math.pi)  # Python floats: no float64 upcast
 def relu(x):
     a = fdata(x)
     # g * (a > 0), in one compiled pass for float32 (bitwise the same)
-    return record(np.maximum(a, 0), (x,), lambda g, need: (_conv_kernels.relu_mask(g, a),))
+    return record(_relu_array(a), (x,), lambda g, need: (_conv_kernels.relu_mask(g, a),))
+
+
+def _relu_array(a):
+    """np.maximum(a, 0); a big contiguous array in blocks on two threads (`threads.by_rows`)."""
+    if type(a) is not np.ndarray or not a.flags.c_contiguous or a.size < threads.PAIR_VALUES:
+        return np.maximum(a, 0)
+    out = np.empty_like(a)
+    af, of = a.reshape(-1), out.reshape(-1)
+    threads.by_rows(lambda r: np.maximum(af[r], 0, out=of[r]), af.size)
+    return out
 
 
 def relu6(x):
