@@ -273,3 +273,22 @@ def test_the_convolution_input_gradient_in_blocks_has_the_one_thread_bits(manage
         paired = run()
     for a, b in zip(alone, paired):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_custom_loop_s_gradients_are_computed_with_denormals_flushed(monkeypatch):
+    spin = needs_flush_control()
+    from lamina.engine.tape import GradientTape
+    from lamina.engine.tensor import Tensor
+    x = Tensor(np.ones(3, np.float32))
+
+    def grad():
+        with GradientTape() as tape:
+            tape.watch(x)
+            y = x * TINY  # d y / d x = TINY, a subnormal: flushed to 0 in the backward walk
+        return tape.gradient(y, x, output_gradients=np.ones(3, np.float32)).data
+
+    monkeypatch.delenv("LAMINA_FLUSH_DENORMALS", raising=False)
+    np.testing.assert_array_equal(grad(), 0)
+    assert not spin.denormals_flushed()  # restored after the walk
+    monkeypatch.setenv("LAMINA_FLUSH_DENORMALS", "off")
+    np.testing.assert_array_equal(grad(), TINY)

@@ -31,9 +31,11 @@ Denormals: inside a scope the calling thread (and rowsplit's helper, which follo
 subnormal floats to zero, as TensorFlow's and XLA's CPU threads do. Arithmetic on them takes
 a microcode assist on Intel cores, ~100x slower: a bidirectional GRU's gradients through 200
 timesteps decay into that range, and its IMDB epoch took 15 s instead of 2.5 s on a 2-vCPU
-AVX-512 Xeon. `LAMINA_FLUSH_DENORMALS=0` keeps them (slower, and results then keep values
-below 1.2e-38 in float32 / 2.2e-308 in float64 instead of zeros). Without the C extension
-nothing is flushed. OpenBLAS's own worker threads (products above CROSSOVER_MACS) keep
+AVX-512 Xeon. GradientTape's backward walk flushes them too (`flushing`), in a custom
+training loop as well; forward ops outside fit/evaluate/predict keep them.
+`LAMINA_FLUSH_DENORMALS=0` keeps them everywhere (slower; results then keep values below
+1.2e-38 in float32 / 2.2e-308 in float64 instead of zeros). Without the C extension nothing
+is flushed. OpenBLAS's own worker threads (products above CROSSOVER_MACS) keep
 their mode.
 
 Independent pieces of one operation -- predict's batches -- go to the same two threads
@@ -103,6 +105,23 @@ def flush_wanted():
     is not 0/false/no/off)."""
     return spin is not None and os.environ.get("LAMINA_FLUSH_DENORMALS", "1").strip().lower() not in (
         "0", "false", "no", "off")
+
+
+class flushing:
+    """`with threads.flushing():` subnormal floats flushed to zero on this thread for the
+    block (as inside a `scope`), its previous mode restored after. GradientTape's backward
+    walk runs in one, so a custom training loop's gradients get the speed fit's have."""
+
+    __slots__ = ("before",)
+
+    def __enter__(self):
+        self.before = spin.flush_denormals(True) if flush_wanted() else None
+        return self
+
+    def __exit__(self, *exc):
+        if self.before is not None:
+            spin.flush_denormals(self.before)
+        return False
 
 
 def _set(n):
