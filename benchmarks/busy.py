@@ -27,21 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 
 from mlp_workloads import ROWS  # noqa: E402
+import machine  # noqa: E402
 
 PEERS = (("keras", "Keras-JAX"), ("torch", "PyTorch"))
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform  # noqa: PLC0415
-
-    return platform.processor() or "unknown CPU"
 
 
 def peers_python():
@@ -171,7 +159,7 @@ def main():
             line += [fmt(idle), fmt(busy), f"{busy / idle:.2f}x" if idle and busy else "-"]
         table.append(line)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    print(f"\n{cpu_model()}, {os.cpu_count()} CPUs; busy = {args.hogs} spinning processes; "
+    print(f"\n{machine.cpu_model()}, {os.cpu_count()} CPUs; busy = {args.hogs} spinning processes; "
           f"medians of {args.rounds} round(s); load average at the end: {os.getloadavg()[0]:.1f}")
     for i, r in enumerate(table):
         print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lamina as keras  # noqa: E402
 from lamina import layers  # noqa: E402
+import machine  # noqa: E402
 
 
 def median_time(fn, repeats):
@@ -262,7 +263,7 @@ def main():
     table = [head] + [(r[0], fmt_seconds(r[1]), r[2], r[3], r[4]) for r in rows]
     widths = [max(len(str(r[i])) for r in table) for i in range(len(head))]
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "default"
-    print(f"\nlamina {keras.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, BLAS threads: {threads}")
+    print(f"\nlamina {keras.__version__}, numpy {np.__version__}, BLAS threads: {threads}; {machine.describe()}")
     for i, r in enumerate(table):
         print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths)))
         if i == 0:

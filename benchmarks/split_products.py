@@ -17,6 +17,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lamina.engine import rowsplit  # noqa: E402
+import machine  # noqa: E402
 
 SHAPES = {  # name: (m, k, n, first operand transposed)
     "MNIST forward 128x784 @ 784x512": (128, 784, 512, False),
@@ -60,9 +61,7 @@ def main():
         multi = median_us(lambda: a @ b, args.repeats)
         rows.append((name, f"{one:.0f} us", f"{split:.0f} us", f"{multi:.0f} us", str(same)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    with open("/proc/cpuinfo") if os.path.exists("/proc/cpuinfo") else open(os.devnull) as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
-    print(f"{cpu}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(machine.describe())
     for i, r in enumerate(rows):
         print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
         if i == 0:
