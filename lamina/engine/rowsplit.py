@@ -93,6 +93,7 @@ class _Helper:
             if spin is None or not spin.wait(spin_us):
                 self.sleeping = True
                 self.wake.acquire()
+                self.sleeping = False
                 self.wakes.append((time.perf_counter() - self.posted_at) * 1e6)
                 self.wake_us = sorted(self.wakes)[len(self.wakes) // 2]
             # Spin the whole SPIN_US only while work comes back within it (an MLP step's
