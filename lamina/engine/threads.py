@@ -115,7 +115,8 @@ class flushing:
     __slots__ = ("before",)
 
     def __enter__(self):
-        self.before = spin.flush_denormals(True) if flush_wanted() else None
+        # inside a flushing scope (fit's steps) there is nothing to do: no environment read
+        self.before = None if _S.flushed_before is not None or not flush_wanted() else spin.flush_denormals(True)
         return self
 
     def __exit__(self, *exc):
