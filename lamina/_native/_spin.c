@@ -86,6 +86,7 @@ static int set_flush(int on) {
     return 1;
 }
 #else
+#define NO_FLUSH_CONTROL
 static int get_flush(void) { return 0; }
 static int set_flush(int on) { return !on; } /* no known register: only "off" is honoured */
 #endif
@@ -124,4 +125,17 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_spin",
                                     "Bounded spin-wait for the row-split helper thread; per-thread denormal flushing.", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit__spin(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__spin(void) {
+    PyObject *m = PyModule_Create(&module);
+#ifdef NO_FLUSH_CONTROL
+    int can_flush = 0;
+#else
+    int can_flush = 1;
+#endif
+    /* FLUSH_SUPPORTED: whether flush_denormals(True) can work on this architecture */
+    if (m != NULL && PyModule_AddIntConstant(m, "FLUSH_SUPPORTED", can_flush) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

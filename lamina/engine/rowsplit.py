@@ -27,6 +27,8 @@ import numpy as np
 
 from lamina._native import spin
 
+_flushed = getattr(spin, "denormals_flushed", None)  # None: no C extension (or an older build)
+
 # candidate row alignments, smallest first (GEMM kernels unroll rows by 4 to 48)
 _ALIGN_CANDIDATES = (8, 16, 24, 32, 48, 64, 96)
 _aligns = {}  # dtype -> the row alignment found by `row_align` (None: no split)
@@ -187,8 +189,8 @@ def run(fn, args):
             task.run()
     else:
         helper = _get_helper()
-        if spin is not None:
-            helper.flush = spin.denormals_flushed()
+        if _flushed is not None:
+            helper.flush = _flushed()
         pending = helper.pending
         pending.extend(tasks[1:])
         helper.notify()

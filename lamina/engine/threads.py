@@ -101,10 +101,10 @@ def user_chose_threads():
 
 
 def flush_wanted():
-    """True when scopes flush denormals (the C extension is there and LAMINA_FLUSH_DENORMALS
-    is not 0/false/no/off)."""
-    return spin is not None and os.environ.get("LAMINA_FLUSH_DENORMALS", "1").strip().lower() not in (
-        "0", "false", "no", "off")
+    """True when scopes flush denormals (the C extension is there, the CPU has a flush-to-zero
+    control (x86-64, AArch64), and LAMINA_FLUSH_DENORMALS is not 0/false/no/off)."""
+    return spin is not None and getattr(spin, "FLUSH_SUPPORTED", False) and os.environ.get(
+        "LAMINA_FLUSH_DENORMALS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 class flushing:
