@@ -9,6 +9,7 @@ import numpy as np
 from lamina.engine import threads
 from lamina.engine.tensor import data_of, record
 from lamina.engine.sparse import is_sparse
+from lamina.ops._conv_kernels import relu_mask
 
 
 def linear(x, kernel, bias=None, relu=False):
@@ -41,8 +42,8 @@ def linear(x, kernel, bias=None, relu=False):
 
     def backward(g, need):
         g2 = g if g.ndim == 2 else g.reshape(-1, units)
-        if relu:  # d relu = 1 where the output is positive
-            g2 = g2 * (z > 0)
+        if relu:  # d relu = 1 where the output is positive (one compiled pass, no bool temp)
+            g2 = relu_mask(g2, z)
         gx = gw = gb = None
         if need[0]:
             gx = threads.matmul(g2, w.T) if w.dtype.itemsize != 2 else _half_product(g2, w.T)
