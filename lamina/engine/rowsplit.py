@@ -72,8 +72,8 @@ class _Helper:
         self.wake = threading.Semaphore(0)
         self.sleeping = False  # on the semaphore (not spinning): `notify` must release it
         self.posted_at = 0.0  # when `notify` released the semaphore
-        self.wakes = collections.deque([1e3], maxlen=31)  # the last times (us) from that
-        self.wake_us = 1e3  # release to running, and their median
+        self.wakes = collections.deque(maxlen=31)  # the last times (us) from that release to running
+        self.cheap_wakes = False  # their median is below CHEAP_WAKE_US
         # the caller's denormal flushing (a per-thread mode, see threads.scope), which the
         # helper takes on before each task so a block computes as it would on the caller
         self.flush = self._flushing = False
@@ -97,13 +97,13 @@ class _Helper:
                 self.wake.acquire()
                 self.sleeping = False
                 self.wakes.append((time.perf_counter() - self.posted_at) * 1e6)
-                self.wake_us = sorted(self.wakes)[len(self.wakes) // 2]
+                self.cheap_wakes = sorted(self.wakes)[len(self.wakes) // 2] < CHEAP_WAKE_US
             # Spin the whole SPIN_US only while work comes back within it (an MLP step's
             # products); after a longer gap (a Transformer's step between its projections)
             # spin briefly: a spinning core slows the caller's own work (text Transformer
             # epoch: 4.5-4.7 s spinning 0 us after each product, 5.0-5.9 s spinning 500 us).
             gap_us = (time.perf_counter() - start) * 1e6
-            if self.wake_us < CHEAP_WAKE_US:
+            if self.cheap_wakes:
                 spin_us = 0.0
             else:
                 spin_us = SPIN_US if gap_us <= SPIN_US else MIN_SPIN_US

@@ -73,7 +73,7 @@ class _State:
     split = False  # managing, not LAMINA_BLAS_THREADS=nosplit, and the library has 2+ threads
     current = 1
     peak = 0  # the most multiply-adds of a product since `reset_peak`
-    flushed_before = None  # the thread's denormal mode before the outer scope (None: unchanged)
+    flush = None  # the outer scope's `flushing` (None outside a scope)
 
 
 _S = _State
@@ -115,8 +115,9 @@ class flushing:
     __slots__ = ("before",)
 
     def __enter__(self):
-        # inside a flushing scope (fit's steps) there is nothing to do: no environment read
-        self.before = None if _S.flushed_before is not None or not flush_wanted() else spin.flush_denormals(True)
+        # inside a scope that flushes (fit's steps) there is nothing to do: no environment read
+        inside = _S.flush is not None and _S.flush.before is not None
+        self.before = spin.flush_denormals(True) if not inside and flush_wanted() else None
         return self
 
     def __exit__(self, *exc):
@@ -151,15 +152,14 @@ class scope:
                         and os.environ.get("LAMINA_BLAS_THREADS", "").lower() != "nosplit")
             if _S.managing:
                 _set(1)
-            _S.flushed_before = spin.flush_denormals(True) if flush_wanted() else None
+            _S.flush = flushing().__enter__()
         return self
 
     def __exit__(self, *exc):
         _S.depth -= 1
         if _S.depth == 0:
-            if _S.flushed_before is not None:
-                spin.flush_denormals(_S.flushed_before)
-                _S.flushed_before = None
+            _S.flush.__exit__()
+            _S.flush = None
             if _S.managing:
                 _S.managing = _S.split = False
                 _set(_S.default)
