@@ -20,7 +20,7 @@ setup(
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         )
-        # fused optimizer, convolution, recurrent-step and normalization kernels; a bounded spin-wait
-        for name in ("_optim", "_conv", "_rnn", "_norm", "_spin")
+        # fused optimizer, convolution (memory-bound passes; direct AVX-512), recurrent-step and normalization kernels; a bounded spin-wait
+        for name in ("_optim", "_conv", "_dconv", "_rnn", "_norm", "_spin")
     ]
 )

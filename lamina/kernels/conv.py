@@ -10,7 +10,9 @@ gradient (cols^T g), the bias gradient (1^T g, a matrix-vector product: 4x faste
 column sum here) and, when needed, the input gradient (`ops.convolution.input_gradient`: a
 convolution of g with the flipped kernel, or g k^T summed back onto the input by col2im).
 im2col, the ReLU mask and col2im are the compiled kernels of
-`lamina._native.conv` when built (`lamina.ops._conv_kernels`, same results as NumPy).
+`lamina._native.conv` when built (`lamina.ops._conv_kernels`, same results as NumPy). A
+float32 stride-1 2-D convolution with a multiple of 16 output channels runs the direct
+AVX-512 kernels instead when the CPU has them (`lamina.ops._direct_conv`: no im2col).
 """
 
 import functools
@@ -20,6 +22,7 @@ import numpy as np
 
 from lamina.engine import threads
 from lamina.ops import _conv_kernels as K
+from lamina.ops import _direct_conv as D
 from lamina.ops import _window as W
 from lamina.ops._base import data_of, record
 from lamina.ops.convolution import _lower, _prepare, input_gradient, lowered_product, pointwise
@@ -44,22 +47,24 @@ def conv_bias_act(
     )
     ksize, (cin, cout) = k.shape[:-2], k.shape[-2:]
     out_sz, pads = W.geometry("conv", x.shape[1:-1], ksize, strides, dil, padding)
-    xp = W.pad_hw(x, pads)
     nb = x.shape[0]
     rows = nb * math.prod(out_sz)
     depth = math.prod(ksize) * cin
     k2 = k.reshape(depth, cout)
     one_by_one = pointwise(ksize, strides)
+    direct = D.applies(np.result_type(x, k), ksize, strides, dil, cin, cout, out_sz)
     # a short window (e.g. 3x3 on one channel): the bias rides in the matmul as a column
     # of ones, which saves a pass over the output and gives the bias gradient for free
-    fold = bias is not None and depth <= _FOLD_DEPTH and not one_by_one
+    fold = bias is not None and depth <= _FOLD_DEPTH and not one_by_one and not direct
     if fold:
         k2 = np.concatenate([k2, data_of(bias).reshape(1, cout).astype(k2.dtype, copy=False)])
-    if one_by_one:
-        cols = xp.reshape(rows, cin)
+    if direct:  # no im2col matrix, no padded copy (lamina.ops._direct_conv)
+        cols, z = None, D.forward(x, k, pads).reshape(rows, cout)
+    elif one_by_one:
+        cols = W.pad_hw(x, pads).reshape(rows, cin)
         z = threads.matmul(cols, k2)
     else:
-        cols, z = lowered_product(xp, ksize, strides, dil, out_sz, k2, ones=fold)
+        cols, z = lowered_product(W.pad_hw(x, pads), ksize, strides, dil, out_sz, k2, ones=fold)
     if bias is not None and not fold:
         z += data_of(bias)
     if relu:
@@ -74,9 +79,10 @@ def conv_bias_act(
         if fold and (need[1] or need[2]):
             both = threads.matmul(cols.T, g2)  # (depth + 1, cout): kernel rows, then the bias row
             gk, gb = both[:depth].reshape(k.shape), both[depth]
-        else:
-            if need[1]:
-                gk = threads.matmul(cols.T, g2).reshape(k.shape)
+        elif need[1] and direct:
+            gk = D.kernel_grad(x, g2.reshape(nb, *out_sz, cout), ksize, pads)
+        elif need[1]:
+            gk = threads.matmul(cols.T, g2).reshape(k.shape)
         if gk is not None and n == 1:
             gk = gk[0]
         if need[0]:
