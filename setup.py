@@ -16,7 +16,7 @@ setup(
         Extension(
             f"lamina._native.{name}",
             sources=[f"lamina/_native/{name}.c"],
-            depends=["lamina/_native/native_args.h"],
+            depends=["lamina/_native/native_args.h", "lamina/_native/dconv_isa.h"],
             extra_compile_args=[] if sys.platform == "win32" else UNIX_FLAGS,
             optional=True,
         )

@@ -1,4 +1,4 @@
-"""The direct AVX-512 convolution kernels (lamina/_native/_dconv.c, lamina/ops/_direct_conv.py).
+"""The direct AVX-512/AVX2 convolution kernels (lamina/_native/_dconv.c, lamina/ops/_direct_conv.py).
 
 They are compute kernels, not twins of a NumPy computation: each is checked against a
 float64 reference to float32 rounding, against the im2col + BLAS path through ops.conv and
@@ -13,7 +13,7 @@ from lamina import _native, layers, ops
 from lamina.engine import threads
 from lamina.ops import _direct_conv as D
 
-needs_direct = pytest.mark.skipif(_native.dconv is None, reason="no AVX-512F CPU or no C extension")
+needs_direct = pytest.mark.skipif(_native.dconv is None, reason="no AVX2/AVX-512F CPU or no C extension")
 
 
 def reference(xp, k):
@@ -65,6 +65,33 @@ def test_forward_and_kernel_gradient_match_float64(shape):
     close(D.forward(x, k, pads), reference(xp, k))
     g = rng.standard_normal((n, xp.shape[1] - kh + 1, xp.shape[2] - kw + 1, cout)).astype(np.float32)
     close(D.kernel_grad(x, g, (kh, kw), pads), reference_kernel_grad(xp, g, (kh, kw)))
+
+
+@needs_direct
+def test_avx512_and_avx2_kernels_give_the_same_bits():
+    """Each output is the same FMA sequence whatever the vector width."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 14, 13, 40)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 40, 80)).astype(np.float32)
+    g = rng.standard_normal((3, 14, 13, 80)).astype(np.float32)
+    same = ((1, 1), (1, 1))
+    results = {}
+    for isa in ("avx512", "avx2"):
+        try:
+            before = _native.dconv.use(isa)
+        except ValueError:  # an AVX2-only CPU
+            continue
+        try:
+            results[isa] = D.forward(x, k, same), D.kernel_grad(x, g, (3, 3), same)
+        finally:
+            _native.dconv.use(before)
+    assert "avx2" in results
+    close(results["avx2"][0], reference(np.pad(x, ((0, 0), *same, (0, 0))), k))
+    if "avx512" in results:
+        for a, b in zip(results["avx512"], results["avx2"]):
+            assert a.tobytes() == b.tobytes()
+    with pytest.raises(ValueError, match="does not run"):
+        _native.dconv.use("sse2")
 
 
 @needs_direct

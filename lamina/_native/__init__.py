@@ -2,7 +2,8 @@
 
 `optim` is the module of fused optimizer updates and `conv` the module of convolution and
 pooling kernels (lamina/ops/_conv_kernels.py, lamina/kernels/pool.py), `dconv` the direct
-AVX-512 convolutions (lamina/ops/_direct_conv.py; None on a CPU without AVX-512F), `rnn` the fused recurrent-step
+convolutions (lamina/ops/_direct_conv.py; None on a CPU with neither AVX-512F nor AVX2 + FMA),
+`rnn` the fused recurrent-step
 gate arithmetic (lamina/kernels/rnn_cells.py), `norm` the batch- and layer-normalization passes
 (lamina/kernels/batch_norm.py, layer_norm.py), `spin` the bounded spin-wait of the row-split helper
 thread (lamina/engine/rowsplit.py); each is None when its extension

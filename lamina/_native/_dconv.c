@@ -1,5 +1,5 @@
 /* Direct 2-D convolution kernels for float32, channels-last, stride 1, no dilation, in
- * AVX-512 (lamina/ops/_direct_conv.py).
+ * AVX-512 or AVX2 + FMA (lamina/ops/_direct_conv.py; the kernels themselves: dconv_isa.h).
  *
  * Why: im2col + BLAS copies every window into a matrix 9x the input's size and multiplies
  * it by a kernel of 32-64 columns, a shape OpenBLAS runs at 50-70% of a core's peak (packing
@@ -11,8 +11,8 @@
  * Arithmetic: these are compute kernels like the BLAS they replace, not twins of a NumPy
  * computation. Each output is one running FMA sum in a fixed order (offsets row-major, then
  * input channels; for the kernel gradient, pixels in order), the same whatever the tiling,
- * the thread or the machine load, and the same on every AVX-512 machine. The Python side
- * checks them against a float64 reference (tests/test_direct_conv.py).
+ * the vector width (AVX-512 and AVX2 give the same bits), the thread or the machine load.
+ * The Python side checks them against a float64 reference (tests/test_direct_conv.py).
  *
  *   forward(x, w, out, s0, s1, pt, pl): out[n, p, :] = sum_{a, b, c} xp[n, h+a, w+b, c] w[a, b, c, :]
  *       for samples s0 <= n < s1; x (N, H, W, Cin), w (kh, kw, Cin, Cout), out (N, Ho, Wo,
@@ -21,66 +21,29 @@
  *   kernel_grad(x, g, gk, s0, s1, pt, pl): gk[a, b, c, :] = sum_{n, h, w} xp[n, h+a, w+b, c]
  *       g[n, h, w, :] over samples s0 <= n < s1 (gk overwritten).
  * Both need Cout a multiple of 16 and release the GIL (two threads run two sample ranges).
- * `supported()` is false on a CPU without AVX-512F (the caller then uses im2col + BLAS).
+ * `supported()` is false on a CPU with neither (the caller then uses im2col + BLAS).
  */
 #include "native_args.h"
 
 #include <stdlib.h>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define HAVE_AVX512 1
-#define TGT __attribute__((target("avx512f,fma")))
-typedef __m512 V;
-#define VL 16
-#define VZERO() _mm512_setzero_ps()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VBCAST(x) _mm512_set1_ps(x)
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#else
-#define HAVE_AVX512 0
-#endif
-
-#if HAVE_AVX512
-
-/* Forward tile: R consecutive output pixels (their windows at px[r]) x NZ*16 channels. */
-#define FWD_TILE(NZ, R)                                                                          \
-    static TGT void fwd_##NZ##_##R(const float *const *px, const float *w, Py_ssize_t cout,       \
-                                   const Py_ssize_t *toff, int taps, Py_ssize_t cin, float *out) { \
-        V acc[R][NZ];                                                                            \
-        for (int r = 0; r < R; r++)                                                              \
-            for (int z = 0; z < NZ; z++)                                                         \
-                acc[r][z] = VZERO();                                                             \
-        for (int t = 0; t < taps; t++) {                                                         \
-            const float *wt = w + (Py_ssize_t)t * cin * cout;                                    \
-            const float *q[R];                                                                   \
-            for (int r = 0; r < R; r++)                                                          \
-                q[r] = px[r] + toff[t];                                                          \
-            for (Py_ssize_t c = 0; c < cin; c++) {                                               \
-                V wv[NZ];                                                                        \
-                for (int z = 0; z < NZ; z++)                                                     \
-                    wv[z] = VLOAD(wt + c * cout + z * VL);                                       \
-                for (int r = 0; r < R; r++) {                                                    \
-                    V b = VBCAST(q[r][c]);                                                       \
-                    for (int z = 0; z < NZ; z++)                                                 \
-                        acc[r][z] = VFMA(b, wv[z], acc[r][z]);                                   \
-                }                                                                                \
-            }                                                                                    \
-        }                                                                                        \
-        for (int r = 0; r < R; r++)                                                              \
-            for (int z = 0; z < NZ; z++)                                                         \
-                VSTORE(out + r * cout + z * VL, acc[r][z]);                                      \
-    }
-
-FWD_TILE(4, 6)
-FWD_TILE(2, 12)
-FWD_TILE(1, 24)
+#define MAX_R 24 /* the most pixels of a forward tile; fewer output pixels use im2col */
 
 typedef void (*fwd_fn)(const float *const *, const float *, Py_ssize_t, const Py_ssize_t *, int,
                        Py_ssize_t, float *);
-
-#define MAX_R 24
+typedef void (*kg_fn)(const float *, const float *, float *, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                      Py_ssize_t, Py_ssize_t);
+typedef struct {
+    int nz, r;
+    fwd_fn fn;
+} FwdTile;
+typedef struct {
+    int nz, r;
+    kg_fn fn;
+} KgTile;
+typedef void (*conv_fn)(const float *, const float *, float *, float *, Py_ssize_t, Py_ssize_t,
+                        Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t,
+                        Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t);
 
 /* One sample of x (h, w, cin) with `pt` rows and `pl` columns of zeros before it, in the
  * (hp, wp, cin) scratch whose borders are already zero; x itself when there is no padding. */
@@ -94,127 +57,103 @@ static const float *padded(const float *xn, float *scratch, Py_ssize_t h, Py_ssi
     return scratch;
 }
 
-static TGT void forward_f32(const float *x, const float *w, float *out, float *scratch,
-                            Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t h, Py_ssize_t wd,
-                            Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t ho, Py_ssize_t wo,
-                            Py_ssize_t cin, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t cout) {
-    Py_ssize_t hp = ho + kh - 1, wp = wo + kw - 1, pixels = ho * wo;
-    int taps = (int)(kh * kw);
-    Py_ssize_t toff[taps];
-    for (Py_ssize_t a = 0; a < kh; a++)
-        for (Py_ssize_t b = 0; b < kw; b++)
-            toff[a * kw + b] = (a * wp + b) * cin;
-    const float *px[MAX_R];
-    for (Py_ssize_t n = s0; n < s1; n++) {
-        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, pt, pl);
-        float *on = out + n * pixels * cout;
-        Py_ssize_t co = 0;
-        while (co < cout) {
-            /* the widest channel block that fits: 64, 32 or 16 channels */
-            int nz = cout - co >= 64 ? 4 : cout - co >= 32 ? 2 : 1;
-            int R = nz == 4 ? 6 : nz == 2 ? 12 : 24;
-            fwd_fn fn = nz == 4 ? fwd_4_6 : nz == 2 ? fwd_2_12 : fwd_1_24;
-            for (Py_ssize_t p0 = 0; p0 < pixels; p0 += R) {
-                /* the last tile overlaps the one before: its pixels get the same values */
-                Py_ssize_t p = p0 + R <= pixels ? p0 : pixels - R;
-                for (int r = 0; r < R; r++) {
-                    Py_ssize_t q = p + r;
-                    px[r] = xn + ((q / wo) * wp + q % wo) * cin;
-                }
-                fn(px, w + co, cout, toff, taps, cin, on + p * cout + co);
-            }
-            co += nz * VL;
-        }
-    }
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_KERNELS 1
+
+/* AVX-512: 32 registers of 16 floats; tiles of 24 accumulators (16 for the gradient) */
+#define SFX(name) name##_avx512
+#define TGT __attribute__((target("avx512f,fma")))
+#define V __m512
+#define VL 16
+#define VZERO() _mm512_setzero_ps()
+#define VLOAD(p) _mm512_loadu_ps(p)
+#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
+#define VBCAST(x) _mm512_set1_ps(x)
+#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define FWD_TILES(X) X(4, 6) X(2, 12) X(1, 24)
+#define KG_TILES(X) X(2, 8) X(2, 4) X(2, 2) X(2, 1) X(1, 8) X(1, 4) X(1, 2) X(1, 1)
+#include "dconv_isa.h"
+#undef SFX
+#undef TGT
+#undef V
+#undef VL
+#undef VZERO
+#undef VLOAD
+#undef VSTORE
+#undef VBCAST
+#undef VFMA
+#undef FWD_TILES
+#undef KG_TILES
+
+/* AVX2 + FMA: 16 registers of 8 floats; tiles of 12 accumulators, 16 channels wide */
+#define SFX(name) name##_avx2
+#define TGT __attribute__((target("avx2,fma")))
+#define V __m256
+#define VL 8
+#define VZERO() _mm256_setzero_ps()
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VSTORE(p, v) _mm256_storeu_ps((p), (v))
+#define VBCAST(x) _mm256_set1_ps(x)
+#define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define FWD_TILES(X) X(2, 6)
+#define KG_TILES(X) X(2, 6) X(2, 4) X(2, 2) X(2, 1)
+#include "dconv_isa.h"
+
+#else
+#define HAVE_KERNELS 0
+#endif
+
+/* The instruction set in use: "avx512", "avx2" or "" (none: the caller uses im2col). */
+static const char *isa = NULL;
+
+static const char *best_isa(void) {
+#if HAVE_KERNELS
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
+        return "avx512";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return "avx2";
+#endif
+    return "";
 }
 
-/* Kernel-gradient tile: RC input channels x NZ*16 output channels at one kernel offset,
- * accumulated in registers over the pixels of rows h0..h1 of one sample. */
-#define KG_TILE(NZ, RC)                                                                          \
-    static TGT void kg_##NZ##_##RC(const float *x, const float *g, float *gk, Py_ssize_t rows,    \
-                                   Py_ssize_t wo, Py_ssize_t wp, Py_ssize_t cin,                 \
-                                   Py_ssize_t cout) {                                            \
-        V acc[RC][NZ];                                                                           \
-        for (int r = 0; r < RC; r++)                                                             \
-            for (int z = 0; z < NZ; z++)                                                         \
-                acc[r][z] = VLOAD(gk + r * cout + z * VL);                                       \
-        for (Py_ssize_t h = 0; h < rows; h++) {                                                  \
-            const float *xr = x + h * wp * cin, *gr = g + h * wo * cout;                         \
-            for (Py_ssize_t j = 0; j < wo; j++) {                                                \
-                V gv[NZ];                                                                        \
-                for (int z = 0; z < NZ; z++)                                                     \
-                    gv[z] = VLOAD(gr + j * cout + z * VL);                                       \
-                for (int r = 0; r < RC; r++) {                                                   \
-                    V b = VBCAST(xr[j * cin + r]);                                               \
-                    for (int z = 0; z < NZ; z++)                                                 \
-                        acc[r][z] = VFMA(b, gv[z], acc[r][z]);                                   \
-                }                                                                                \
-            }                                                                                    \
-        }                                                                                        \
-        for (int r = 0; r < RC; r++)                                                             \
-            for (int z = 0; z < NZ; z++)                                                         \
-                VSTORE(gk + r * cout + z * VL, acc[r][z]);                                       \
-    }
-
-KG_TILE(2, 8)
-KG_TILE(2, 4)
-KG_TILE(2, 2)
-KG_TILE(2, 1)
-KG_TILE(1, 8)
-KG_TILE(1, 4)
-KG_TILE(1, 2)
-KG_TILE(1, 1)
-
-typedef void (*kg_fn)(const float *, const float *, float *, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                      Py_ssize_t, Py_ssize_t);
-
-static TGT void kernel_grad_f32(const float *x, const float *g, float *gk, float *scratch,
-                                Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t h, Py_ssize_t wd,
-                                Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t ho, Py_ssize_t wo,
-                                Py_ssize_t cin, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t cout) {
-    static const kg_fn table[2][4] = {{kg_1_8, kg_1_4, kg_1_2, kg_1_1},
-                                      {kg_2_8, kg_2_4, kg_2_2, kg_2_1}};
-    Py_ssize_t hp = ho + kh - 1, wp = wo + kw - 1;
-    memset(gk, 0, sizeof(float) * kh * kw * cin * cout);
-    /* rows per block: ~128 pixels, so a block's inputs and gradients stay in L1/L2 */
-    Py_ssize_t step = wo >= 128 ? 1 : 128 / wo;
-    for (Py_ssize_t n = s0; n < s1; n++) {
-        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, pt, pl);
-        for (Py_ssize_t h0 = 0; h0 < ho; h0 += step) {
-            Py_ssize_t rows = h0 + step <= ho ? step : ho - h0;
-            const float *gb = g + (n * ho + h0) * wo * cout;
-            for (Py_ssize_t a = 0; a < kh; a++)
-                for (Py_ssize_t b = 0; b < kw; b++) {
-                    const float *xb = xn + ((h0 + a) * wp + b) * cin;
-                    float *gt = gk + (a * kw + b) * cin * cout;
-                    for (Py_ssize_t co = 0; co < cout;) {
-                        int nz = cout - co >= 32 ? 2 : 1;
-                        for (Py_ssize_t c = 0; c < cin;) {
-                            Py_ssize_t left = cin - c;
-                            int k = left >= 8 ? 0 : left >= 4 ? 1 : left >= 2 ? 2 : 3;
-                            table[nz - 1][k](xb + c, gb + co, gt + c * cout + co, rows, wo, wp,
-                                             cin, cout);
-                            c += 8 >> k;
-                        }
-                        co += nz * VL;
-                    }
-                }
-        }
-    }
+static conv_fn pick(int grad) {
+#if HAVE_KERNELS
+    if (!strcmp(isa, "avx512"))
+        return grad ? kernel_grad_avx512 : forward_avx512;
+    if (!strcmp(isa, "avx2"))
+        return grad ? kernel_grad_avx2 : forward_avx2;
+#endif
+    return NULL;
 }
-
-#endif /* HAVE_AVX512 */
 
 static int cpu_ok(void) {
-#if HAVE_AVX512
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
+    if (!isa)
+        isa = best_isa();
+    return isa[0] != 0;
 }
 
 static PyObject *supported(PyObject *self, PyObject *noargs) { return PyBool_FromLong(cpu_ok()); }
+
+/* use(name): run the kernels of instruction set `name` ("avx512", "avx2"; "" for the best this
+ * CPU has), which the CPU must support; returns the set used before (tests run both). */
+static PyObject *use(PyObject *self, PyObject *arg) {
+    const char *name = PyUnicode_AsUTF8(arg);
+    if (!name)
+        return NULL;
+    cpu_ok();
+    PyObject *before = PyUnicode_FromString(isa);
+    const char *best = best_isa();
+    if (!name[0] || !strcmp(name, best) || (!strcmp(name, "avx2") && !strcmp(best, "avx512"))) {
+        isa = !name[0] ? best : !strcmp(name, "avx2") ? "avx2" : "avx512";
+        return before;
+    }
+    Py_XDECREF(before);
+    PyErr_Format(PyExc_ValueError, "use: this CPU does not run the %R kernels (best: '%s')", arg,
+                 best);
+    return NULL;
+}
 
 /* Shared argument checks of forward(x, w, out, s0, s1, pt, pl) and
  * kernel_grad(x, g, gk, s0, s1, pt, pl): x (N, H, W, Cin) unpadded, the output (N, Ho, Wo,
@@ -228,7 +167,8 @@ static int parse(const char *name, PyObject *const *args, Py_ssize_t nargs, Buff
     if (check_nargs(name, nargs, 7) < 0)
         return -1;
     if (!cpu_ok()) {
-        PyErr_Format(PyExc_RuntimeError, "%s: this CPU has no AVX-512F (check supported())", name);
+        PyErr_Format(PyExc_RuntimeError, "%s: this CPU has neither AVX-512F nor AVX2 (check "
+                     "supported())", name);
         return -1;
     }
     Py_ssize_t v[4];
@@ -290,15 +230,13 @@ static PyObject *run(PyObject *const *args, Py_ssize_t nargs, int grad) {
     int ok = parse(name, args, nargs, &b, &x, &other, &res, &q, grad) == 0, failed = 0;
     float *scratch = ok ? scratch_for(&q, &failed) : NULL;
     ok = ok && !failed;
-#if HAVE_AVX512
-    if (ok) {
+    conv_fn fn = ok ? pick(grad) : NULL;
+    if (fn) {
         Py_BEGIN_ALLOW_THREADS
-        (grad ? kernel_grad_f32 : forward_f32)(x->buf, other->buf, res->buf, scratch, q.s0, q.s1,
-                                               q.h, q.w, q.pt, q.pl, q.ho, q.wo, q.cin, q.kh,
-                                               q.kw, q.cout);
+        fn(x->buf, other->buf, res->buf, scratch, q.s0, q.s1, q.h, q.w, q.pt, q.pl, q.ho, q.wo,
+           q.cin, q.kh, q.kw, q.cout);
         Py_END_ALLOW_THREADS
     }
-#endif
     free(scratch);
     release(&b);
     if (!ok)
@@ -316,6 +254,7 @@ static PyObject *kernel_grad(PyObject *self, PyObject *const *args, Py_ssize_t n
 
 static PyMethodDef methods[] = {
     {"supported", supported, METH_NOARGS, "supported(): whether this CPU runs these kernels."},
+    {"use", use, METH_O, "use(name): run the 'avx512' or 'avx2' kernels ('' = best); returns the previous."},
     {"forward", (PyCFunction)(void (*)(void))forward, METH_FASTCALL,
      "forward(x, w, out, s0, s1, pt, pl): stride-1 convolution of samples s0..s1 into out."},
     {"kernel_grad", (PyCFunction)(void (*)(void))kernel_grad, METH_FASTCALL,

@@ -12,7 +12,7 @@ convolution of g with the flipped kernel, or g k^T summed back onto the input by
 im2col, the ReLU mask and col2im are the compiled kernels of
 `lamina._native.conv` when built (`lamina.ops._conv_kernels`, same results as NumPy). A
 float32 stride-1 2-D convolution with a multiple of 16 output channels runs the direct
-AVX-512 kernels instead when the CPU has them (`lamina.ops._direct_conv`: no im2col).
+AVX-512/AVX2 kernels instead when the CPU has them (`lamina.ops._direct_conv`: no im2col).
 """
 
 import functools

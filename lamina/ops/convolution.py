@@ -11,8 +11,8 @@ flipped kernel, else a matmul and col2im (windows summed back, looping over the 
 offsets only: `input_gradient`). For 2-D (and 1-D,
 run as 2-D) im2col and col2im are compiled kernels when `lamina._native.conv` is built
 (`lamina.ops._conv_kernels`); 3-D uses their NumPy twins. A float32 stride-1 2-D convolution
-with a multiple of 16 output channels runs the direct AVX-512 kernels instead, when the CPU
-has them (`lamina.ops._direct_conv`: no im2col matrix, ~1.7x the product's speed).
+with a multiple of 16 output channels runs the direct AVX-512/AVX2 kernels instead, when the
+CPU has them (`lamina.ops._direct_conv`: no im2col matrix, ~1.7x the product's speed).
 """
 import math
 
