@@ -12,6 +12,7 @@ import lamina
 from lamina import _native, layers, ops
 from lamina.engine import threads
 from lamina.ops import _direct_conv as D
+from tests.test_threads import managed  # noqa: F401 - the fixture: two threads in a scope
 
 needs_direct = pytest.mark.skipif(_native.dconv is None, reason="no AVX2/AVX-512F CPU or no C extension")
 
@@ -178,7 +179,7 @@ def test_ops_conv_and_its_gradients_match_the_im2col_path(shape, padding, monkey
 
 
 @needs_direct
-def test_the_same_bits_on_one_thread_or_two():
+def test_the_same_bits_on_one_thread_or_two(managed):
     rng = np.random.default_rng(3)
     x = rng.standard_normal((64, 28, 28, 32)).astype(np.float32)
     k = rng.standard_normal((3, 3, 32, 32)).astype(np.float32)
@@ -186,6 +187,7 @@ def test_the_same_bits_on_one_thread_or_two():
     same = ((1, 1), (1, 1))
     alone = D.forward(x, k, same), D.kernel_grad(x, g, (3, 3), same)
     with threads.scope():  # fit's scope: big pieces go to two threads
+        assert threads._S.split
         paired = D.forward(x, k, same), D.kernel_grad(x, g, (3, 3), same)
     for a, b in zip(alone, paired):
         assert a.tobytes() == b.tobytes()

@@ -748,3 +748,4 @@ def test_slots_of_dead_weights_never_stay_subnormal(name, zero_steps):
     slots = [s.numpy() for s in opt.variables[1:] if s.shape == (1000,)]
     assert slots and all(np.all((a == 0) | (np.abs(a) >= tiny)) for a in slots)
     assert np.all(np.isfinite(v.numpy()))
+

