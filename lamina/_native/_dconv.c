@@ -10,7 +10,8 @@
  *
  * Arithmetic: these are compute kernels like the BLAS they replace, not twins of a NumPy
  * computation. Each output is one running FMA sum in a fixed order (offsets row-major, then
- * input channels; for the kernel gradient, pixels in order), the same whatever the tiling,
+ * input channels; for the kernel gradient, blocks of ~128 pixels each summed in order, then
+ * the block sums in order), the same whatever the tiling,
  * the vector width (AVX-512 and AVX2 give the same bits), the thread or the machine load.
  * The Python side checks them against a float64 reference (tests/test_direct_conv.py).
  *
@@ -71,6 +72,7 @@ static const float *padded(const float *xn, float *scratch, Py_ssize_t h, Py_ssi
 #define VSTORE(p, v) _mm512_storeu_ps((p), (v))
 #define VBCAST(x) _mm512_set1_ps(x)
 #define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define VADD(a, b) _mm512_add_ps((a), (b))
 #define FWD_TILES(X) X(4, 6) X(2, 12) X(1, 24)
 #define KG_TILES(X) X(2, 8) X(2, 4) X(2, 2) X(2, 1) X(1, 8) X(1, 4) X(1, 2) X(1, 1)
 #include "dconv_isa.h"
@@ -83,6 +85,7 @@ static const float *padded(const float *xn, float *scratch, Py_ssize_t h, Py_ssi
 #undef VSTORE
 #undef VBCAST
 #undef VFMA
+#undef VADD
 #undef FWD_TILES
 #undef KG_TILES
 
@@ -96,6 +99,7 @@ static const float *padded(const float *xn, float *scratch, Py_ssize_t h, Py_ssi
 #define VSTORE(p, v) _mm256_storeu_ps((p), (v))
 #define VBCAST(x) _mm256_set1_ps(x)
 #define VFMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define VADD(a, b) _mm256_add_ps((a), (b))
 #define FWD_TILES(X) X(2, 6)
 #define KG_TILES(X) X(2, 6) X(2, 4) X(2, 2) X(2, 1)
 #include "dconv_isa.h"
