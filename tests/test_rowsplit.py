@@ -89,5 +89,23 @@ def test_predict_spreads_batches_over_two_threads_with_the_bits_of_each_batch(mo
         monkeypatch.setattr(threads._S, "default", 2)
         got = model.predict(x, batch_size=32, verbose=0)
         alone = [model.predict(x[i:i + 32], batch_size=32, verbose=0) for i in range(0, 1000, 32)]
-    assert calls == [31]  # the first batch alone, then the other 31 on two threads
+    # the first batch alone, the next 4 alone and as one group of 128 rows (the same bits:
+    # predict goes on in groups), then 6 groups and the 3 batches left on two threads
+    assert calls == [9]
     assert np.array_equal(got, np.concatenate(alone))
+
+
+@pytest.mark.parametrize("rows", [100, 250, 416])
+def test_predict_replays_batches_one_by_one_when_a_group_changes_the_bits(rows):
+    from lamina.trainers import predict as P
+    from lamina.trainers.data_adapter import make_data
+
+    x = np.arange(rows * 4, dtype=np.float32).reshape(rows, 4)
+    data = make_data(x, None, None, 32, False, None, None)
+    exact = [lambda a: a * 2]
+    sized = [lambda a: a * 2 + (len(a) > 32)]  # a group of rows computes something else
+    with threads.scope():
+        got_exact = np.concatenate(P._replay_batches(exact, data, np.dtype(np.float32)))
+        got_sized = np.concatenate(P._replay_batches(sized, data, np.dtype(np.float32)))
+    np.testing.assert_array_equal(got_exact, x * 2)
+    np.testing.assert_array_equal(got_sized, x * 2)

@@ -96,17 +96,46 @@ def _replay(plan, a):
     return a
 
 
+# predict replays consecutive batches together, in groups of about this many rows, when a
+# group computes the bits its batches compute alone -- checked on the first group, since a
+# GEMM's row blocks keep their bits only within the library's own blocking (OpenBLAS on an
+# AVX-512 EPYC: 128 rows do, 256 do not). 10,000 MNIST samples in batches of 32 on one
+# thread: 113 -> 89 ms.
+GROUP_ROWS = 128
+
+
 def _replay_batches(plan, data, dtype):
     """predict's batches of an in-memory array through the replay plan, spread over two
     threads (`threads.map_pair`) when the first batch shows only one-thread products: each
-    batch then has the bits it has alone. [] when the data is not such an array."""
+    batch then has the bits it has alone (several consecutive batches may run as one group
+    of rows, when that gives the same bits). [] when the data is not such an array."""
     x = getattr(data, "x", None)
     if type(x) is not np.ndarray or x.dtype != dtype or data.steps() != data.num_batches:
         return []
-    bs = data.batch_size
+    bs, n = data.batch_size, len(x)
     threads.reset_peak()
     first = _replay(plan, x[:bs])
-    rest = range(bs, len(x), bs)
-    if threads.peak_macs() < threads.SPLIT_MACS:
-        return [first] + threads.map_pair(lambda i: _replay(plan, x[i:i + bs]), rest)
-    return [first] + [_replay(plan, x[i:i + bs]) for i in rest]
+    if threads.peak_macs() >= threads.SPLIT_MACS:
+        return [first] + [_replay(plan, x[i:i + bs]) for i in range(bs, n, bs)]
+    span = bs * max(1, GROUP_ROWS // bs)
+    head, start, spans = [first], bs, []
+    if span > bs and bs + span <= n:  # the next rows, as one group and batch by batch
+        start = bs + span
+        if _groups_keep_bits(plan, x[bs:start], bs, head):
+            spans = [(i, i + span) for i in range(start, n - span + 1, span)]
+            start += span * len(spans)
+    spans += [(i, min(i + bs, n)) for i in range(start, n, bs)]
+    return head + threads.map_pair(lambda ij: _replay(plan, x[ij[0]:ij[1]]), spans)
+
+
+def _groups_keep_bits(plan, rows, bs, out):
+    """Whether the plan on `rows` (a group of whole batches) gives the bits of its batches
+    replayed one by one; appends the group's output to `out` when it does, the batches'
+    otherwise."""
+    alone = [_replay(plan, rows[i:i + bs]) for i in range(0, len(rows), bs)]
+    together = _replay(plan, rows)
+    joined = _joined(alone)
+    same = all(a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+               for a, b in zip(tree.flatten(joined), tree.flatten(together)))
+    out.extend([together] if same else alone)
+    return same
