@@ -235,3 +235,36 @@ def test_a_convnet_on_the_direct_kernels_learns_and_repeats_bit_for_bit(monkeypa
     hist2, weights2 = train()
     assert hist == hist2
     assert all(a.tobytes() == b.tobytes() for a, b in zip(weights, weights2))
+
+
+@needs_direct
+@pytest.mark.parametrize("rows", [4096, 25602])
+def test_transposed_products_match_float64_and_are_the_same_bits_on_two_threads(rows, managed):
+    rng = np.random.default_rng(rows)
+    a = rng.standard_normal((rows, 32)).astype(np.float32)
+    b = rng.standard_normal((rows, 128)).astype(np.float32)
+    assert D.tn_applies(a, b)
+    alone = D.tn_product(a, b)
+    close(alone, a.astype(np.float64).T @ b.astype(np.float64))
+    with threads.scope():
+        assert threads._S.split
+        assert D.tn_product(a, b).tobytes() == alone.tobytes()
+    assert not D.tn_applies(a[:100], b[:100])  # too few rows to pay
+    assert not D.tn_applies(a, b[:, :40])  # not a multiple of 16 columns
+    assert not D.tn_applies(a.astype(np.float64), b)
+
+
+@needs_direct
+def test_an_lstm_input_projection_gradient_takes_the_direct_kernel(monkeypatch):
+    from lamina.kernels.rnn_sequence import GateLinear, _rows_t
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((64, 100, 32)).astype(np.float32)
+    dz = rng.standard_normal((64, 100, 128)).astype(np.float32)
+    w = rng.standard_normal((32, 128)).astype(np.float32)
+    calls = []
+    real = D.tn_product
+    monkeypatch.setattr(D, "tn_product", lambda a, b: calls.append(a.shape) or real(a, b))
+    got = GateLinear(w).grad_weight(x, dz)
+    assert calls == [(6400, 32)]
+    close(got, _rows_t(x.astype(np.float64), 32) @ dz.reshape(-1, 128).astype(np.float64))

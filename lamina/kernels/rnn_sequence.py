@@ -18,6 +18,7 @@ import numpy as np
 from lamina import activations, ops
 from lamina.engine.tensor import data_of, record
 from lamina.kernels.tanh32 import tanh32
+from lamina.ops import _direct_conv as D
 
 # --- activations with NumPy forms: f(src, out) in place, f'(from the output y, out) -------
 
@@ -164,7 +165,10 @@ class GateLinear:
         if not self.per_gate:
             if self.masks is not None:
                 x = x * self.masks
-            return _rows_t(x, d) @ dz.reshape(-1, dz.shape[-1])
+            x2, dz2 = x.reshape(-1, d), dz.reshape(-1, dz.shape[-1])
+            if D.tn_applies(x2, dz2):  # no transposed copy (lamina.ops._direct_conv)
+                return D.tn_product(x2, dz2)
+            return _rows_t(x, d) @ dz2
         # per gate: the masked inputs, transposed to (d, rows) in the same pass, then one
         # batched product over the gates
         gates, n, lead = self.masks.shape[0], self.block, x.shape[:-1]

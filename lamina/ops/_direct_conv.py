@@ -97,5 +97,32 @@ def input_grad_applies(dtype, ksize, strides, dilation, cin, cout, x_sz, pads):
     )
 
 
+def tn_applies(a, b):
+    """Whether `tn_product` runs a.T @ b: float32 (rows, d) and (rows, n) arrays with n a
+    multiple of 16 and enough rows for the kernel's tiles to pay."""
+    return (
+        _native.dconv is not None
+        and a.dtype == np.float32 and b.dtype == np.float32
+        and a.ndim == 2 and b.ndim == 2 and a.shape[0] == b.shape[0]
+        and a.shape[0] >= TN_MIN_ROWS and b.shape[1] % 16 == 0
+    )
+
+
+# a.T @ b over at least this many rows goes to the kernel gradient of a 1x1 convolution (the
+# rows as its pixels) instead of a transposed copy and BLAS: an LSTM's input projection over
+# 128 x 200 timesteps, 32 features x 128 gates, 4.0 -> 2.5 ms on one AVX-512 EPYC core.
+TN_MIN_ROWS = 4096
+
+
+def tn_product(a, b):
+    """a.T @ b (d, n) for a (rows, d) and b (rows, n): block sums of ~128 rows, as accurate as
+    BLAS, in four fixed quarters of the rows when they divide evenly (two threads in fit)."""
+    rows = a.shape[0]
+    parts = 4 if rows % 4 == 0 else 1
+    x = np.ascontiguousarray(a).reshape(parts, rows // parts, 1, a.shape[1])
+    g = np.ascontiguousarray(b).reshape(parts, rows // parts, 1, b.shape[1])
+    return kernel_grad(x, g, (1, 1), ((0, 0), (0, 0))).reshape(a.shape[1], b.shape[1])
+
+
 def _quarters(nb):
     return [(i * nb // 4, (i + 1) * nb // 4) for i in range(4)]
