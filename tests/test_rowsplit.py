@@ -109,3 +109,35 @@ def test_predict_replays_batches_one_by_one_when_a_group_changes_the_bits(rows):
         got_sized = np.concatenate(P._replay_batches(sized, data, np.dtype(np.float32)))
     np.testing.assert_array_equal(got_exact, x * 2)
     np.testing.assert_array_equal(got_sized, x * 2)
+
+
+def test_a_recurrent_layer_trains_to_the_same_bits_split_or_not(monkeypatch):
+    """The LSTM's input projections over every timestep (`threads.matmul`, 36M multiply-adds)
+    are split over two threads inside fit and keep the bits of one thread."""
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not threads._controllers():
+        pytest.skip("needs a BLAS that threadpoolctl controls")
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((128, 50, 44)).astype(np.float32), rng.integers(0, 2, 128)
+
+    def train(mode):
+        monkeypatch.setenv("LAMINA_BLAS_THREADS", mode)
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((50, 44)), layers.Dense(44), layers.LSTM(32),
+                                  layers.Dense(1, activation="sigmoid")])
+        model.compile("rmsprop", "binary_crossentropy")
+        model.fit(x, y, batch_size=128, epochs=2, verbose=0)
+        return [w.numpy() for w in model.weights]
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        monkeypatch.setattr(threads._S, "default", 2)
+        plain = train("nosplit")
+        calls = []
+        real = rowsplit.matmul
+        monkeypatch.setattr(rowsplit, "matmul", lambda a, b, **kw: calls.append(a.shape) or real(a, b, **kw))
+        split = train("on")
+    assert (6400, 128) in calls  # the LSTM's input gradient over every timestep (and the projections)
+    for a, b in zip(plain, split):
+        assert a.tobytes() == b.tobytes()
