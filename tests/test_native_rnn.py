@@ -157,3 +157,23 @@ def test_gate_linear_per_gate_masks_equal_the_gate_by_gate_products(lead):
     np.testing.assert_array_equal(lin.grad_input(dz), grad_x)
     np.testing.assert_array_equal(lin.grad_weight(x, dz), grad_w)
     assert lin.grad_weight(x, dz).shape == (d, gates * n)
+
+
+def test_lstm_input_projection_with_the_half_folded_in_has_the_bits_of_scaling_after():
+    """sigmoid(z) = 0.5 tanh(0.5 z) + 0.5: the fast LSTM computes x (W half) + b half, which
+    is (x W + b) half bit for bit (scaling by a power of two is exact)."""
+    from lamina.kernels import rnn_cells
+    from lamina.kernels.rnn_sequence import _sigmoid, _tanh
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((30, 16, 12)).astype(np.float32)  # (T, B, D)
+    w = rng.standard_normal((12, 4 * 8)).astype(np.float32)
+    u = rng.standard_normal((8, 4 * 8)).astype(np.float32)
+    b = rng.standard_normal(4 * 8).astype(np.float32)
+    kernel = rnn_cells.LSTMKernel(w, u, b, (_tanh, None), (_sigmoid, None))
+    assert kernel.fast
+    kernel.begin(x, [np.zeros((31, 16, 8), np.float32)] * 2)
+    want = x.reshape(-1, 12) @ w
+    want += b
+    want *= kernel.half
+    assert kernel.a.reshape(-1, 32).tobytes() == want.tobytes()

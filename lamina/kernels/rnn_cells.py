@@ -19,6 +19,7 @@ gate blocks i, f, c, o (LSTM) or z, r, h (GRU); GRU `reset_after=True` has bias 
 import numpy as np
 
 from lamina import _native
+from lamina.engine import threads
 from lamina.kernels.rnn_sequence import GateLinear, _sigmoid, _tanh
 from lamina.kernels.tanh32 import tanh32_cols
 
@@ -41,10 +42,13 @@ class _Kernel:
         self.inp = GateLinear(kernel, input_masks)
         self.rec = GateLinear(recurrent_kernel, rec_masks)
 
-    def _project(self, xs, bias):
-        a = self.inp.forward(xs)
+    def _project(self, xs, bias, inp=None):
+        """xs @ W (+ bias) for every timestep; the bias added in row blocks on two threads
+        inside fit (the same bits)."""
+        a = (inp or self.inp).forward(xs)
         if bias is not None:
-            a += bias
+            a2 = a.reshape(-1, a.shape[-1])
+            threads.by_rows(lambda r: np.add(a2[r], bias, out=a2[r]), *a2.shape)
         return a
 
     def _bias_grad(self, need, dz):
@@ -102,12 +106,16 @@ class LSTMKernel(_Kernel):
             shift = np.where(half == 0.5, half, 0).astype(recurrent_kernel.dtype)
             self.half, self.shift = half, shift
             self.rec_fwd = GateLinear(recurrent_kernel * half, rec_masks)
+            # the input side too: x (W half) + b half is (x W + b) half bit for bit, one pass less
+            self.inp_fwd = GateLinear(kernel * half, input_masks)
+            self.b_fwd = None if bias is None else bias * half
 
     def begin(self, xs, hist):
         self.xs, self.hist = xs, hist
-        self.a = self._project(xs, self.b)  # (T, B, 4U): pre-activations, then gates
-        if self.fast:
-            self.a *= self.half
+        if self.fast:  # (T, B, 4U): pre-activations (halved: see __init__), then gates
+            self.a = self._project(xs, self.b_fwd, self.inp_fwd)
+        else:
+            self.a = self._project(xs, self.b)
         self.tc = np.empty((xs.shape[0], xs.shape[1], self.units), xs.dtype)  # act(c') per step
         self.native = _compiled(xs, self.fast)
         self.rec_buf = np.empty(self.a.shape[1:], self.a.dtype)  # h @ U of the current step
