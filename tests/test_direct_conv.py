@@ -171,12 +171,13 @@ def _conv_and_grads(x, k, padding, direct, monkeypatch):
 
 
 @needs_direct
-@pytest.mark.parametrize("shape, padding", [
-    ((6, 28, 28, 32, 32), "same"),  # input gradient: the flipped convolution, 32 -> 32
-    ((4, 14, 14, 32, 64), "same"),  # more output than input channels: still flipped, direct
-    ((3, 9, 11, 16, 48), "valid"),
+@pytest.mark.parametrize("shape, padding, direct_calls", [
+    ((6, 28, 28, 32, 32), "same", 2),  # input gradient: the flipped convolution, 32 -> 32
+    ((4, 14, 14, 32, 64), "same", 2),  # more output than input channels: still flipped, direct
+    ((3, 9, 11, 16, 48), "valid", 2),
+    ((3, 10, 10, 32, 8), "same", 1),  # 8 filters: im2col forward, a direct input gradient (-> 32)
 ])
-def test_ops_conv_and_its_gradients_match_the_im2col_path(shape, padding, monkeypatch):
+def test_ops_conv_and_its_gradients_match_the_im2col_path(shape, padding, direct_calls, monkeypatch):
     n, h, w, cin, cout = shape
     rng = np.random.default_rng(h + cout)
     x = rng.standard_normal((n, h, w, cin)).astype(np.float32)
@@ -185,7 +186,7 @@ def test_ops_conv_and_its_gradients_match_the_im2col_path(shape, padding, monkey
     real = D.forward
     monkeypatch.setattr(D, "forward", lambda *a: calls.append(1) or real(*a))
     got = _conv_and_grads(x, k, padding, True, monkeypatch)
-    assert len(calls) == 2  # forward and input gradient
+    assert len(calls) == direct_calls  # forward and input gradient
     want = _conv_and_grads(x, k, padding, False, monkeypatch)
     for a, b in zip(got, want):
         close(a, b.astype(np.float64))

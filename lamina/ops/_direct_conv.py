@@ -9,13 +9,15 @@ convnet, 20 steps, medians of 6 interleaved runs: 2.15 -> 1.19 s. `ops.conv` and
 convolution use it when `applies`, for the forward, the kernel gradient and the input
 gradient (itself a convolution of the padded output gradient with the flipped kernel).
 
-Arithmetic: each value is one FMA sum in a fixed order whatever the tiling, the threads or
-the load (the kernel gradient sums fixed quarters of the batch, then the quarters in a fixed
-order), so a seeded run repeats bit for bit, and AVX-512 and AVX2 machines compute the same
-bits. Like the BLAS product it replaces, it is not
-the bits of another computation: its results equal the im2col path's to float32 rounding
-(tests/test_direct_conv.py checks both against float64). float64 and everything else keep
-im2col + BLAS.
+Arithmetic: each output of the forward is one FMA sum in a fixed order; each kernel-gradient
+value sums blocks of ~128 pixels (each in order) in order, for four fixed quarters of the batch
+added in a fixed order. So the bits do not depend on the tiling, the threads or the load (a
+seeded run repeats bit for bit), and AVX-512 and AVX2 machines compute the same bits. Like the
+BLAS product it replaces, it is not the bits of another computation: its results equal the
+im2col path's to float32 rounding (tests/test_direct_conv.py checks both against float64).
+float64 and everything else keep im2col + BLAS. `tn_product` runs a.T @ b over many rows (a
+recurrent layer's weight gradient over every timestep) as the kernel gradient of a 1x1
+convolution.
 """
 import numpy as np
 
