@@ -133,6 +133,7 @@ def test_a_sample_range_writes_only_its_samples():
         ("forward", ((2, 5, 5, 8), (3, 3, 8, 16), (2, 3, 3, 16)), "at least 24 output pixels"),
         ("forward", ((2, 8, 8, 8), (3, 3, 8, 16), (2, 8, 8, 16), 3), "padding top 3"),
         ("kernel_grad", ((2, 10, 10, 8), (2, 8, 8, 16), (3, 3, 8, 16)), r"samples 0\.\.3"),
+        ("forward", ((1, 70, 70, 1), (65, 65, 1, 16), (1, 6, 6, 16)), "more than 4096 offsets"),
     ],
 )
 def test_kernel_entry_points_refuse_what_does_not_fit(call, args, match):
@@ -155,6 +156,7 @@ def test_it_applies_only_where_it_is_built_for():
     assert not D.applies(f32, (3, 3), (1, 1), (1, 1), 1, 32, (28, 28))  # one input channel
     assert not D.applies(f32, (3, 3), (1, 1), (1, 1), 32, 32, (4, 5))  # fewer pixels than a tile
     assert not D.applies(f32, (1, 1), (1, 1), (1, 1), 32, 32, (28, 28))  # a plain matmul
+    assert not D.applies(f32, (65, 65), (1, 1), (1, 1), 32, 32, (28, 28))  # > 4096 offsets
     assert not D.applies(f32, (3, 3, 3), (1, 1, 1), (1, 1, 1), 32, 32, (8, 8, 8))
 
 

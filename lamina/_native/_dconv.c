@@ -29,6 +29,7 @@
 #include <stdlib.h>
 
 #define MAX_R 24 /* the most pixels of a forward tile; fewer output pixels use im2col */
+#define MAX_TAPS 4096 /* kh * kw at most: the forward keeps their offsets on the stack */
 
 typedef void (*fwd_fn)(const float *const *, const float *, Py_ssize_t, const Py_ssize_t *, int,
                        Py_ssize_t, float *);
@@ -196,6 +197,11 @@ static int parse(const char *name, PyObject *const *args, Py_ssize_t nargs, Buff
     q->kh = k->shape[0], q->kw = k->shape[1], q->cout = k->shape[3];
     q->ho = o->shape[1], q->wo = o->shape[2];
     Py_ssize_t pb = q->ho + q->kh - 1 - q->h - q->pt, pr = q->wo + q->kw - 1 - q->w - q->pl;
+    if (q->kh * q->kw > MAX_TAPS) {
+        PyErr_Format(PyExc_ValueError, "%s: a %zdx%zd window has more than %d offsets", name,
+                     q->kh, q->kw, MAX_TAPS);
+        return -1;
+    }
     if (k->shape[2] != q->cin || q->cout % 16 || o->shape[0] != q->n || o->shape[3] != q->cout ||
         q->pt < 0 || q->pl < 0 || pb < 0 || pr < 0 || q->ho * q->wo < MAX_R || q->s0 < 0 ||
         q->s0 > q->s1 || q->s1 > q->n) {

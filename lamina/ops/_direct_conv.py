@@ -29,6 +29,7 @@ from lamina.engine import threads
 # outweigh its arithmetic (the first layer on grayscale images).
 MIN_PIXELS = 24
 MIN_CHANNELS = 4
+MAX_TAPS = 4096  # window offsets (kh * kw) the C kernel accepts (it keeps them on the stack)
 
 
 def applies(dtype, ksize, strides, dilation, cin, cout, out_sz):
@@ -38,6 +39,7 @@ def applies(dtype, ksize, strides, dilation, cin, cout, out_sz):
         and dtype == np.float32
         and len(ksize) == 2
         and ksize != (1, 1)
+        and ksize[0] * ksize[1] <= MAX_TAPS
         and all(s == 1 for s in strides)
         and all(d == 1 for d in dilation)
         and cin >= MIN_CHANNELS
