@@ -21,7 +21,7 @@
  *       make (Ho + kh - 1, Wo + kw - 1) (each sample padded in a scratch buffer, in cache).
  *   kernel_grad(x, g, gk, s0, s1, pt, pl): gk[a, b, c, :] = sum_{n, h, w} xp[n, h+a, w+b, c]
  *       g[n, h, w, :] over samples s0 <= n < s1 (gk overwritten).
- * Both need Cout a multiple of 16 and release the GIL (two threads run two sample ranges).
+ * Both need Cout a multiple of 16 and release the GIL (two threads run disjoint sample ranges).
  * `supported()` is false on a CPU with neither (the caller then uses im2col + BLAS).
  */
 #include "native_args.h"
@@ -43,9 +43,16 @@ typedef struct {
     int nz, r;
     kg_fn fn;
 } KgTile;
-typedef void (*conv_fn)(const float *, const float *, float *, float *, Py_ssize_t, Py_ssize_t,
-                        Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t,
-                        Py_ssize_t, Py_ssize_t, Py_ssize_t, Py_ssize_t);
+
+/* One call's shapes: x (n, h, w, cin) unpadded, the kernel (kh, kw, cin, cout), the output
+ * (n, ho, wo, cout), samples s0..s1, pt rows and pl columns of zeros before x (and as many
+ * after as make the padded input (ho + kh - 1, wo + kw - 1)). */
+typedef struct {
+    Py_ssize_t n, h, w, cin, kh, kw, cout, ho, wo, s0, s1, pt, pl;
+} Geometry;
+
+typedef void (*conv_fn)(const float *x, const float *other, float *res, float *scratch,
+                        const Geometry *q);
 
 /* One sample of x (h, w, cin) with `pt` rows and `pl` columns of zeros before it, in the
  * (hp, wp, cin) scratch whose borders are already zero; x itself when there is no padding. */
@@ -161,12 +168,7 @@ static PyObject *use(PyObject *self, PyObject *arg) {
 }
 
 /* Shared argument checks of forward(x, w, out, s0, s1, pt, pl) and
- * kernel_grad(x, g, gk, s0, s1, pt, pl): x (N, H, W, Cin) unpadded, the output (N, Ho, Wo,
- * Cout) with Ho + kh - 1 - H - pt >= 0 rows of zeros below and likewise columns. */
-typedef struct {
-    Py_ssize_t n, h, w, cin, kh, kw, cout, ho, wo, s0, s1, pt, pl;
-} Geometry;
-
+ * kernel_grad(x, g, gk, s0, s1, pt, pl): padding >= 0 on every side. */
 static int parse(const char *name, PyObject *const *args, Py_ssize_t nargs, Buffers *b,
                  Py_buffer **x, Py_buffer **other, Py_buffer **res, Geometry *q, int grad) {
     if (check_nargs(name, nargs, 7) < 0)
@@ -243,8 +245,7 @@ static PyObject *run(PyObject *const *args, Py_ssize_t nargs, int grad) {
     conv_fn fn = ok ? pick(grad) : NULL;
     if (fn) {
         Py_BEGIN_ALLOW_THREADS
-        fn(x->buf, other->buf, res->buf, scratch, q.s0, q.s1, q.h, q.w, q.pt, q.pl, q.ho, q.wo,
-           q.cin, q.kh, q.kw, q.cout);
+        fn(x->buf, other->buf, res->buf, scratch, &q);
         Py_END_ALLOW_THREADS
     }
     free(scratch);

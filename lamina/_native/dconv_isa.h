@@ -79,18 +79,17 @@ static const KgTile SFX(kg_tiles)[] = {KG_TILES(KG_ENTRY){0, 0, NULL}};
 #undef KG_TILE
 
 static TGT void SFX(forward)(const float *x, const float *w, float *out, float *scratch,
-                             Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t h, Py_ssize_t wd,
-                             Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t ho, Py_ssize_t wo,
-                             Py_ssize_t cin, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t cout) {
-    Py_ssize_t hp = ho + kh - 1, wp = wo + kw - 1, pixels = ho * wo;
+                             const Geometry *q) {
+    Py_ssize_t h = q->h, wd = q->w, cin = q->cin, kh = q->kh, kw = q->kw, cout = q->cout;
+    Py_ssize_t ho = q->ho, wo = q->wo, hp = ho + kh - 1, wp = wo + kw - 1, pixels = ho * wo;
     int taps = (int)(kh * kw);
     Py_ssize_t toff[taps];
     for (Py_ssize_t a = 0; a < kh; a++)
         for (Py_ssize_t b = 0; b < kw; b++)
             toff[a * kw + b] = (a * wp + b) * cin;
     const float *px[MAX_R];
-    for (Py_ssize_t n = s0; n < s1; n++) {
-        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, pt, pl);
+    for (Py_ssize_t n = q->s0; n < q->s1; n++) {
+        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, q->pt, q->pl);
         float *on = out + n * pixels * cout;
         for (Py_ssize_t co = 0; co < cout;) {
             const FwdTile *t = SFX(fwd_tiles); /* the widest channel block that fits */
@@ -111,15 +110,14 @@ static TGT void SFX(forward)(const float *x, const float *w, float *out, float *
 }
 
 static TGT void SFX(kernel_grad)(const float *x, const float *g, float *gk, float *scratch,
-                                 Py_ssize_t s0, Py_ssize_t s1, Py_ssize_t h, Py_ssize_t wd,
-                                 Py_ssize_t pt, Py_ssize_t pl, Py_ssize_t ho, Py_ssize_t wo,
-                                 Py_ssize_t cin, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t cout) {
-    Py_ssize_t hp = ho + kh - 1, wp = wo + kw - 1;
+                                 const Geometry *q) {
+    Py_ssize_t h = q->h, wd = q->w, cin = q->cin, kh = q->kh, kw = q->kw, cout = q->cout;
+    Py_ssize_t ho = q->ho, wo = q->wo, hp = ho + kh - 1, wp = wo + kw - 1;
     memset(gk, 0, sizeof(float) * kh * kw * cin * cout);
     /* rows per block: ~128 pixels, so a block's inputs and gradients stay in L1/L2 */
     Py_ssize_t step = wo >= 128 ? 1 : 128 / wo;
-    for (Py_ssize_t n = s0; n < s1; n++) {
-        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, pt, pl);
+    for (Py_ssize_t n = q->s0; n < q->s1; n++) {
+        const float *xn = padded(x + n * h * wd * cin, scratch, h, wd, cin, hp, wp, q->pt, q->pl);
         for (Py_ssize_t h0 = 0; h0 < ho; h0 += step) {
             Py_ssize_t rows = h0 + step <= ho ? step : ho - h0;
             const float *gb = g + (n * ho + h0) * wo * cout;

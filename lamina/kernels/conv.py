@@ -15,12 +15,12 @@ float32 stride-1 2-D convolution with a multiple of 16 output channels runs the 
 AVX-512/AVX2 kernels instead when the CPU has them (`lamina.ops._direct_conv`: no im2col).
 """
 
-import functools
 import math
 
 import numpy as np
 
 from lamina.engine import threads
+from lamina.kernels.linear import column_sums
 from lamina.ops import _conv_kernels as K
 from lamina.ops import _direct_conv as D
 from lamina.ops import _window as W
@@ -89,17 +89,10 @@ def conv_bias_act(
             gx = _lower(input_gradient(g2, k, x.shape, out_sz, pads, strides, dil), n)
         if gb is None and len(need) > 2 and need[2]:
             threads.gemm(1, rows, cout)  # a matrix-vector product: one thread
-            gb = _ones(rows, g2.dtype) @ g2
+            gb = column_sums(g2)
         return gx, gk, gb
 
     return record(_lower(out, n), (inputs, kernel, bias), backward)
-
-
-@functools.lru_cache(maxsize=16)
-def _ones(n, dtype):
-    out = np.ones(n, dtype)
-    out.flags.writeable = False
-    return out
 
 
 _FOLD_DEPTH = 32  # fold the bias into the matmul up to this window depth (kh*kw*cin)

@@ -20,6 +20,7 @@ import numpy as np
 
 from lamina import _native
 from lamina.engine import threads
+from lamina.kernels.linear import column_sums
 from lamina.kernels.rnn_sequence import GateLinear, _sigmoid, _tanh
 from lamina.kernels.tanh32 import tanh32_cols
 
@@ -33,11 +34,8 @@ def _compiled(xs, default_activations):
 
 
 def _column_sums(dz):
-    """The sums of dz (T, B, gates) over time and batch (a bias gradient): a matrix-vector
-    product with ones, 4x faster than NumPy's sum over two axes and closer to the exact sum
-    (25,600 x 128 float32: 0.63 -> 0.17 ms, largest error 2.5e-3 -> 4.9e-4)."""
-    d2 = dz.reshape(-1, dz.shape[-1])
-    return np.ones(d2.shape[0], d2.dtype) @ d2
+    """The sums of dz (T, B, gates) over time and batch: a bias gradient."""
+    return column_sums(dz.reshape(-1, dz.shape[-1]))
 
 
 class _Kernel:

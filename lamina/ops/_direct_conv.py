@@ -30,6 +30,10 @@ from lamina.engine import threads
 MIN_PIXELS = 24
 MIN_CHANNELS = 4
 MAX_TAPS = 4096  # window offsets (kh * kw) the C kernel accepts (it keeps them on the stack)
+# a.T @ b over at least this many rows goes to the kernel gradient of a 1x1 convolution (the
+# rows as its pixels) instead of a transposed copy and BLAS: an LSTM's input projection over
+# 128 x 200 timesteps, 32 features x 128 gates, 4.0 -> 2.5 ms on one AVX-512 EPYC core.
+TN_MIN_ROWS = 4096
 
 
 def applies(dtype, ksize, strides, dilation, cin, cout, out_sz):
@@ -110,12 +114,6 @@ def tn_applies(a, b):
         and a.ndim == 2 and b.ndim == 2 and a.shape[0] == b.shape[0]
         and a.shape[0] >= TN_MIN_ROWS and b.shape[1] % 16 == 0
     )
-
-
-# a.T @ b over at least this many rows goes to the kernel gradient of a 1x1 convolution (the
-# rows as its pixels) instead of a transposed copy and BLAS: an LSTM's input projection over
-# 128 x 200 timesteps, 32 features x 128 gates, 4.0 -> 2.5 ms on one AVX-512 EPYC core.
-TN_MIN_ROWS = 4096
 
 
 def tn_product(a, b):

@@ -350,27 +350,18 @@ class Optimizer(OptimizerAPI, StatelessOptimizerAPI):
                         vd = variables[i].data
                         vd *= factor
             direct = self._direct
-            # a fused rule's chunks are independent elementwise updates: inside fit they go to
-            # two threads (the same bits; MNIST MLP epoch A/B, 2-vCPU AVX-512 EPYC: rmsprop
-            # 0.606 -> 0.583 s per 234 steps, adam 0.607 -> 0.546 s)
-            if rule is not None and len(seg.parts) > 1:
-                parts = []
-                for part, src in zip(seg.parts, seg.direct):
-                    if src is not None and direct:
-                        flat = direct.get(src[0])
-                        if flat is not None:
-                            part = {**part, "grad": flat[src[1]:src[2]]}
-                    parts.append(part)
+            parts = seg.parts
+            if direct:  # chunks whose gradient was written straight into its own array
+                parts = [part if src is None or direct.get(src[0]) is None
+                         else {**part, "grad": direct[src[0]][src[1]:src[2]]}
+                         for part, src in zip(parts, seg.direct)]
+            if rule is not None:
+                # a fused rule's chunks are independent elementwise updates: inside fit they go
+                # to two threads (the same bits; MNIST MLP epoch A/B, 2-vCPU AVX-512 EPYC:
+                # rmsprop 0.606 -> 0.583 s per 234 steps, adam 0.607 -> 0.546 s)
                 threads.map_pair(lambda part: rule(part, c), parts)
                 continue
-            for part, src in zip(seg.parts, seg.direct):
-                if src is not None and direct:
-                    flat = direct.get(src[0])
-                    if flat is not None:
-                        part = {**part, "grad": flat[src[1]:src[2]]}
-                if rule is not None:
-                    rule(part, c)
-                    continue
+            for part in parts:
                 name, add = self._update_flat(part, c)
                 if owned:  # the chunk of the weights is updated while it is in cache
                     w = part["weight"]
